@@ -1,0 +1,1 @@
+"""The movie-stats application shell: settings, the ASGI app and the command line."""

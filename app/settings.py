@@ -1,0 +1,46 @@
+"""Settings, read once from the environment (or a `.env` file) and passed down as arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("movie-stats.sqlite3")
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the README documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store; unset means the embedded SQLite file.",
+    )
+    redis_url: str | None = Field(default=None, description="Shared response cache; unset means in-memory.")
+    cache_ttl_seconds: int = Field(default=3600, ge=0, description="Lifetime of a cached response.")
+    http_max_age_seconds: int = Field(default=3600, ge=0, description="Cache-Control max-age of GET answers.")
+    statement_timeout_ms: int = Field(default=5000, ge=0, description="Limit on one SQL statement of the API.")
+    max_page_size: int = Field(default=100, ge=1, description="Largest accepted `first` argument.")
+    max_query_depth: int = Field(default=10, ge=1)
+    max_query_tokens: int = Field(default=2000, ge=1)
+    max_query_aliases: int = Field(default=30, ge=1)
+    graphiql: bool = Field(default=True, description="Serve the GraphiQL playground to browsers.")
+    introspection: bool = Field(default=True, description="Answer introspection queries.")
+    keep_versions: int = Field(default=3, ge=1, description="Dataset versions kept by `movie-stats prune`.")
+
+    def resolved_database_url(self) -> str:
+        """The URL to connect to: DATABASE_URL, or the embedded SQLite file in the working directory."""
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Pin bare PostgreSQL URLs to psycopg2 (SQLAlchemy 2.1 reads `postgresql://` as psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,1 @@
+"""The relational store: tables, engines, migrations and whole-dataset SQL."""

@@ -1,0 +1,54 @@
+"""One import at a time: a PostgreSQL advisory lock, or SQLite's own write lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from db.engine import is_sqlite
+
+IMPORT_LOCK_KEY = 0x6D6F7669_65737461  # "moviesta": any constant unique to this application
+SQLITE_WAIT_MS = 24 * 3600 * 1000  # "wait" means wait, not give up after a while
+
+
+class ImportBusy(Exception):
+    """Another import is running."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another import is running. Wait for it to finish, or run this one again with --wait "
+            "to queue behind it."
+        )
+
+
+@contextmanager
+def sqlite_lock_wait(connection: Connection, wait: bool) -> Iterator[None]:
+    """On SQLite, make BEGIN IMMEDIATE wait for the write lock, or fail at once."""
+    if not is_sqlite(connection):
+        yield
+        return
+    raw = connection.connection.dbapi_connection  # outside SQLAlchemy's autobegin
+    previous = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # type: ignore[union-attr]
+    raw.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_MS if wait else 0}")  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(previous)}")  # type: ignore[union-attr]
+
+
+def take_import_lock(connection: Connection, *, wait: bool) -> None:
+    """Hold the import lock until the transaction ends; ImportBusy when taken and not waiting."""
+    if is_sqlite(connection):
+        return  # the BEGIN IMMEDIATE of the load's transaction already holds the write lock
+    if wait:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+    elif not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY}).scalar():
+        raise ImportBusy()
+
+
+def is_lock_timeout(error: Exception) -> bool:
+    """True when SQLite refused a BEGIN IMMEDIATE because another writer holds the lock."""
+    return "database is locked" in str(error)

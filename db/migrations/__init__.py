@@ -1,0 +1,1 @@
+"""Alembic migrations; applied by `db.migrate.upgrade`, which every CLI command calls."""

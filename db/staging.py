@@ -1,0 +1,89 @@
+"""Bulk writes of one load into session-private staging tables: COPY on PostgreSQL.
+
+A load streams clean records in here; `db.build` then turns the staging tables into a
+dataset version with set-based SQL inside the database. Staging tables are temporary: they
+vanish with the transaction (PostgreSQL) or are dropped by `drop_staging` (SQLite), so a
+crashed load leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy.engine import Connection
+
+from db.engine import is_sqlite
+
+MOVIE_COLUMNS = (
+    "id",
+    "title",
+    "original_title",
+    "imdb_id",
+    "original_language",
+    "status",
+    "release_date",
+    "release_year",
+    "budget",
+    "revenue",
+    "popularity",
+    "runtime",
+    "vote_average",
+    "vote_count",
+    "adult",
+)
+_STAGING_DDL = {
+    # `ord` is the record's line in the file: the larger one is the later record (rules 4, 9).
+    "stage_movies": "ord INTEGER NOT NULL, id INTEGER NOT NULL, title TEXT NOT NULL, "
+    "original_title TEXT, imdb_id TEXT, original_language TEXT, status TEXT, release_date TEXT, "
+    "release_year INTEGER, budget BIGINT, revenue BIGINT, popularity DOUBLE PRECISION, "
+    "runtime DOUBLE PRECISION, vote_average DOUBLE PRECISION, vote_count INTEGER, adult BOOLEAN",
+    "stage_movie_genres": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
+    "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
+}
+STAGING_TABLES = tuple(_STAGING_DDL)
+
+Row = Sequence[object]
+
+
+def create_staging(connection: Connection) -> None:
+    """Create empty staging tables private to this connection's transaction."""
+    drop_staging(connection)
+    suffix = "" if is_sqlite(connection) else " ON COMMIT DROP"
+    for name, columns in _STAGING_DDL.items():
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({columns}){suffix}")
+
+
+def drop_staging(connection: Connection) -> None:
+    """Drop the staging tables (and `stage_kept`, made by db.build) if present."""
+    for name in (*STAGING_TABLES, "stage_kept"):
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+
+
+def write_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
+    """Append rows to a table in one bulk statement (COPY on PostgreSQL)."""
+    if is_sqlite(connection):
+        placeholders = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+        connection.exec_driver_sql(sql, list(rows))  # executemany
+        return
+    buffer = io.StringIO("".join(["\t".join([_copy_value(value) for value in row]) + "\n" for row in rows]))
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    finally:
+        cursor.close()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: object) -> str:
+    """One value in COPY's text format: \\N is NULL, and backslash, tab and newlines escaped."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back as the same double
+    return str(value)  # int; bool prints True/False, which COPY accepts

@@ -1,0 +1,192 @@
+"""Table definitions. Every data table is keyed by `version_id`: a dataset version is a slice.
+
+Versions sit side by side (blue/green): loading one never touches another, promoting one is
+a single-row status change, and pruning one is a delete by `version_id`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData()
+
+# Version statuses. Exactly one version is `live`; a partial unique index enforces it.
+LOADING, STAGED, LIVE, RETIRED, FAILED = "loading", "staged", "live", "retired", "failed"
+
+dataset_versions = Table(
+    "dataset_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("status", String(16), nullable=False),
+    Column("mode", String(16), nullable=False),  # full | incremental
+    Column("source_name", Text, nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("base_version_id", Integer, nullable=True),  # live version when the load began
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("promoted_at", DateTime(timezone=True), nullable=True),  # last time it went live
+    Column("records", Integer, nullable=False, server_default="0"),
+    Column("loaded", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    Column("duplicates", Integer, nullable=False, server_default="0"),
+    Column("movies", Integer, nullable=False, server_default="0"),
+    Column("warnings", JSON, nullable=False),
+    Column("checks", JSON, nullable=False),
+    Index(
+        "one_live_version",
+        "status",
+        unique=True,
+        postgresql_where=text("status = 'live'"),
+        sqlite_where=text("status = 'live'"),
+    ),
+)
+
+
+def _version_fk() -> Column:
+    # No FOREIGN KEY on purpose: per-row checks would slow bulk loads, and rows of a version
+    # are only ever written by its own load and removed by `prune` (db.versions).
+    return Column("version_id", Integer, primary_key=True, autoincrement=False)
+
+
+rejections = Table(
+    "rejections",
+    metadata,
+    _version_fk(),
+    Column("line", Integer, primary_key=True),
+    Column("reason", Text, nullable=False),
+)
+
+movies = Table(
+    "movies",
+    metadata,
+    _version_fk(),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("title", Text, nullable=False),
+    Column("original_title", Text),
+    Column("imdb_id", Text),
+    Column("original_language", Text),
+    Column("status", Text),
+    Column("release_date", String(10)),  # ISO YYYY-MM-DD, NULL when unknown (rule 7)
+    Column("release_year", Integer),
+    Column("budget", BigInteger),
+    Column("revenue", BigInteger),
+    Column("popularity", Float),
+    Column("runtime", Float),
+    Column("vote_average", Float),
+    Column("vote_count", Integer),
+    Column("adult", Boolean),
+)
+
+genres = Table(
+    "genres",
+    metadata,
+    _version_fk(),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False),
+)
+
+companies = Table(
+    "companies",
+    metadata,
+    _version_fk(),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False),
+    Index("companies_by_name", "version_id", "name", "id"),
+)
+
+movie_genres = Table(
+    "movie_genres",
+    metadata,
+    _version_fk(),
+    Column("movie_id", Integer, primary_key=True, autoincrement=False),
+    Column("genre_id", Integer, primary_key=True, autoincrement=False),
+)
+
+movie_companies = Table(
+    "movie_companies",
+    metadata,
+    _version_fk(),
+    Column("movie_id", Integer, primary_key=True, autoincrement=False),
+    Column("company_id", Integer, primary_key=True, autoincrement=False),
+)
+
+
+def _money_columns() -> list[Column]:
+    """Figures shared by every precomputed group (rules 10-14, 19: money is 64-bit)."""
+    return [
+        Column("releases", Integer, nullable=False),
+        Column("budget", BigInteger),
+        Column("revenue", BigInteger),
+        Column("profit", BigInteger),
+        Column("with_budget", Integer, nullable=False),
+        Column("with_revenue", Integer, nullable=False),
+        Column("with_both", Integer, nullable=False),
+        Column("average_popularity", Float),
+        Column("total_popularity", Float),
+    ]
+
+
+# Precomputed at load time (rules 10-19): the API reads these and nothing heavier.
+year_totals = Table(
+    "year_totals",
+    metadata,
+    _version_fk(),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    *_money_columns(),
+)
+
+genre_years = Table(
+    "genre_years",
+    metadata,
+    _version_fk(),
+    Column("genre_id", Integer, primary_key=True, autoincrement=False),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    *_money_columns(),
+    Index("genre_years_by_year", "version_id", "year"),
+)
+
+company_years = Table(
+    "company_years",
+    metadata,
+    _version_fk(),
+    Column("company_id", Integer, primary_key=True, autoincrement=False),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    *_money_columns(),
+)
+
+company_year_genres = Table(
+    "company_year_genres",
+    metadata,
+    _version_fk(),
+    Column("company_id", Integer, primary_key=True, autoincrement=False),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("genre_id", Integer, primary_key=True, autoincrement=False),
+    Column("releases", Integer, nullable=False),
+)
+
+# Tables holding one version's data, in the order a load fills them.
+VERSIONED_DATA_TABLES = (
+    movies,
+    genres,
+    companies,
+    movie_genres,
+    movie_companies,
+    year_totals,
+    genre_years,
+    company_years,
+    company_year_genres,
+    rejections,
+)

@@ -1,0 +1,151 @@
+"""Dataset versions: create, find, promote, roll back and prune them.
+
+Exactly one version is live. Going live is a status change of two rows in one transaction,
+so readers see the old version or the new one, never a mix, and nothing is copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from db.tables import LIVE, RETIRED, STAGED, VERSIONED_DATA_TABLES, dataset_versions
+
+
+class VersionError(Exception):
+    """A version command cannot be carried out (unknown version, nothing to roll back to...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One row of `dataset_versions`."""
+
+    id: int
+    status: str
+    mode: str
+    source_name: str
+    source_sha256: str
+    base_version_id: int | None
+    loaded_at: datetime
+    promoted_at: datetime | None
+    records: int
+    loaded: int
+    rejected: int
+    duplicates: int
+    movies: int
+    warnings: dict[str, int]
+    checks: list[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Version:
+        """Build from a `dataset_versions` row."""
+        values = dict(row._mapping)
+        for key in ("loaded_at", "promoted_at"):  # SQLite hands back naive datetimes
+            if values[key] is not None and values[key].tzinfo is None:
+                values[key] = values[key].replace(tzinfo=UTC)
+        return cls(**values)
+
+
+def now() -> datetime:
+    """The current time, UTC."""
+    return datetime.now(UTC)
+
+
+def create_version(
+    connection: Connection, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None
+) -> int:
+    """Insert a version that is being loaded; visible to nobody until the load commits."""
+    result = connection.execute(
+        insert(dataset_versions).values(
+            status="loading",
+            mode=mode,
+            source_name=source_name,
+            source_sha256=source_sha256,
+            base_version_id=base_version_id,
+            loaded_at=now(),
+            warnings={},
+            checks=[],
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def finish_version(connection: Connection, version_id: int, **values: Any) -> None:
+    """Record a load's figures and final status on its version row."""
+    connection.execute(update(dataset_versions).where(dataset_versions.c.id == version_id).values(**values))
+
+
+def live_version_id(connection: Connection) -> int | None:
+    """The id of the live version, or None before the first load."""
+    return connection.execute(select(dataset_versions.c.id).where(dataset_versions.c.status == LIVE)).scalar()
+
+
+def get_version(connection: Connection, version_id: int) -> Version:
+    """One version; VersionError when there is no such version."""
+    row = connection.execute(select(dataset_versions).where(dataset_versions.c.id == version_id)).first()
+    if row is None:
+        raise VersionError(f"There is no dataset version {version_id}. Run `movie-stats datasets` to list them.")
+    return Version.from_row(row)
+
+
+def list_versions(connection: Connection) -> list[Version]:
+    """Every version, newest first."""
+    rows = connection.execute(select(dataset_versions).order_by(dataset_versions.c.id.desc()))
+    return [Version.from_row(row) for row in rows]
+
+
+def latest_staged_id(connection: Connection) -> int | None:
+    """The newest staged version, if any."""
+    return connection.execute(
+        select(func.max(dataset_versions.c.id)).where(dataset_versions.c.status == STAGED)
+    ).scalar()
+
+
+def promote(connection: Connection, version_id: int) -> int | None:
+    """Make a version live; the live one retires. Returns the previously live id."""
+    target = get_version(connection, version_id)
+    if target.status == LIVE:
+        return version_id
+    if target.status not in (STAGED, RETIRED):
+        raise VersionError(f"Version {version_id} is {target.status}; only staged or retired versions can go live.")
+    previous = live_version_id(connection)
+    table = dataset_versions
+    connection.execute(update(table).where(table.c.status == LIVE).values(status=RETIRED))
+    connection.execute(update(table).where(table.c.id == version_id).values(status=LIVE, promoted_at=now()))
+    return previous
+
+
+def rollback(connection: Connection) -> tuple[int, int]:
+    """Make the most recently live other version live again; returns (from, to)."""
+    current = live_version_id(connection)
+    table = dataset_versions
+    query = select(table.c.id).where(table.c.status == RETIRED, table.c.promoted_at.is_not(None))
+    if current is not None:
+        query = query.where(table.c.id != current)
+    previous = connection.execute(query.order_by(table.c.promoted_at.desc(), table.c.id.desc()).limit(1)).scalar()
+    if previous is None:
+        raise VersionError("There is no previously live version to roll back to.")
+    promote(connection, previous)
+    return current, previous  # type: ignore[return-value]
+
+
+def prune(connection: Connection, keep: int) -> list[int]:
+    """Delete all but the newest `keep` versions; the live version always stays."""
+    versions = list_versions(connection)
+    kept = {v.id for v in versions[:keep]} | {v.id for v in versions if v.status == LIVE}
+    doomed = [v.id for v in versions if v.id not in kept]
+    delete_versions(connection, doomed)
+    return doomed
+
+
+def delete_versions(connection: Connection, version_ids: list[int]) -> None:
+    """Remove versions and all their rows."""
+    if not version_ids:
+        return
+    for table in VERSIONED_DATA_TABLES:
+        connection.execute(delete(table).where(table.c.version_id.in_(version_ids)))
+    connection.execute(delete(dataset_versions).where(dataset_versions.c.id.in_(version_ids)))

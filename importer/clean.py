@@ -1,0 +1,182 @@
+"""Stage 2, pure: one raw record in, a clean movie or a reasoned rejection out (rules 1-8)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from importer.literals import UnparsableLiteral, parse_entities
+from importer.read import Header, RawRecord
+
+MAX_INT32 = 2**31 - 1  # ids and counts live in 32-bit columns
+# Larger amounts are junk in this domain, and keeping every amount below 2**53 means sums of
+# millions of them still fit the 64-bit columns (rule 19).
+MAX_AMOUNT = 2**53
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass(slots=True)
+class CleanMovie:
+    """A record that passed rules 1-2, with every field typed; None means unknown."""
+
+    line: int
+    id: int
+    title: str
+    original_title: str | None
+    imdb_id: str | None
+    original_language: str | None
+    status: str | None
+    release_date: str | None
+    release_year: int | None
+    budget: int | None
+    revenue: int | None
+    popularity: float | None
+    runtime: float | None
+    vote_average: float | None
+    vote_count: int | None
+    adult: bool | None
+    genres: list[tuple[int, str]]
+    companies: list[tuple[int, str]]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A record that is not loaded, and why (rule 3)."""
+
+    line: int
+    reason: str
+
+
+def clean_record(header: Header, record: RawRecord) -> CleanMovie | Rejection:
+    """Apply data rules 1-8 to one record."""
+    fields = record.fields
+    if len(fields) != header.width:  # rule 1
+        return Rejection(record.line, f"has {len(fields)} fields, the header has {header.width}")
+    index = header.index
+
+    def get(column: str) -> str | None:
+        position = index[column]
+        return None if position is None else fields[position]
+
+    raw_id = fields[index["id"]].strip()  # type: ignore[index]
+    if len(raw_id) > 10 or not _DIGITS.fullmatch(raw_id) or not 0 < int(raw_id) <= MAX_INT32:  # rule 2
+        return Rejection(record.line, f"id {raw_id!r} is not a positive integer")
+
+    warnings: list[str] = []
+    release_date = parse_date(get("release_date"), warnings)
+    return CleanMovie(
+        line=record.line,
+        id=int(raw_id),
+        title=fields[index["title"]],  # type: ignore[index]
+        original_title=_text(get("original_title")),
+        imdb_id=_text(get("imdb_id")),
+        original_language=_text(get("original_language")),
+        status=_text(get("status")),
+        release_date=release_date,
+        release_year=int(release_date[:4]) if release_date else None,
+        budget=parse_amount(get("budget"), "budget", warnings),
+        revenue=parse_amount(get("revenue"), "revenue", warnings),
+        popularity=parse_popularity(get("popularity"), warnings),
+        runtime=_float(get("runtime")),
+        vote_average=_float(get("vote_average")),
+        vote_count=_whole(get("vote_count")),
+        adult=_bool(get("adult")),
+        genres=parse_list(get("genres"), "genres", warnings),
+        companies=parse_list(get("production_companies"), "production_companies", warnings),
+        warnings=warnings,
+    )
+
+
+def parse_amount(value: str | None, column: str, warnings: list[str]) -> int | None:
+    """Rule 5: whole dollars; zero, negative, empty or unparsable is unknown."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit() and value.isascii():
+        amount = int(value)
+    else:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            warnings.append(f"unparsable_{column}")
+            return None
+        if not number.is_finite():
+            warnings.append(f"unparsable_{column}")
+            return None
+        amount = int(number.to_integral_value(rounding=ROUND_HALF_UP))
+    if amount > MAX_AMOUNT:
+        warnings.append(f"unparsable_{column}")
+        return None
+    return amount if amount > 0 else None
+
+
+def parse_popularity(value: str | None, warnings: list[str]) -> float | None:
+    """Rule 6: a non-negative finite float, else unknown."""
+    number = _float(value)
+    if number is None or number < 0:
+        if value and value.strip():
+            warnings.append("invalid_popularity")
+        return None
+    return number
+
+
+def parse_date(value: str | None, warnings: list[str]) -> str | None:
+    """Rule 7: an ISO `YYYY-MM-DD` date, else unknown."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    warnings.append("invalid_release_date")
+    return None
+
+
+def parse_list(value: str | None, column: str, warnings: list[str]) -> list[tuple[int, str]]:
+    """Rule 8: a list literal of {id, name}; unparsable means empty, with a warning."""
+    if value is None:
+        return []
+    try:
+        return parse_entities(value)
+    except UnparsableLiteral:
+        warnings.append(f"unparsable_{column}")
+        return []
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _whole(value: str | None) -> int | None:
+    """`373554033.0` and `373554033` are the same count."""
+    number = _float(value)
+    return None if number is None or number != int(number) or not 0 <= number <= MAX_INT32 else int(number)
+
+
+def _bool(value: str | None) -> bool | None:
+    lowered = (value or "").strip().lower()
+    return True if lowered == "true" else False if lowered == "false" else None

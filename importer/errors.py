@@ -1,0 +1,27 @@
+"""Named errors of the importer. Each carries a message that tells the user what to do."""
+
+from __future__ import annotations
+
+
+class ImportRefused(Exception):
+    """The file cannot be loaded at all; the database was left exactly as it was."""
+
+
+class MissingColumnsError(ImportRefused):
+    """The header lacks required columns."""
+
+    def __init__(self, path: str, missing: list[str], found: list[str]) -> None:
+        self.missing = missing
+        hint = "" if set(found) & {"id", "title"} else " It does not look like movies_metadata.csv."
+        super().__init__(
+            f"{path}: missing required column(s): {', '.join(missing)}.{hint} "
+            "Export the file with its header row, or fix the column names."
+        )
+
+
+class NotCsvError(ImportRefused):
+    """The file is not a UTF-8 CSV file (binary, wrong encoding, empty)."""
+
+
+class ChecksFailed(Exception):
+    """The version loaded but failed a go-live check; it was left staged."""

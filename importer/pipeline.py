@@ -1,0 +1,243 @@
+"""The import: read -> clean -> stage -> build -> precompute -> check -> go live, in one transaction.
+
+One transaction means a load is all or nothing: a refused file, an error or a killed process
+leaves the database exactly as it was, and readers only ever see a finished version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Connection
+
+from db import locks, staging, versions
+from db.build import build_version
+from db.engine import SQLITE_BEGIN
+from db.precompute import precompute
+from db.tables import LIVE, STAGED, rejections
+from db.tables import metadata as store
+from importer.checks import REQUIRED_TABLES, CheckLimits, CheckResult, run_checks
+from importer.clean import CleanMovie, Rejection, clean_record
+from importer.read import CsvSource
+
+BATCH_RECORDS = 10_000
+REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
+FULL, INCREMENTAL = "full", "incremental"
+
+Progress = Callable[[int, int], None]  # (bytes read, file size)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """How to load a file."""
+
+    mode: str = FULL
+    stage_only: bool = False
+    force: bool = False  # load an unchanged file again, and go live despite failed checks
+    wait_for_lock: bool = True
+    limits: CheckLimits = field(default_factory=CheckLimits)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did; `--json` prints it as is."""
+
+    source: str
+    sha256: str
+    mode: str
+    status: str = "unchanged"  # live | staged | unchanged
+    version: int | None = None
+    records: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    movies: int = 0
+    rejections: list[dict[str, object]] = field(default_factory=list)
+    warnings: dict[str, int] = field(default_factory=dict)
+    checks: list[dict[str, object]] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def failed_checks(self) -> list[dict[str, object]]:
+        """The checks that kept this version from going live."""
+        return [check for check in self.checks if not check["passed"]]
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of the file as stored (compressed bytes for .gz)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_file(engine: Engine, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportReport:
+    """Load one file into a new dataset version; see the module docstring for the guarantees."""
+    started = time.perf_counter()
+    report = ImportReport(source=path.name, sha256=file_sha256(path), mode=options.mode)
+    with CsvSource(path) as source:  # refuses a file with a bad header before touching the database
+        with engine.connect().execution_options(**{SQLITE_BEGIN: "immediate"}) as connection:
+            with locks.sqlite_lock_wait(connection, options.wait_for_lock):
+                try:
+                    transaction = connection.begin()
+                except OperationalError as error:
+                    if locks.is_lock_timeout(error):
+                        raise locks.ImportBusy() from error
+                    raise
+                with transaction:
+                    locks.take_import_lock(connection, wait=options.wait_for_lock)
+                    _load(connection, source, options, report, progress)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _load(
+    connection: Connection, source: CsvSource, options: ImportOptions, report: ImportReport, progress: Progress | None
+) -> None:
+    live_id = versions.live_version_id(connection)
+    live = versions.get_version(connection, live_id) if live_id is not None else None
+    if live is not None and live.source_sha256 == report.sha256 and not options.force:
+        report.version = live.id
+        report.message = f"Unchanged: version {live.id} (live) was loaded from the same file. Use --force to load it again."
+        return
+    if options.mode == INCREMENTAL and live is None:
+        raise versions.VersionError("An incremental load needs a live version to start from; load a full file first.")
+    base_id = live_id if options.mode == INCREMENTAL else None
+    version_id = versions.create_version(
+        connection, mode=options.mode, source_name=report.source, source_sha256=report.sha256, base_version_id=live_id
+    )
+    report.version = version_id
+    staging.create_staging(connection)
+    _stage_records(connection, source, version_id, report, progress)
+    counts = build_version(connection, version_id, base_id)
+    staging.drop_staging(connection)
+    precompute(connection, version_id)
+    report.loaded, report.duplicates, report.movies = counts.loaded, counts.duplicates, counts.movies
+
+    results = run_checks(
+        limits=options.limits,
+        records=report.records,
+        rejected=report.rejected,
+        full_load=options.mode == FULL,
+        movies=counts.movies,
+        live_movies=live.movies if live else None,
+        table_rows=_table_rows(connection, version_id),
+    )
+    report.checks = [result.as_dict() for result in results]
+    goes_live = not options.stage_only and (options.force or all(result.passed for result in results))
+    report.status = LIVE if goes_live else STAGED
+    versions.finish_version(
+        connection,
+        version_id,
+        status=STAGED,
+        records=report.records,
+        loaded=report.loaded,
+        rejected=report.rejected,
+        duplicates=report.duplicates,
+        movies=report.movies,
+        warnings=report.warnings,
+        checks=report.checks,
+    )
+    if goes_live:
+        versions.promote(connection, version_id)
+    report.message = _outcome_message(report, results, options)
+
+
+def _stage_records(
+    connection: Connection, source: CsvSource, version_id: int, report: ImportReport, progress: Progress | None
+) -> None:
+    warnings: Counter[str] = Counter()
+    size = source.path.stat().st_size
+    for batch in _batches(source.records(), BATCH_RECORDS):
+        movies: list[CleanMovie] = []
+        rejected: list[Rejection] = []
+        for raw in batch:
+            result = clean_record(source.header, raw) if not isinstance(raw, Exception) else _unreadable(raw)
+            if isinstance(result, Rejection):
+                rejected.append(result)
+            else:
+                movies.append(result)
+                warnings.update(result.warnings)
+        _write_batch(connection, version_id, movies, rejected)
+        report.records += len(batch)
+        report.rejected += len(rejected)
+        room = REPORTED_REJECTIONS - len(report.rejections)
+        report.rejections.extend({"line": r.line, "reason": r.reason} for r in rejected[:room])
+        if progress:
+            progress(source.bytes_read(), size)
+    report.warnings = dict(sorted(warnings.items()))
+
+
+def _unreadable(error: Exception) -> Rejection:
+    return Rejection(error.line, f"unreadable CSV: {error}")  # type: ignore[attr-defined]
+
+
+def _write_batch(connection: Connection, version_id: int, movies: list[CleanMovie], rejected: list[Rejection]) -> None:
+    staging.write_rows(
+        connection,
+        "stage_movies",
+        ("ord", *staging.MOVIE_COLUMNS),
+        (
+            (
+                m.line, m.id, m.title, m.original_title, m.imdb_id, m.original_language, m.status,
+                m.release_date, m.release_year, m.budget, m.revenue, m.popularity, m.runtime,
+                m.vote_average, m.vote_count, m.adult,
+            )
+            for m in movies
+        ),
+    )  # fmt: skip
+    link_columns = ("ord", "movie_id", "entity_id", "name")
+    staging.write_rows(
+        connection, "stage_movie_genres", link_columns,
+        ((m.line, m.id, genre_id, name) for m in movies for genre_id, name in m.genres),
+    )  # fmt: skip
+    staging.write_rows(
+        connection, "stage_movie_companies", link_columns,
+        ((m.line, m.id, company_id, name) for m in movies for company_id, name in m.companies),
+    )  # fmt: skip
+    if rejected:
+        staging.write_rows(
+            connection, "rejections", ("version_id", "line", "reason"),
+            ((version_id, r.line, r.reason) for r in rejected),
+        )  # fmt: skip
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _table_rows(connection: Connection, version_id: int) -> dict[str, int]:
+    """Whether each required table has rows for this version (1 or 0: no full count needed)."""
+    rows = {}
+    for name in REQUIRED_TABLES:
+        table = store.tables[name]
+        query = select(table.c.version_id).where(table.c.version_id == version_id).limit(1)
+        rows[name] = len(connection.execute(query).all())
+    return rows
+
+
+def _outcome_message(report: ImportReport, results: list[CheckResult], options: ImportOptions) -> str:
+    failed = [result for result in results if not result.passed]
+    if report.status == LIVE:
+        forced = f" despite failed checks ({', '.join(r.name for r in failed)}; --force)" if failed else ""
+        return f"Version {report.version} is live{forced}."
+    if options.stage_only and not failed:
+        return f"Version {report.version} is staged and passed its checks. Run `movie-stats promote {report.version}`."
+    reasons = "; ".join(f"{r.name}: {r.detail} (override with {r.override})" for r in failed)
+    return f"Version {report.version} failed its checks and stays staged: {reasons}."

@@ -1,0 +1,128 @@
+"""Stage 1: stream CSV records out of a plain or gzip file, with their line numbers."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from importer.errors import MissingColumnsError, NotCsvError
+
+REQUIRED_COLUMNS = (
+    "id",
+    "title",
+    "budget",
+    "revenue",
+    "popularity",
+    "release_date",
+    "genres",
+    "production_companies",
+)
+OPTIONAL_COLUMNS = (
+    "imdb_id",
+    "original_title",
+    "original_language",
+    "status",
+    "runtime",
+    "vote_average",
+    "vote_count",
+    "adult",
+)
+GZIP_MAGIC = b"\x1f\x8b"
+
+# A broken quote can make one field swallow many lines; it must not crash the reader.
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One CSV record: the line it starts on and its fields, untouched."""
+
+    line: int
+    fields: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """Where each known column sits; optional columns absent from the file map to None."""
+
+    width: int
+    index: dict[str, int | None]
+
+
+class CsvSource:
+    """An open input file: its header, then its records one at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._binary: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
+        try:
+            magic = self._binary.read(2)
+            self._binary.seek(0)
+            stream: BinaryIO = gzip.GzipFile(fileobj=self._binary) if magic == GZIP_MAGIC else self._binary
+            self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            self._reader = csv.reader(self._text)
+            self.header = self._read_header()
+        except BaseException:
+            self.close()
+            raise
+
+    def bytes_read(self) -> int:
+        """Position in the file on disk (compressed bytes for .gz), for progress."""
+        return self._binary.tell()
+
+    def records(self) -> Iterator[RawRecord | csv.Error]:
+        """Yield every record; a record the CSV parser cannot read is yielded as its error."""
+        reader = self._reader
+        previous_end = reader.line_num
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                error.line = previous_end + 1  # type: ignore[attr-defined]
+                previous_end = reader.line_num
+                yield error
+                continue
+            except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as error:
+                raise NotCsvError(
+                    f"{self.path}: unreadable after line {previous_end} ({error}). "
+                    "The file must be UTF-8 CSV, plain or gzip; check that it was copied completely."
+                ) from error
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if fields:  # blank lines are not records
+                yield RawRecord(start, fields)
+
+    def close(self) -> None:
+        """Close the file."""
+        self._binary.close()
+
+    def __enter__(self) -> CsvSource:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _read_header(self) -> Header:
+        try:
+            names = next(self._reader)
+        except StopIteration:
+            raise NotCsvError(f"{self.path}: the file is empty. Expected a header row and records.") from None
+        except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as error:
+            raise NotCsvError(
+                f"{self.path}: not a UTF-8 CSV file ({error}). "
+                "Pass movies_metadata.csv, plain or gzip-compressed."
+            ) from error
+        names = [name.strip() for name in names]
+        positions = {name: i for i, name in reversed(list(enumerate(names)))}  # first one wins
+        missing = [column for column in REQUIRED_COLUMNS if column not in positions]
+        if missing:
+            raise MissingColumnsError(str(self.path), missing, names)
+        index = {column: positions.get(column) for column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
+        return Header(width=len(names), index=index)
