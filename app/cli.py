@@ -1,0 +1,227 @@
+"""The `movie-stats` command: import, inspect, promote and serve dataset versions.
+
+Errors become messages and exit codes here and nowhere else: 0 done, 1 refused or failed
+(the database is unchanged, or the version stays staged), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from app import render
+from app.settings import DEFAULT_SQLITE_PATH, Settings
+from db import versions
+from db.engine import make_engine
+from db.locks import ImportBusy
+from db.migrate import upgrade
+from importer.checks import DEFAULT_MAX_REJECTED_SHARE, DEFAULT_MAX_SHRINK_SHARE, CheckLimits
+from importer.errors import ImportRefused
+from importer.pipeline import FULL, INCREMENTAL, ImportOptions, ImportReport, import_file
+
+cli = typer.Typer(
+    name="movie-stats",
+    help="Movie statistics per release year: load movies_metadata.csv, manage dataset versions, serve GraphQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+if not out.is_terminal:
+    out.width = 160  # piped output: tables keep their columns instead of wrapping at 80
+
+EXIT_FAILED = 1
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
+
+
+class CommandFailed(Exception):
+    """A command finished without doing what was asked (already reported); exit 1."""
+
+
+def main() -> None:
+    """Console entry point: run the command, turn known errors into a message and exit 1."""
+    try:
+        cli()
+    except (ImportRefused, ImportBusy, versions.VersionError) as error:
+        err.print(f"[red]error:[/] {error}", highlight=False)
+        sys.exit(EXIT_FAILED)
+    except CommandFailed:
+        sys.exit(EXIT_FAILED)
+    except OperationalError as error:
+        err.print(f"[red]database error:[/] {error.orig}", highlight=False)
+        err.print("Check DATABASE_URL (unset, the embedded SQLite file is used) and that the server is up.")
+        sys.exit(EXIT_FAILED)
+
+
+@contextmanager
+def store(*, quiet: bool = False) -> Iterator[Engine]:
+    """The migrated store the settings point at."""
+    settings = Settings()
+    if not settings.database_url and not quiet:
+        err.print(f"Using the embedded SQLite database {DEFAULT_SQLITE_PATH.resolve()} (set DATABASE_URL for PostgreSQL).")
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@cli.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="movies_metadata.csv, plain or .gz")],
+    mode: Annotated[str, typer.Option(help="full: replace the dataset; incremental: upsert by id into a copy of the live one.")] = FULL,
+    stage: Annotated[bool, typer.Option("--stage", help="Load and check, but do not go live.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Load an unchanged file again; go live despite failed checks.")] = False,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Queue behind a running import, or fail at once.")] = True,
+    max_rejected_share: Annotated[float, typer.Option(min=0, max=1, help="Check: largest share of rejected records.")] = DEFAULT_MAX_REJECTED_SHARE,
+    max_shrink_share: Annotated[float, typer.Option(min=0, max=1, help="Check: largest drop in movies against the live version (full loads).")] = DEFAULT_MAX_SHRINK_SHARE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Load a file into a new dataset version; it goes live if it passes its checks."""
+    if mode not in (FULL, INCREMENTAL):
+        raise typer.BadParameter(f"use {FULL} or {INCREMENTAL}", param_hint="--mode")
+    options = ImportOptions(
+        mode=mode, stage_only=stage, force=force, wait_for_lock=wait,
+        limits=CheckLimits(max_rejected_share=max_rejected_share, max_shrink_share=max_shrink_share),
+    )  # fmt: skip
+    with store(quiet=as_json) as engine:
+        report = _run_import(engine, file, options, show_progress=not as_json)
+    _finish_import(report, as_json)
+
+
+def _run_import(engine: Engine, file: Path, options: ImportOptions, *, show_progress: bool) -> ImportReport:
+    if not (show_progress and err.is_terminal):
+        return import_file(engine, file, options)
+    columns = (*Progress.get_default_columns()[:-1], DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(f"Loading {file.name}", total=file.stat().st_size)
+        return import_file(engine, file, options, progress=lambda done, total: bar.update(task, completed=done))
+
+
+def _finish_import(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report)
+    else:
+        render.import_report(out, report)
+    if report.failed_checks and report.status != "live":
+        raise CommandFailed()
+
+
+@cli.command()
+def generate(
+    out_file: Annotated[Path, typer.Argument(metavar="OUT", help="Where to write; .gz compresses.")],
+    records: Annotated[int, typer.Option(min=1, help="How many records.")] = 45_000,
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write a realistic synthetic movies_metadata.csv (calibrated on the real file, dirt included)."""
+    from importer.generate import generate_file
+
+    with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task(f"Generating {out_file.name}", total=records)
+        report = generate_file(out_file, records=records, seed=seed, progress=lambda done: bar.update(task, completed=done))
+    if as_json:
+        print_json(report)
+    else:
+        out.print(f"Wrote {records:,} generated records (seed {seed}) to {out_file} in {report.seconds:.1f} s.")
+
+
+@cli.command()
+def datasets(as_json: JsonFlag = False) -> None:
+    """List dataset versions: live, staged and retired."""
+    with store(quiet=as_json) as engine, engine.connect() as connection:
+        rows = versions.list_versions(connection)
+    if as_json:
+        print_json({"versions": rows})
+    else:
+        render.versions_table(out, rows)
+
+
+@cli.command()
+def promote(version: Annotated[int, typer.Argument(help="A staged or retired version id.")], as_json: JsonFlag = False) -> None:
+    """Take a version live, atomically; the live one retires (and stays for rollback)."""
+    with store(quiet=as_json) as engine, engine.begin() as connection:
+        previous = versions.promote(connection, version)
+    _say({"live": version, "previous": previous}, f"Version {version} is live (was {previous}).", as_json)
+
+
+@cli.command()
+def rollback(as_json: JsonFlag = False) -> None:
+    """Take the previously live version live again, atomically."""
+    with store(quiet=as_json) as engine, engine.begin() as connection:
+        current, previous = versions.rollback(connection)
+    _say({"live": previous, "previous": current}, f"Rolled back: version {previous} is live (was {current}).", as_json)
+
+
+@cli.command()
+def prune(
+    keep: Annotated[int | None, typer.Option(min=1, help="Versions to keep [default: KEEP_VERSIONS, 3].")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete old dataset versions, keeping the newest N and always the live one."""
+    keep = keep or Settings().keep_versions
+    with store(quiet=as_json) as engine, engine.begin() as connection:
+        removed = versions.prune(connection, keep)
+    _say({"removed": removed, "kept": keep}, f"Removed versions {removed or 'none'}; kept the newest {keep}.", as_json)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
+    import uvicorn
+
+    from app.asgi import create_app
+
+    settings = Settings()
+    with store():
+        pass  # migrate before serving
+    err.print(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@cli.command()
+def quickstart(
+    file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False, help="Your movies_metadata.csv; omit for a generated sample.")] = None,
+    records: Annotated[int, typer.Option(help="Size of the generated sample.")] = 45_000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Load FILE (or a generated sample) and serve the API: the one command to try the service."""
+    if file is None:
+        from importer.generate import generate_file
+
+        file = Path("movie-stats-data") / f"generated-sample-{records}-seed0.csv.gz"
+        err.print(f"[yellow]No file given: loading a GENERATED sample of {records:,} synthetic records (not real data) from {file}.[/]")
+        if not file.exists():
+            file.parent.mkdir(parents=True, exist_ok=True)
+            generate_file(file, records=records, seed=0)
+    with store() as engine:
+        report = _run_import(engine, file, ImportOptions(), show_progress=True)
+    render.import_report(out, report)
+    serve(host=host, port=port)
+
+
+def _say(payload: dict, text: str, as_json: bool) -> None:
+    if as_json:
+        print_json(payload)
+    else:
+        out.print(text)
+
+
+def print_json(value: object) -> None:
+    """Write one JSON document to stdout, untouched by rich."""
+    sys.stdout.write(render.to_json(value) + "\n")

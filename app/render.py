@@ -1,0 +1,72 @@
+"""How the command line shows its results: readable text for people, one JSON object for tools."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from db.versions import Version
+from importer.pipeline import ImportReport
+
+SHOWN_REJECTIONS = 20
+
+
+def to_json(value: Any) -> str:
+    """Serialize reports, versions and plain values as indented JSON."""
+    return orjson.dumps(value, default=_default, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def import_report(console: Console, report: ImportReport) -> None:
+    """Show what an import did."""
+    if report.status == "unchanged":
+        console.print(report.message)
+        return
+    console.print(f"[bold]{report.source}[/] (sha256 {report.sha256[:12]}…, {report.mode} load) → version {report.version}: [bold]{report.status}[/]")
+    rows = [
+        ("records", f"{report.records:,}"),
+        ("loaded", f"{report.loaded:,} distinct movies"),
+        ("rejected", f"{report.rejected:,}"),
+        ("duplicates", f"{report.duplicates:,} (the last record of an id wins)"),
+        ("movies", f"{report.movies:,} in the version"),
+        ("warnings", ", ".join(f"{kind} {count:,}" for kind, count in report.warnings.items()) or "none"),
+        ("time", f"{report.seconds:.2f} s"),
+    ]
+    for label, value in rows:
+        console.print(f"  {label:<11} {value}")
+    for check in report.checks:
+        mark = "[green]pass[/]" if check["passed"] else "[red]FAIL[/]"
+        console.print(f"  check       {mark} {check['name']}: {check['detail']}")
+    if report.rejections:
+        console.print(f"Rejected records (first {min(SHOWN_REJECTIONS, report.rejected)} of {report.rejected:,}):")
+        for rejection in report.rejections[:SHOWN_REJECTIONS]:
+            console.print(f"  line {rejection['line']}: {rejection['reason']}", markup=False)
+    console.print(report.message, markup=False)
+
+
+def versions_table(console: Console, versions: list[Version]) -> None:
+    """List dataset versions, newest first."""
+    if not versions:
+        console.print("No dataset versions yet. Load one with `movie-stats import FILE`.")
+        return
+    table = Table("version", "status", "mode", "file", "sha256", "loaded at (UTC)", "movies", "rejected", "duplicates")
+    for v in versions:
+        style = "bold green" if v.status == "live" else None
+        table.add_row(
+            str(v.id), v.status, v.mode, v.source_name, v.source_sha256[:12],
+            v.loaded_at.strftime("%Y-%m-%d %H:%M:%S"), f"{v.movies:,}", f"{v.rejected:,}", f"{v.duplicates:,}",
+            style=style,
+        )  # fmt: skip
+    console.print(table)

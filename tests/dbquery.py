@@ -1,0 +1,44 @@
+"""Reading figures back from the store in tests, through plain SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from db.versions import live_version_id
+
+
+def rows(engine: Engine, sql: str, **params: Any) -> list[tuple]:
+    """All rows of a query, as tuples."""
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql), params)]
+
+
+def live_id(engine: Engine) -> int | None:
+    """The live version id."""
+    with engine.connect() as connection:
+        return live_version_id(connection)
+
+
+def live_rows(engine: Engine, sql: str, **params: Any) -> list[tuple]:
+    """Rows of a query over the live version (`:v` in the SQL)."""
+    return rows(engine, sql, v=live_id(engine), **params)
+
+
+def snapshot(engine: Engine, version_id: int) -> dict[str, list[tuple]]:
+    """Every precomputed row of one version, sorted: equal snapshots mean equal figures."""
+    tables = {
+        "year_totals": "year",
+        "genre_years": "genre_id, year",
+        "company_years": "company_id, year",
+        "company_year_genres": "company_id, year, genre_id",
+        "genres": "id",
+        "companies": "id",
+    }
+    result = {}
+    for table, order in tables.items():
+        found = rows(engine, f"SELECT * FROM {table} WHERE version_id = :v ORDER BY {order}", v=version_id)
+        # Drop version_id; round popularity sums so both backends' float order does not matter.
+        result[table] = [tuple(round(x, 9) if isinstance(x, float) else x for x in row[1:]) for row in found]
+    return result
