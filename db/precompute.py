@@ -21,7 +21,7 @@ _FIGURES = (
 )
 _MOVIE_OF = "JOIN movies m ON m.version_id = {link}.version_id AND m.id = {link}.movie_id"
 
-_STATEMENTS = (
+PRECOMPUTE_STATEMENTS = (
     f"INSERT INTO year_totals (version_id, year, {_FIGURE_COLUMNS}) "
     f"SELECT :v, m.release_year, {_FIGURES} FROM movies m "
     "WHERE m.version_id = :v AND m.release_year IS NOT NULL GROUP BY m.release_year",
@@ -43,5 +43,5 @@ _STATEMENTS = (
 
 def precompute(connection: Connection, version_id: int) -> None:
     """Fill the yearly tables of one version from its movies and links."""
-    for statement in _STATEMENTS:
+    for statement in PRECOMPUTE_STATEMENTS:
         connection.execute(text(statement), {"v": version_id})

@@ -46,12 +46,17 @@ STAGING_TABLES = tuple(_STAGING_DDL)
 Row = Sequence[object]
 
 
+def staging_ddl(*, postgresql: bool) -> list[str]:
+    """CREATE statements of the staging tables (dropped at commit on PostgreSQL)."""
+    suffix = " ON COMMIT DROP" if postgresql else ""
+    return [f"CREATE TEMPORARY TABLE {name} ({columns}){suffix}" for name, columns in _STAGING_DDL.items()]
+
+
 def create_staging(connection: Connection) -> None:
     """Create empty staging tables private to this connection's transaction."""
     drop_staging(connection)
-    suffix = "" if is_sqlite(connection) else " ON COMMIT DROP"
-    for name, columns in _STAGING_DDL.items():
-        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({columns}){suffix}")
+    for statement in staging_ddl(postgresql=not is_sqlite(connection)):
+        connection.exec_driver_sql(statement)
 
 
 def drop_staging(connection: Connection) -> None:
