@@ -67,10 +67,13 @@ def drop_staging(connection: Connection) -> None:
 
 def write_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
     """Append rows to a table in one bulk statement (COPY on PostgreSQL)."""
+    rows = list(rows)
+    if not rows:
+        return
     if is_sqlite(connection):
         placeholders = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-        connection.exec_driver_sql(sql, list(rows))  # executemany
+        connection.exec_driver_sql(sql, rows)  # executemany
         return
     buffer = io.StringIO("".join(["\t".join([_copy_value(value) for value in row]) + "\n" for row in rows]))
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

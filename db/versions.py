@@ -137,7 +137,7 @@ def prune(connection: Connection, keep: int) -> list[int]:
     """Delete all but the newest `keep` versions; the live version always stays."""
     versions = list_versions(connection)
     kept = {v.id for v in versions[:keep]} | {v.id for v in versions if v.status == LIVE}
-    doomed = [v.id for v in versions if v.id not in kept]
+    doomed = sorted(v.id for v in versions if v.id not in kept)
     delete_versions(connection, doomed)
     return doomed
 
