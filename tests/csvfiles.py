@@ -59,3 +59,19 @@ def write_csv(path: Path, records: list[dict[str, str]] | list[list[str]], heade
         for record in records:
             writer.writerow([record.get(column, "") for column in header] if isinstance(record, dict) else record)
     return path
+
+
+def catalogue(count: int, *, budget: int = 1000, first_id: int = 1) -> list[dict[str, str]]:
+    """`count` movies over three years, two genres and two companies."""
+    return [
+        movie(
+            i,
+            budget=str(budget + i),
+            revenue=f"{2 * (budget + i)}.0",
+            popularity=f"{i % 7}.5",
+            release_date=f"{2000 + i % 3}-05-01",
+            genres=genres((18, "Drama")) if i % 2 else genres((35, "Comedy"), (18, "Drama")),
+            production_companies=companies((6194, "Warner Bros.") if i % 3 else (4, "Paramount Pictures")),
+        )
+        for i in range(first_id, first_id + count)
+    ]

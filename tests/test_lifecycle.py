@@ -14,26 +14,10 @@ from db.engine import SQLITE_BEGIN, is_sqlite
 from db.locks import IMPORT_LOCK_KEY, ImportBusy
 from importer.checks import CheckLimits
 from importer.pipeline import ImportOptions, ImportReport, import_file
-from tests.csvfiles import companies, genres, movie, write_csv
+from tests.csvfiles import catalogue, companies, genres, movie, write_csv
 from tests.dbquery import live_id, rows, snapshot
 
 YEAR_TOTALS = "SELECT year, releases, budget, revenue, profit FROM year_totals WHERE version_id = :v ORDER BY year"
-
-
-def catalogue(count: int, *, budget: int = 1000, first_id: int = 1) -> list[dict[str, str]]:
-    """`count` movies over three years, two genres and two companies."""
-    return [
-        movie(
-            i,
-            budget=str(budget + i),
-            revenue=f"{2 * (budget + i)}.0",
-            popularity=f"{i % 7}.5",
-            release_date=f"{2000 + i % 3}-05-01",
-            genres=genres((18, "Drama")) if i % 2 else genres((35, "Comedy"), (18, "Drama")),
-            production_companies=companies((6194, "Warner Bros.") if i % 3 else (4, "Paramount Pictures")),
-        )
-        for i in range(first_id, first_id + count)
-    ]
 
 
 def load(engine: Engine, path: Path, records: list, **options) -> ImportReport:

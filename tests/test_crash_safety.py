@@ -1,0 +1,172 @@
+"""Rule 20 under stress: killed imports and concurrent promotes never disturb what readers see.
+
+These tests run the real `movie-stats` command in subprocesses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, make_url, text
+
+from importer.pipeline import ImportOptions, import_file
+from tests.csvfiles import companies, genres, movie, write_csv
+from tests.dbquery import live_id, rows, snapshot
+
+MOVIE_STATS = str(Path(sys.executable).parent / "movie-stats")
+BIG_FILE_RECORDS = 120_000
+GENRE_NAMES = ["Drama", "Comedy", "Action", "Horror", "Romance", "Thriller"]
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file large enough that a load takes a few seconds: time to kill it mid-way."""
+    records = [
+        movie(
+            i,
+            budget=str(1000 + i),
+            revenue=f"{3 * i}.0",
+            release_date=f"{1950 + i % 70}-01-01",
+            genres=genres(*[(g, GENRE_NAMES[g]) for g in {i % 6, i % 4}]) if i % 6 else genres((6, "Family")),
+            production_companies=companies((1 + i % 700, f"Company {i % 700}")),
+        )
+        for i in range(1, BIG_FILE_RECORDS + 1)
+    ]
+    return write_csv(tmp_path_factory.mktemp("big") / "big.csv", records)
+
+
+def start_import(database_url: str, path: Path, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.Popen(
+        [MOVIE_STATS, "import", str(path), "--force", "--json"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def state_of(engine: Engine) -> tuple[list[tuple], dict[str, list[tuple]]]:
+    """Everything a reader can see: the version rows and the live version's figures."""
+    versions = rows(engine, "SELECT id, status, source_sha256, movies FROM dataset_versions ORDER BY id")
+    return versions, snapshot(engine, live_id(engine))
+
+
+def wait_for_backend(engine: Engine, application: str, phase: str, deadline: float) -> None:
+    """Poll pg_stat_activity until the import's backend is in `phase`."""
+    seen_copy = False
+    while time.monotonic() < deadline:
+        found = rows(engine, "SELECT state, query FROM pg_stat_activity WHERE application_name = :a", a=application)
+        for state, query in found:
+            seen_copy = seen_copy or query.startswith("COPY")
+            if phase == "copy" and state == "active" and query.startswith("COPY"):
+                return
+            if phase == "parse" and seen_copy and state == "idle in transaction":
+                return  # between two COPY batches: Python is reading and cleaning records
+            if phase == "precompute" and state == "active" and query.startswith("INSERT INTO company_year"):
+                return
+        time.sleep(0.002)
+    pytest.fail(f"the import never reached {phase}")
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("phase", ["parse", "copy", "precompute"])
+def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
+    database_url: str, engine: Engine, big_file: Path, tmp_path: Path, head5000_path: Path, phase: str
+) -> None:
+    """pg_stat_activity shows what the import's backend is doing: kill it in each phase."""
+    import_file(engine, head5000_path, ImportOptions())
+    before = state_of(engine)
+    application = f"kill_{uuid.uuid4().hex[:8]}"
+    url = make_url(database_url).update_query_dict({"application_name": application})
+    process = start_import(url.render_as_string(hide_password=False), big_file, tmp_path)
+    try:
+        wait_for_backend(engine, application, phase, time.monotonic() + 120)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    time.sleep(0.2)  # let the server notice the dropped connection and abort its transaction
+    assert state_of(engine) == before
+    assert_next_import_works(engine, tmp_path)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("fraction", [0.1, 0.35, 0.6])
+def test_an_import_killed_on_sqlite_leaves_the_live_version_untouched(
+    database_url: str, engine: Engine, big_file: Path, tmp_path: Path, head5000_path: Path, fraction: float,
+    sqlite_run_seconds: tuple[float, float],
+) -> None:
+    """SQLite shows no phases from outside: kill at fractions of a measured whole run."""
+    import_file(engine, head5000_path, ImportOptions())
+    before = state_of(engine)
+    startup, whole_run = sqlite_run_seconds
+    process = start_import(database_url, big_file, tmp_path)
+    time.sleep(startup + (whole_run - startup) * fraction)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    assert state_of(engine) == before
+    assert_next_import_works(engine, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def sqlite_run_seconds(big_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[float, float]:
+    """(command start-up, whole import) in seconds for the big file into a scratch SQLite store."""
+    scratch = tmp_path_factory.mktemp("scratch")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{scratch / 'scratch.sqlite3'}"}
+    started = time.monotonic()
+    subprocess.run([MOVIE_STATS, "datasets", "--json"], env=env, capture_output=True, check=True)
+    startup = time.monotonic() - started
+    started = time.monotonic()
+    subprocess.run([MOVIE_STATS, "import", str(big_file), "--json"], env=env, capture_output=True, check=True)
+    return startup, time.monotonic() - started
+
+
+def assert_next_import_works(engine: Engine, tmp_path: Path) -> None:
+    """After a crash the lock is free and nothing half-made is in the way."""
+    report = import_file(engine, write_csv(tmp_path / "next.csv", [movie(i) for i in range(1, 5001)]), ImportOptions())
+    assert report.status == "live", report.message
+
+
+PROMOTER = """
+import sys
+from db.engine import make_engine
+from db import versions
+engine = make_engine(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    with engine.begin() as connection:
+        versions.rollback(connection)
+"""
+
+
+def test_readers_see_one_whole_version_while_another_process_promotes_and_rolls_back(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    first = import_file(engine, write_csv(tmp_path / "a.csv", [movie(i, budget=str(i)) for i in range(1, 301)]), ImportOptions())
+    second = import_file(engine, write_csv(tmp_path / "b.csv", [movie(i, budget=str(2 * i)) for i in range(1, 281)]), ImportOptions())
+    assert (first.status, second.status) == ("live", "live")
+    expected = {first.version: (300, 45_150), second.version: (280, 78_680)}
+    totals = text(
+        "SELECT v.id, sum(t.releases), sum(t.budget) FROM dataset_versions v "
+        "JOIN year_totals t ON t.version_id = v.id WHERE v.status = 'live' GROUP BY v.id"
+    )
+    promoter = subprocess.Popen([sys.executable, "-c", PROMOTER, database_url, "200"], cwd=Path(__file__).parents[1])
+    seen: dict[int, int] = {}
+    with engine.connect() as connection:
+        while promoter.poll() is None:
+            with connection.begin():
+                found = connection.execute(totals).all()
+            assert len(found) == 1, f"{len(found)} live versions seen at once"
+            version, releases, budget = found[0]
+            assert (releases, budget) == expected[version]
+            seen[version] = seen.get(version, 0) + 1
+    assert promoter.returncode == 0
+    assert set(seen) == set(expected), f"reads saw only {seen}: the switches were not observed"
