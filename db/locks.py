@@ -10,7 +10,9 @@ from sqlalchemy.engine import Connection
 
 from db.engine import is_sqlite
 
-IMPORT_LOCK_KEY = 0x6D6F7669_65737461  # "moviesta": any constant unique to this application
+IMPORT_LOCK_CLASS = 0x6D6F7669  # "movi": any constant unique to this application
+# Advisory locks are per database; the schema's name makes stores in one database independent.
+_LOCK_KEY_SQL = "(:class, hashtext(current_schema()))"
 SQLITE_WAIT_MS = 24 * 3600 * 1000  # "wait" means wait, not give up after a while
 
 
@@ -43,9 +45,10 @@ def take_import_lock(connection: Connection, *, wait: bool) -> None:
     """Hold the import lock until the transaction ends; ImportBusy when taken and not waiting."""
     if is_sqlite(connection):
         return  # the BEGIN IMMEDIATE of the load's transaction already holds the write lock
+    key = {"class": IMPORT_LOCK_CLASS}
     if wait:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
-    elif not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY}).scalar():
+        connection.execute(text(f"SELECT pg_advisory_xact_lock{_LOCK_KEY_SQL}"), key)
+    elif not connection.execute(text(f"SELECT pg_try_advisory_xact_lock{_LOCK_KEY_SQL}"), key).scalar():
         raise ImportBusy()
 
 

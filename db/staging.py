@@ -8,7 +8,10 @@ crashed load leaves nothing behind.
 
 from __future__ import annotations
 
+import csv
 import io
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy.engine import Connection
@@ -42,6 +45,9 @@ _STAGING_DDL = {
     "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
 }
 STAGING_TABLES = tuple(_STAGING_DDL)
+LOAD_WORK_MEM = "256MB"
+# Text columns that may hold an empty string but never NULL.
+NOT_NULL_TEXT = frozenset({"title", "name", "reason"})
 
 Row = Sequence[object]
 
@@ -55,6 +61,9 @@ def staging_ddl(*, postgresql: bool) -> list[str]:
 def create_staging(connection: Connection) -> None:
     """Create empty staging tables private to this connection's transaction."""
     drop_staging(connection)
+    if not is_sqlite(connection):
+        # The build's joins and aggregates are hashed in memory instead of spilling to disk.
+        connection.exec_driver_sql(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
     for statement in staging_ddl(postgresql=not is_sqlite(connection)):
         connection.exec_driver_sql(statement)
 
@@ -75,23 +84,67 @@ def write_rows(connection: Connection, table: str, columns: Sequence[str], rows:
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
         connection.exec_driver_sql(sql, rows)  # executemany
         return
-    buffer = io.StringIO("".join(["\t".join([_copy_value(value) for value in row]) + "\n" for row in rows]))
+    # COPY's CSV format, written by the csv module's C writer: an unquoted empty field is NULL
+    # (None), and FORCE_NOT_NULL keeps an empty title or name an empty string.
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    not_null = [column for column in columns if column in NOT_NULL_TEXT]
+    options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})", buffer)
     finally:
         cursor.close()
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+class StagingWriter:
+    """Writes staging rows on a worker thread: the database ingests batch N while Python cleans N+1.
 
+    The connection belongs to the worker between the first `write` and `close`; the caller
+    must not use it meanwhile. An error in the worker surfaces on the next `write` or `close`.
+    """
 
-def _copy_value(value: object) -> str:
-    """One value in COPY's text format: \\N is NULL, and backslash, tab and newlines escaped."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, float):
-        return repr(value)  # shortest text that reads back as the same double
-    return str(value)  # int; bool prints True/False, which COPY accepts
+    _DONE = None
+
+    def __init__(self, connection: Connection, queued_batches: int = 2) -> None:
+        self._connection = connection
+        self._queue: queue.Queue[tuple[str, Sequence[str], list[Row]] | None] = queue.Queue(queued_batches)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="staging-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, table: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
+        """Queue rows for `table`; blocks while the worker is `queued_batches` behind."""
+        self._raise_if_failed()
+        self._queue.put((table, columns, list(rows)))
+
+    def close(self) -> None:
+        """Wait until everything queued is written; re-raise the worker's error, if any."""
+        if self._thread.is_alive():
+            self._queue.put(self._DONE)
+            self._thread.join()
+        self._raise_if_failed()
+
+    def __enter__(self) -> StagingWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_exc: object) -> None:
+        # Always join the worker before the caller touches the connection again (to roll back, say).
+        if exc_type is None:
+            self.close()
+        elif self._thread.is_alive():
+            self._queue.put(self._DONE)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not self._DONE:
+            if self._error is None:  # after a failure, drain the queue so the caller never blocks
+                try:
+                    write_rows(self._connection, *item)
+                except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = error
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error

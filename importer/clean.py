@@ -39,8 +39,8 @@ class CleanMovie:
     vote_average: float | None
     vote_count: int | None
     adult: bool | None
-    genres: list[tuple[int, str]]
-    companies: list[tuple[int, str]]
+    genres: tuple[tuple[int, str], ...]
+    companies: tuple[tuple[int, str], ...]
     warnings: list[str] = field(default_factory=list)
 
 
@@ -57,45 +57,41 @@ def clean_record(header: Header, record: RawRecord) -> CleanMovie | Rejection:
     fields = record.fields
     if len(fields) != header.width:  # rule 1
         return Rejection(record.line, f"has {len(fields)} fields, the header has {header.width}")
-    index = header.index
-
-    def get(column: str) -> str | None:
-        position = index[column]
-        return None if position is None else fields[position]
-
-    raw_id = fields[index["id"]].strip()  # type: ignore[index]
+    (
+        raw_id, title, budget, revenue, popularity, release_date, genres, companies,
+        imdb_id, original_title, original_language, status, runtime, vote_average, vote_count, adult,
+    ) = header.pick(fields if header.complete else [*fields, ""])  # fmt: skip
+    raw_id = raw_id.strip()
     if len(raw_id) > 10 or not _DIGITS.fullmatch(raw_id) or not 0 < int(raw_id) <= MAX_INT32:  # rule 2
         return Rejection(record.line, f"id {raw_id!r} is not a positive integer")
 
     warnings: list[str] = []
-    release_date = parse_date(get("release_date"), warnings)
+    release_date = parse_date(release_date, warnings)
     return CleanMovie(
         line=record.line,
         id=int(raw_id),
-        title=fields[index["title"]],  # type: ignore[index]
-        original_title=_text(get("original_title")),
-        imdb_id=_text(get("imdb_id")),
-        original_language=_text(get("original_language")),
-        status=_text(get("status")),
+        title=title,
+        original_title=_text(original_title),
+        imdb_id=_text(imdb_id),
+        original_language=_text(original_language),
+        status=_text(status),
         release_date=release_date,
         release_year=int(release_date[:4]) if release_date else None,
-        budget=parse_amount(get("budget"), "budget", warnings),
-        revenue=parse_amount(get("revenue"), "revenue", warnings),
-        popularity=parse_popularity(get("popularity"), warnings),
-        runtime=_float(get("runtime")),
-        vote_average=_float(get("vote_average")),
-        vote_count=_whole(get("vote_count")),
-        adult=_bool(get("adult")),
-        genres=parse_list(get("genres"), "genres", warnings),
-        companies=parse_list(get("production_companies"), "production_companies", warnings),
+        budget=parse_amount(budget, "budget", warnings),
+        revenue=parse_amount(revenue, "revenue", warnings),
+        popularity=parse_popularity(popularity, warnings),
+        runtime=_float(runtime),
+        vote_average=_float(vote_average),
+        vote_count=_whole(vote_count),
+        adult=_bool(adult),
+        genres=parse_list(genres, "genres", warnings),
+        companies=parse_list(companies, "production_companies", warnings),
         warnings=warnings,
     )
 
 
-def parse_amount(value: str | None, column: str, warnings: list[str]) -> int | None:
+def parse_amount(value: str, column: str, warnings: list[str]) -> int | None:
     """Rule 5: whole dollars; zero, negative, empty or unparsable is unknown."""
-    if value is None:
-        return None
     value = value.strip()
     if not value:
         return None
@@ -117,20 +113,18 @@ def parse_amount(value: str | None, column: str, warnings: list[str]) -> int | N
     return amount if amount > 0 else None
 
 
-def parse_popularity(value: str | None, warnings: list[str]) -> float | None:
+def parse_popularity(value: str, warnings: list[str]) -> float | None:
     """Rule 6: a non-negative finite float, else unknown."""
     number = _float(value)
     if number is None or number < 0:
-        if value and value.strip():
+        if value.strip():
             warnings.append("invalid_popularity")
         return None
     return number
 
 
-def parse_date(value: str | None, warnings: list[str]) -> str | None:
+def parse_date(value: str, warnings: list[str]) -> str | None:
     """Rule 7: an ISO `YYYY-MM-DD` date, else unknown."""
-    if value is None:
-        return None
     value = value.strip()
     if not value:
         return None
@@ -143,26 +137,21 @@ def parse_date(value: str | None, warnings: list[str]) -> str | None:
     return None
 
 
-def parse_list(value: str | None, column: str, warnings: list[str]) -> list[tuple[int, str]]:
+def parse_list(value: str, column: str, warnings: list[str]) -> tuple[tuple[int, str], ...]:
     """Rule 8: a list literal of {id, name}; unparsable means empty, with a warning."""
-    if value is None:
-        return []
     try:
         return parse_entities(value)
     except UnparsableLiteral:
         warnings.append(f"unparsable_{column}")
-        return []
+        return ()
 
 
-def _text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
+def _text(value: str) -> str | None:
+    return value.strip() or None
 
 
-def _float(value: str | None) -> float | None:
-    if value is None:
+def _float(value: str) -> float | None:
+    if not value:
         return None
     try:
         number = float(value)
@@ -171,12 +160,12 @@ def _float(value: str | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _whole(value: str | None) -> int | None:
+def _whole(value: str) -> int | None:
     """`373554033.0` and `373554033` are the same count."""
     number = _float(value)
     return None if number is None or number != int(number) or not 0 <= number <= MAX_INT32 else int(number)
 
 
-def _bool(value: str | None) -> bool | None:
-    lowered = (value or "").strip().lower()
+def _bool(value: str) -> bool | None:
+    lowered = value.strip().lower()
     return True if lowered == "true" else False if lowered == "false" else None

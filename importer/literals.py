@@ -8,6 +8,7 @@ anything else (escapes, other key orders, junk) falls back to `ast.literal_eval`
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 # The two shapes: `{'id': 16, 'name': 'Animation'}` and `{'name': "Miramax's", 'id': 14}`.
@@ -25,20 +26,20 @@ class UnparsableLiteral(ValueError):
     """The value is not a Python list of dicts."""
 
 
-def parse_entities(value: str) -> list[tuple[int, str]]:
+@functools.lru_cache(maxsize=1 << 16)
+def parse_entities(value: str) -> tuple[tuple[int, str], ...]:
     """Return the (id, name) pairs of a list literal, keeping rule 8's valid entries only.
 
     Entries without a positive integer id or a non-empty name are skipped; an id given twice
-    counts once (its last name wins). An empty value is an empty list.
+    counts once (its last name wins). An empty value is an empty list. Cached: the same genre
+    and company lists recur across thousands of records.
     """
     value = value.strip()
     if not value:
-        return []
+        return ()
     if _LIST.fullmatch(value):
-        raw = [
-            (int(m["id1"] or m["id2"]), _first_not_none(m["a1"], m["b1"], m["a2"], m["b2"]))
-            for m in _ENTRY.finditer(value)
-        ]
+        # findall gives (id1, a1, b1, a2, b2, id2) per entry; exactly one id and one name are set.
+        raw = [(int(i1 or i2), a1 or b1 or a2 or b2) for i1, a1, b1, a2, b2, i2 in _ENTRY.findall(value)]
     else:
         raw = _parse_slow(value)
     by_id: dict[int, str] = {}
@@ -46,14 +47,7 @@ def parse_entities(value: str) -> list[tuple[int, str]]:
         if entity_id > 0 and name.strip():
             by_id.pop(entity_id, None)  # re-insert so order follows the last mention
             by_id[entity_id] = name
-    return list(by_id.items())
-
-
-def _first_not_none(*values: str | None) -> str:
-    for value in values:
-        if value is not None:
-            return value
-    return ""
+    return tuple(by_id.items())
 
 
 def _parse_slow(value: str) -> list[tuple[int, object]]:

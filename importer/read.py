@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -46,12 +47,28 @@ class RawRecord:
     fields: list[str]
 
 
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+
 @dataclass(frozen=True, slots=True)
 class Header:
-    """Where each known column sits; optional columns absent from the file map to None."""
+    """Where each known column sits in a record."""
 
     width: int
-    index: dict[str, int | None]
+    complete: bool  # every optional column is present
+    pick: Callable[[list[str]], tuple[str, ...]]  # a record's values in COLUMNS order
+
+    @classmethod
+    def from_names(cls, path: object, names: list[str]) -> Header:
+        """Match columns by name (rule: extra columns are ignored); MissingColumnsError if any required one is absent."""
+        names = [name.strip() for name in names]
+        positions = {name: i for i, name in reversed(list(enumerate(names)))}  # the first one wins
+        missing = [column for column in REQUIRED_COLUMNS if column not in positions]
+        if missing:
+            raise MissingColumnsError(str(path), missing, names)
+        # An absent optional column reads from one padding field past the end: an empty value.
+        picks = [positions.get(column, len(names)) for column in COLUMNS]
+        return cls(width=len(names), complete=all(c in positions for c in COLUMNS), pick=itemgetter(*picks))
 
 
 class CsvSource:
@@ -119,10 +136,4 @@ class CsvSource:
                 f"{self.path}: not a UTF-8 CSV file ({error}). "
                 "Pass movies_metadata.csv, plain or gzip-compressed."
             ) from error
-        names = [name.strip() for name in names]
-        positions = {name: i for i, name in reversed(list(enumerate(names)))}  # first one wins
-        missing = [column for column in REQUIRED_COLUMNS if column not in positions]
-        if missing:
-            raise MissingColumnsError(str(self.path), missing, names)
-        index = {column: positions.get(column) for column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
-        return Header(width=len(names), index=index)
+        return Header.from_names(self.path, names)

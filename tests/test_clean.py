@@ -5,13 +5,10 @@ from __future__ import annotations
 import pytest
 
 from importer.clean import CleanMovie, Rejection, clean_record
-from importer.read import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Header, RawRecord
+from importer.read import Header, RawRecord
 from tests.csvfiles import HEADER, movie
 
-FULL_HEADER = Header(
-    width=len(HEADER),
-    index={column: HEADER.index(column) for column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS},
-)
+FULL_HEADER = Header.from_names("movies.csv", HEADER)
 
 
 def clean(**fields: str) -> CleanMovie | Rejection:
@@ -92,7 +89,7 @@ def test_rule_7_release_date_and_year(raw: str, expected_date: str | None, expec
 
 def test_rule_8_unparsable_literal_is_an_empty_list_with_a_warning() -> None:
     result = clean_ok(genres="[{'id': 16, 'name': 'Anim", production_companies="nonsense")
-    assert (result.genres, result.companies) == ([], [])
+    assert (result.genres, result.companies) == ((), ())
     assert result.warnings == ["unparsable_genres", "unparsable_production_companies"]
 
 
@@ -113,3 +110,10 @@ def test_optional_columns_are_stored_when_present() -> None:
         7.7,
         True,
     )
+
+
+def test_optional_columns_may_be_absent() -> None:
+    header = Header.from_names("movies.csv", ["id", "title", "budget", "revenue", "popularity", "release_date", "genres", "production_companies"])
+    result = clean_record(header, RawRecord(2, ["5", "Five", "10", "20", "1.5", "2001-01-01", "[]", "[]"]))
+    assert isinstance(result, CleanMovie)
+    assert (result.id, result.budget, result.revenue, result.imdb_id, result.runtime, result.adult) == (5, 10, 20, None, None, None)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from db import versions
 from db.engine import SQLITE_BEGIN, is_sqlite
-from db.locks import IMPORT_LOCK_KEY, ImportBusy
+from db.locks import IMPORT_LOCK_CLASS, ImportBusy
 from importer.checks import CheckLimits
 from importer.pipeline import ImportOptions, ImportReport, import_file
 from tests.csvfiles import catalogue, companies, genres, movie, write_csv
@@ -178,7 +178,8 @@ class _import_lock_held:
     def __enter__(self) -> None:
         self.transaction = self.connection.begin()
         if not is_sqlite(self.engine):
-            self.connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK_KEY})
+            lock = "SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"
+            self.connection.execute(text(lock), {"k": IMPORT_LOCK_CLASS})
 
     def __exit__(self, *_exc: object) -> None:
         self.transaction.rollback()

@@ -1,0 +1,116 @@
+"""Import benchmark: our importer against a straightforward pandas pipeline, side by side.
+
+    python -m bench.import_bench                      # 45,000 generated records, 5 runs each
+    python -m bench.import_bench --records 4500000 --runs 1 --skip-pandas   # the 100x memory check
+
+Each run is a fresh process (so peak RSS is that run's own) loading the same generated file
+into the same PostgreSQL, in a scratch schema dropped afterwards. Times cover the load itself
+(file open to live version), not interpreter start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url
+
+DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+
+
+def child(kind: str, path: Path, url: str, run: int) -> None:
+    """One measured load in this process; prints {seconds, peak_rss_mb, movies} as JSON."""
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    started = time.perf_counter()
+    if kind == "ours":
+        from importer.pipeline import ImportOptions, import_file
+
+        report = import_file(engine, path, ImportOptions(force=True))
+        movies = report.movies
+    else:
+        from bench.pandas_pipeline import pandas_import
+
+        movies = pandas_import(engine, path, version_id=1_000_000 + run)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb, "movies": movies}))
+
+
+def measure(kind: str, path: Path, url: str, runs: int) -> list[dict]:
+    results = []
+    for run in range(runs):
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.import_bench", "--child", kind, str(path), url, str(run)],
+            check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
+        )  # fmt: skip
+        results.append(json.loads(output.stdout.strip().splitlines()[-1]))
+        print(f"  {kind:<6} run {run + 1}: {results[-1]['seconds']:.3f} s, peak RSS {results[-1]['peak_rss_mb']:.0f} MB", file=sys.stderr)
+    return results
+
+
+def summary(records: int, results: list[dict]) -> dict:
+    median = statistics.median(r["seconds"] for r in results)
+    return {
+        "median_seconds": round(median, 3),
+        "min_seconds": round(min(r["seconds"] for r in results), 3),
+        "records_per_second": round(records / median),
+        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in results)),
+        "movies": results[0]["movies"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=45_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--child", nargs=4, metavar=("KIND", "FILE", "URL", "RUN"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, file, url, run = args.child
+        child(kind, Path(file), url, int(run))
+        return
+
+    from importer.generate import generate_file
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = make_url(args.database_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / f"generated-{args.records}.csv"
+            started = time.perf_counter()
+            generate_file(path, records=args.records, seed=args.seed)
+            print(f"generated {args.records:,} records in {time.perf_counter() - started:.1f} s "
+                  f"({path.stat().st_size / 1e6:.0f} MB)", file=sys.stderr)  # fmt: skip
+            report = {"records": args.records, "file_mb": round(path.stat().st_size / 1e6, 1), "runs": args.runs}
+            report["movie_stats"] = summary(args.records, measure("ours", path, url, args.runs))
+            if not args.skip_pandas:
+                report["pandas"] = summary(args.records, measure("pandas", path, url, args.runs))
+                report["speedup"] = round(report["pandas"]["median_seconds"] / report["movie_stats"]["median_seconds"], 2)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
