@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,14 +22,10 @@ from db.precompute import precompute
 from db.tables import LIVE, STAGED, rejections
 from db.tables import metadata as store
 from importer.checks import REQUIRED_TABLES, CheckLimits, CheckResult, run_checks
-from importer.clean import CleanMovie, Rejection, clean_record
+from importer.batches import REJECTION_COLUMNS, Progress, clean_batches, staging_rows
 from importer.read import CsvSource
 
-BATCH_RECORDS = 10_000
-REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
 FULL, INCREMENTAL = "full", "incremental"
-
-Progress = Callable[[int, int], None]  # (bytes read, file size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,71 +149,12 @@ def _load(
 def _stage_records(
     connection: Connection, source: CsvSource, version_id: int, report: ImportReport, progress: Progress | None
 ) -> None:
-    warnings: Counter[str] = Counter()
-    size = source.path.stat().st_size
-    for batch in _batches(source.records(), BATCH_RECORDS):
-        movies: list[CleanMovie] = []
-        rejected: list[Rejection] = []
-        for raw in batch:
-            result = clean_record(source.header, raw) if not isinstance(raw, Exception) else _unreadable(raw)
-            if isinstance(result, Rejection):
-                rejected.append(result)
-            else:
-                movies.append(result)
-                warnings.update(result.warnings)
-        _write_batch(connection, version_id, movies, rejected)
-        report.records += len(batch)
-        report.rejected += len(rejected)
-        room = REPORTED_REJECTIONS - len(report.rejections)
-        report.rejections.extend({"line": r.line, "reason": r.reason} for r in rejected[:room])
-        if progress:
-            progress(source.bytes_read(), size)
-    report.warnings = dict(sorted(warnings.items()))
-
-
-def _unreadable(error: Exception) -> Rejection:
-    return Rejection(error.line, f"unreadable CSV: {error}")  # type: ignore[attr-defined]
-
-
-def _write_batch(connection: Connection, version_id: int, movies: list[CleanMovie], rejected: list[Rejection]) -> None:
-    staging.write_rows(
-        connection,
-        "stage_movies",
-        ("ord", *staging.MOVIE_COLUMNS),
-        (
-            (
-                m.line, m.id, m.title, m.original_title, m.imdb_id, m.original_language, m.status,
-                m.release_date, m.release_year, m.budget, m.revenue, m.popularity, m.runtime,
-                m.vote_average, m.vote_count, m.adult,
-            )
-            for m in movies
-        ),
-    )  # fmt: skip
-    link_columns = ("ord", "movie_id", "entity_id", "name")
-    staging.write_rows(
-        connection, "stage_movie_genres", link_columns,
-        ((m.line, m.id, genre_id, name) for m in movies for genre_id, name in m.genres),
-    )  # fmt: skip
-    staging.write_rows(
-        connection, "stage_movie_companies", link_columns,
-        ((m.line, m.id, company_id, name) for m in movies for company_id, name in m.companies),
-    )  # fmt: skip
-    if rejected:
-        staging.write_rows(
-            connection, "rejections", ("version_id", "line", "reason"),
-            ((version_id, r.line, r.reason) for r in rejected),
-        )  # fmt: skip
-
-
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    with staging.StagingWriter(connection) as writer:
+        for movies, rejected in clean_batches(source, report, progress):
+            for table, columns, rows in staging_rows(movies):
+                writer.write(table, columns, rows)
+            if rejected:
+                writer.write("rejections", ("version_id", *REJECTION_COLUMNS), ((version_id, r.line, r.reason) for r in rejected))
 
 
 def _table_rows(connection: Connection, version_id: int) -> dict[str, int]:
