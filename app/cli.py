@@ -86,6 +86,7 @@ def import_command(
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Queue behind a running import, or fail at once.")] = True,
     max_rejected_share: Annotated[float, typer.Option(min=0, max=1, help="Check: largest share of rejected records.")] = DEFAULT_MAX_REJECTED_SHARE,
     max_shrink_share: Annotated[float, typer.Option(min=0, max=1, help="Check: largest drop in movies against the live version (full loads).")] = DEFAULT_MAX_SHRINK_SHARE,
+    emit_sql: Annotated[Path | None, typer.Option("--emit-sql", metavar="OUT.sql", dir_okay=False, help="Write the load as a psql script instead of loading it.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Load a file into a new dataset version; it goes live if it passes its checks."""
@@ -95,8 +96,13 @@ def import_command(
         mode=mode, stage_only=stage, force=force, wait_for_lock=wait,
         limits=CheckLimits(max_rejected_share=max_rejected_share, max_shrink_share=max_shrink_share),
     )  # fmt: skip
-    with store(quiet=as_json) as engine:
-        report = _run_import(engine, file, options, show_progress=not as_json)
+    if emit_sql is not None:
+        from importer.sql_script import write_sql_script
+
+        report = write_sql_script(file, emit_sql, options=options)
+    else:
+        with store(quiet=as_json) as engine:
+            report = _run_import(engine, file, options, show_progress=not as_json)
     _finish_import(report, as_json)
 
 
@@ -114,7 +120,7 @@ def _finish_import(report: ImportReport, as_json: bool) -> None:
         print_json(report)
     else:
         render.import_report(out, report)
-    if report.failed_checks and report.status != "live":
+    if report.failed_checks and report.status == "staged":
         raise CommandFailed()
 
 
@@ -146,6 +152,29 @@ def datasets(as_json: JsonFlag = False) -> None:
         print_json({"versions": rows})
     else:
         render.versions_table(out, rows)
+
+
+@cli.command()
+def diff(
+    a: Annotated[int | None, typer.Argument(help="Version to compare from [default: the live one].")] = None,
+    b: Annotated[int | None, typer.Argument(help="Version to compare to [default: the newest staged one].")] = None,
+    examples: Annotated[int, typer.Option(min=0, help="Movies named for each kind of change.")] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show what changed between two versions: movies added, removed, changed, and the years that moved most."""
+    from app.render_diff import diff_text
+    from db.diff import default_versions, diff_versions
+
+    if (a is None) != (b is None):
+        raise typer.BadParameter("name both versions, or neither (staged against live)", param_hint="A B")
+    with store(quiet=as_json) as engine, engine.connect() as connection:
+        if a is None or b is None:
+            a, b = default_versions(connection)
+        result = diff_versions(connection, a, b, examples=examples)
+    if as_json:
+        print_json(result)
+    else:
+        diff_text(out, result)
 
 
 @cli.command()

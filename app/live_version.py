@@ -10,14 +10,22 @@ the indexed one-row query runs once per batch of requests instead of once per re
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from typing import Any
+
+import anyio
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from app.database import Database
+from db.engine import is_sqlite
 from db.tables import LIVE, dataset_versions
 
 _LIVE_QUERY = select(dataset_versions.c.id).where(dataset_versions.c.status == LIVE)
+# The same query as driver SQL for the per-request read on a dedicated autocommit connection:
+# no pool checkout, no BEGIN/ROLLBACK, just one indexed one-row SELECT.
+_LIVE_SQL = f"SELECT id FROM dataset_versions WHERE status = '{LIVE}'"
 
 
 def read_live_version(connection: Connection) -> int | None:
@@ -32,9 +40,25 @@ class LiveVersion:
         self._database = database
         self._next: asyncio.Future[int | None] | None = None  # the read not yet started
         self._running = False
+        self._task: asyncio.Task[None] | None = None  # keeps the running read referenced
+        self._connection: Any = None  # dedicated DBAPI connection; one read at a time uses it
+        self._inline: Any = None  # SQLite only: a connection that can never wait (busy_timeout=0)
+        if is_sqlite(database.engine):
+            self._inline = database.engine.raw_connection()
+            self._inline.driver_connection.execute("PRAGMA busy_timeout=0")
 
     async def current(self) -> int | None:
         """The live version id as of a read that started after this call."""
+        if self._inline is not None:
+            # An in-process SQLite read of one indexed row takes microseconds, and with
+            # busy_timeout=0 it cannot wait on a lock: it answers at once or raises "database is
+            # locked", and only then do we take the worker-thread path. The thread hop would cost
+            # far more than the read.
+            try:
+                row = self._inline.driver_connection.execute(_LIVE_SQL).fetchone()
+                return None if row is None else int(row[0])
+            except sqlite3.OperationalError:
+                pass
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
             if not self._running:
@@ -46,11 +70,11 @@ class LiveVersion:
             return
         self._running = True
         waiting, self._next = self._next, None
-        asyncio.get_running_loop().create_task(self._read(waiting))
+        self._task = asyncio.get_running_loop().create_task(self._read(waiting))
 
     async def _read(self, waiting: asyncio.Future[int | None]) -> None:
         try:
-            result = await self._database.run(read_live_version)
+            result = await anyio.to_thread.run_sync(self._read_now)
         except Exception as error:  # noqa: BLE001 - handed to every waiting request
             if not waiting.done():
                 waiting.set_exception(error)
@@ -61,3 +85,28 @@ class LiveVersion:
             self._running = False
             if self._next is not None:  # requests arrived during this read: read again for them
                 self._start()
+
+    def _read_now(self) -> int | None:
+        if self._connection is None:
+            self._connection = self._database.engine.raw_connection()
+            if not is_sqlite(self._database.engine):  # SQLite's is in autocommit already (db.engine)
+                self._connection.driver_connection.autocommit = True
+        try:
+            cursor = self._connection.cursor()
+            try:
+                cursor.execute(_LIVE_SQL)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except Exception:
+            self._connection.invalidate()
+            self._connection = None
+            raise
+        return None if row is None else int(row[0])
+
+    def close(self) -> None:
+        """Give the dedicated connections back."""
+        for connection in (self._connection, self._inline):
+            if connection is not None:
+                connection.close()
+        self._connection = self._inline = None

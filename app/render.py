@@ -32,15 +32,18 @@ def _default(value: Any) -> Any:
 def import_report(console: Console, report: ImportReport) -> None:
     """Show what an import did."""
     if report.status == "unchanged":
-        console.print(report.message)
+        console.print(report.message, markup=False)
         return
-    console.print(f"[bold]{report.source}[/] (sha256 {report.sha256[:12]}…, {report.mode} load) → version {report.version}: [bold]{report.status}[/]")
-    rows = [
-        ("records", f"{report.records:,}"),
-        ("loaded", f"{report.loaded:,} distinct movies"),
-        ("rejected", f"{report.rejected:,}"),
-        ("duplicates", f"{report.duplicates:,} (the last record of an id wins)"),
-        ("movies", f"{report.movies:,} in the version"),
+    target = "a SQL script" if report.status == "script" else f"version {report.version}: [bold]{report.status}[/]"
+    console.print(f"[bold]{report.source}[/] (sha256 {report.sha256[:12]}…, {report.mode} load) → {target}")
+    rows = [("records", f"{report.records:,}"), ("rejected", f"{report.rejected:,}")]
+    if report.status != "script":  # a script counts these when it runs
+        rows += [
+            ("loaded", f"{report.loaded:,} distinct movies"),
+            ("duplicates", f"{report.duplicates:,} (the last record of an id wins)"),
+            ("movies", f"{report.movies:,} in the version"),
+        ]
+    rows += [
         ("warnings", ", ".join(f"{kind} {count:,}" for kind, count in report.warnings.items()) or "none"),
         ("time", f"{report.seconds:.2f} s"),
     ]

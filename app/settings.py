@@ -20,7 +20,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; unset means the embedded SQLite file.",
     )
     redis_url: str | None = Field(default=None, description="Shared response cache; unset means in-memory.")
-    cache_ttl_seconds: int = Field(default=3600, ge=0, description="Lifetime of a cached response.")
+    cache_ttl_seconds: int = Field(default=3600, ge=0, description="Lifetime of a cached response; 0 turns caching off.")
+    cache_namespace: str = Field(
+        default="movie-stats:responses", min_length=1, description="Prefix of every response cache key (shared Redis)."
+    )
     http_max_age_seconds: int = Field(default=3600, ge=0, description="Cache-Control max-age of GET answers.")
     statement_timeout_ms: int = Field(default=5000, ge=0, description="Limit on one SQL statement of the API.")
     max_page_size: int = Field(default=100, ge=1, description="Largest accepted `first` argument.")
@@ -29,6 +32,8 @@ class Settings(BaseSettings):
     max_query_aliases: int = Field(default=30, ge=1)
     graphiql: bool = Field(default=True, description="Serve the GraphiQL playground to browsers.")
     introspection: bool = Field(default=True, description="Answer introspection queries.")
+    access_log: bool = Field(default=True, description="Print one JSON line per request on stderr.")
+    db_max_connections: int = Field(default=10, ge=1, description="Database calls the API runs at once.")
     keep_versions: int = Field(default=3, ge=1, description="Dataset versions kept by `movie-stats prune`.")
 
     def resolved_database_url(self) -> str:

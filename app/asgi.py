@@ -1,0 +1,83 @@
+"""The ASGI app: routes, lifespan (database, cache, schema) and middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.access_log import AccessLog, log_to_stderr
+from app.database import Database, open_database
+from app.graphql_view import GraphQLView, ViewOptions
+from app.health import healthz, readyz
+from app.http_cache import ResponseCache, make_response_cache
+from app.live_version import LiveVersion
+from app.settings import Settings
+from schema import Limits, build_schema
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the lifespan opens and the endpoints use."""
+
+    db: Database
+    cache: ResponseCache
+    graphql: GraphQLView
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The movie statistics API."""
+    schema = build_schema(
+        Limits(
+            max_depth=settings.max_query_depth,
+            max_tokens=settings.max_query_tokens,
+            max_aliases=settings.max_query_aliases,
+            introspection=settings.introspection,
+        )
+    )
+    options = ViewOptions(
+        max_page_size=settings.max_page_size,
+        max_query_tokens=settings.max_query_tokens,
+        http_max_age_seconds=settings.http_max_age_seconds,
+        graphiql=settings.graphiql,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = open_database(
+            settings.resolved_database_url(),
+            statement_timeout_ms=settings.statement_timeout_ms,
+            max_connections=settings.db_max_connections,
+        )
+        cache = make_response_cache(
+            settings.redis_url, namespace=settings.cache_namespace, ttl_seconds=settings.cache_ttl_seconds
+        )
+        live = LiveVersion(db)
+        app.state.services = Services(db, cache, GraphQLView(schema, db, live, cache, options))
+        try:
+            yield
+        finally:
+            await cache.close()
+            live.close()
+            db.dispose()
+
+    async def graphql(request: Request) -> Response:
+        return await request.app.state.services.graphql.handle(request)
+
+    if settings.access_log:
+        log_to_stderr()
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        middleware=[Middleware(AccessLog)],
+        lifespan=lifespan,
+    )

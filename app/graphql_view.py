@@ -1,0 +1,203 @@
+"""/graphql: GET (cached, with ETag) and POST (never cached), GraphiQL for browsers.
+
+The hot path of a cached GET is: read the live version, hash the raw request, answer 304 or
+the cached bytes. GraphQL parsing and execution only happen on a miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from app.database import Database
+from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
+from app.live_version import LiveVersion
+from resolvers.datasets import find_version
+from schema.context import Context
+from schema.errors import (
+    INTERNAL_ERROR,
+    STATEMENT_TIMEOUT,
+    ApiError,
+    BadRequest,
+    DatasetNotFound,
+    NoLiveDataset,
+    OperationNotAllowed,
+    ensure_coded,
+    request_error,
+)
+
+JSON = "application/json"
+NO_STORE = "no-store"
+PRIVATE = "private, no-store"
+CACHE_HEADER = "x-cache"  # hit | miss | bypass: read by the access log
+GET_OPERATIONS = frozenset({OperationType.QUERY})
+POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})  # mutations then fail validation
+
+
+@dataclass(frozen=True, slots=True)
+class ViewOptions:
+    """What the view needs from the settings."""
+
+    max_page_size: int
+    max_query_tokens: int
+    http_max_age_seconds: int
+    graphiql: bool
+
+
+class GraphQLView:
+    """Answers /graphql for one app: its schema, database, live-version reader and cache."""
+
+    def __init__(
+        self, schema: strawberry.Schema, db: Database, live: LiveVersion, cache: ResponseCache, options: ViewOptions
+    ) -> None:
+        self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
+        self.public = f"public, max-age={options.http_max_age_seconds}"
+        self.ide_html = get_graphql_ide_html("graphiql") if options.graphiql else None
+
+    async def handle(self, request: Request) -> Response:
+        """The endpoint."""
+        try:
+            if request.method == "POST":
+                return await self._post(request)
+            return await self._get(request)
+        except ApiError as error:
+            return _json(orjson.dumps(request_error(error)), error.http_status, NO_STORE, "bypass")
+
+    async def _get(self, request: Request) -> Response:
+        query_string: bytes = request.scope["query_string"]
+        if query_string and b"dataset=" not in query_string:
+            return await self._get_live(request, query_string)  # the hot path: no parsing before a hit
+        params = request.query_params
+        if not params.get("query"):
+            if self.ide_html is not None and "text/html" in request.headers.get("accept", ""):
+                return HTMLResponse(self.ide_html, headers={"cache-control": NO_STORE})
+            raise BadRequest('Send a GraphQL query: GET /graphql?query=... or POST JSON {"query": "..."}.')
+        if "dataset" not in params:
+            return await self._get_live(request, query_string)
+        version_id = await self._chosen_version(params.get("dataset", ""))
+        variables = _variables(params.get("variables") or None)
+        body, status, _ = await self._execute(
+            params["query"], variables, params.get("operationName") or None, version_id, GET_OPERATIONS
+        )
+        return _json(body, status, PRIVATE, "bypass")
+
+    async def _get_live(self, request: Request, query_string: bytes) -> Response:
+        """A GET on the live version: 304, a cached body, or a miss."""
+        version_id = await self._live_version()
+        key = raw_key(version_id, query_string)
+        etag = etag_for(key)
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers={"etag": etag, "cache-control": self.public, CACHE_HEADER: "hit"})
+        if (body := await self.cache.get(key)) is not None:
+            return self._cached(body, etag, "hit")
+        return await self._get_missed(request, version_id, key, etag)
+
+    async def _get_missed(self, request: Request, version_id: int, key: str, etag: str) -> Response:
+        """Parse the request; answer from the entry of its normalized form, or execute and cache."""
+        params = request.query_params
+        query = params.get("query")
+        if not query:
+            raise BadRequest('Send a GraphQL query: GET /graphql?query=... or POST JSON {"query": "..."}.')
+        variables = _variables(params.get("variables") or None)
+        operation_name = params.get("operationName") or None
+        normal_key = normalized_key(version_id, query, variables, operation_name, self.options.max_query_tokens)
+        if normal_key is not None and (body := await self.cache.get(normal_key)) is not None:
+            await self.cache.set(key, body)
+            return self._cached(body, etag, "hit")
+        body, status, cacheable = await self._execute(query, variables, operation_name, version_id, GET_OPERATIONS)
+        if not cacheable:
+            return _json(body, status, NO_STORE, "miss")
+        await self.cache.set(key, body)
+        if normal_key is not None:
+            await self.cache.set(normal_key, body)
+        return self._cached(body, etag, "miss")
+
+    async def _post(self, request: Request) -> Response:
+        try:
+            payload = orjson.loads(await request.body())
+        except orjson.JSONDecodeError as error:
+            raise BadRequest(f"The request body is not JSON ({error}).") from error
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str) or not payload["query"]:
+            raise BadRequest('POST a JSON object: {"query": "...", "variables": {...}, "operationName": "..."}.')
+        variables = payload.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            raise BadRequest("`variables` must be a JSON object.")
+        dataset = request.query_params.get("dataset")
+        version_id = await (self._chosen_version(dataset) if dataset is not None else self._live_version())
+        body, status, _ = await self._execute(
+            payload["query"], variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
+        )
+        return _json(body, status, NO_STORE if dataset is None else PRIVATE, "bypass")
+
+    def _cached(self, body: bytes, etag: str, outcome: str) -> Response:
+        headers = {"etag": etag, "cache-control": self.public, CACHE_HEADER: outcome}
+        return Response(body, 200, headers=headers, media_type=JSON)
+
+    async def _live_version(self) -> int:
+        version_id = await self.live.current()
+        if version_id is None:
+            raise NoLiveDataset("No dataset is live yet: load one with `movie-stats import FILE`.")
+        return version_id
+
+    async def _chosen_version(self, dataset: str) -> int:
+        version = await find_version(self.db, int(dataset)) if dataset.strip().isdigit() else None
+        if version is None:
+            raise DatasetNotFound(f"There is no dataset version {dataset!r}; `movie-stats datasets` lists them.")
+        return version.id
+
+    async def _execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        version_id: int,
+        allowed: frozenset[OperationType],
+    ) -> tuple[bytes, int, bool]:
+        """Run the query on one version: (body, HTTP status, cacheable)."""
+        context = Context.for_version(self.db, version_id, self.options.max_page_size)
+        try:
+            result = await self.schema.execute(
+                query, variables, context, operation_name=operation_name, allowed_operation_types=allowed
+            )
+        except InvalidOperationTypeError as error:
+            raise OperationNotAllowed("Only queries are served over GET, and this API has no mutations.") from error
+        except (CannotGetOperationTypeError, MissingQueryError) as error:
+            raise BadRequest("Name the operation to run with `operationName`.") from error
+        if not result.errors:
+            return orjson.dumps({"data": result.data}), 200, True
+        errors = ensure_coded(result.errors)
+        body = orjson.dumps({"errors": [error.formatted for error in errors], "data": result.data})
+        return body, _status(result.data, errors), False
+
+
+def _status(data: Any, errors: list[GraphQLError]) -> int:
+    if data is not None:
+        return 200
+    codes = {(error.extensions or {}).get("code") for error in errors}
+    return 500 if codes & {INTERNAL_ERROR, STATEMENT_TIMEOUT} else 400
+
+
+def _variables(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        variables = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise BadRequest(f"`variables` is not JSON ({error}).") from error
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("`variables` must be a JSON object.")
+    return variables
+
+
+def _json(body: bytes, status: int, cache_control: str, outcome: str) -> Response:
+    return Response(body, status, headers={"cache-control": cache_control, CACHE_HEADER: outcome}, media_type=JSON)

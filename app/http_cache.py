@@ -1,0 +1,156 @@
+"""Response caching: whole GET answers in aiocache, and the HTTP validators sent with them.
+
+Every key starts with the dataset version the answer was computed on, and the version is
+read per request (app.live_version), so an answer is never served for another version:
+after a promote or a rollback the old entries are simply never asked for again and expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import orjson
+from aiocache import RedisCache, SimpleMemoryCache
+from aiocache.base import BaseCache
+from aiocache.serializers import BaseSerializer
+from graphql import GraphQLError, parse, print_ast
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("movie_stats.cache")
+
+REDIS_TIMEOUT_SECONDS = 1.0
+KEY_PREFIX_RAW, KEY_PREFIX_NORMALIZED = "r", "n"
+
+
+class _Bytes(BaseSerializer):
+    """Stores response bodies as they are: already JSON bytes."""
+
+    DEFAULT_ENCODING = None
+
+    def dumps(self, value: bytes) -> bytes:
+        return value
+
+    def loads(self, value: bytes | None) -> bytes | None:
+        return value
+
+
+class _RedisCache(RedisCache):
+    """aiocache 0.12 stores a TTL with redis-py's deprecated SETEX; SET ... EX is the same."""
+
+    async def _set(self, key, value, ttl=None, _cas_token=None, _conn=None):  # type: ignore[no-untyped-def]
+        if _cas_token is not None or not isinstance(ttl, int):
+            return await super()._set(key, value, ttl=ttl, _cas_token=_cas_token, _conn=_conn)
+        return await self.client.set(key, value, ex=ttl)
+
+
+class ResponseCache:
+    """Response bodies by key, in memory or in Redis; a broken Redis is a miss, not an error."""
+
+    def __init__(self, backend: BaseCache | None, ttl_seconds: int, *, redis: bool) -> None:
+        self.backend = backend  # None: caching disabled (CACHE_TTL_SECONDS=0)
+        self.ttl_seconds = ttl_seconds
+        self.redis = redis
+
+    async def get(self, key: str) -> bytes | None:
+        """A cached body, or None."""
+        if self.backend is None:
+            return None
+        try:
+            return await self.backend.get(key)
+        except (OSError, TimeoutError, RedisError) as error:
+            logger.warning("response cache unavailable on get: %s", error)
+            return None
+
+    async def set(self, key: str, body: bytes) -> None:
+        """Cache a body for `ttl_seconds`."""
+        if self.backend is None:
+            return
+        try:
+            await self.backend.set(key, body, ttl=self.ttl_seconds)
+        except (OSError, TimeoutError, RedisError) as error:
+            logger.warning("response cache unavailable on set: %s", error)
+
+    async def ping(self) -> None:
+        """Raise when a configured Redis does not answer (for /readyz)."""
+        if self.redis and self.backend is not None:
+            await self.backend.client.ping()  # type: ignore[attr-defined]
+
+    async def close(self) -> None:
+        """Release connections (redis-py's close() is deprecated: aclose)."""
+        if self.redis and self.backend is not None:
+            await self.backend.client.aclose()  # type: ignore[attr-defined]
+
+
+def make_response_cache(redis_url: str | None, *, namespace: str, ttl_seconds: int) -> ResponseCache:
+    """The cache the settings ask for: Redis when a URL is given, else this process's memory.
+
+    CACHE_TTL_SECONDS=0 turns response caching off (HTTP validators still apply).
+    """
+    if not ttl_seconds:
+        return ResponseCache(None, 0, redis=False)
+    if redis_url is None:
+        return ResponseCache(SimpleMemoryCache(namespace=namespace, timeout=0), ttl_seconds, redis=False)
+    url = urlparse(redis_url)
+    backend = _RedisCache(
+        serializer=_Bytes(),
+        namespace=namespace,
+        timeout=REDIS_TIMEOUT_SECONDS,
+        endpoint=url.hostname or "127.0.0.1",
+        port=url.port or 6379,
+        db=int(url.path.lstrip("/") or 0),
+        password=unquote(url.password) if url.password else None,
+    )
+    return ResponseCache(backend, ttl_seconds, redis=True)
+
+
+def _digest(*parts: str) -> str:
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        hasher.update(part.encode("utf-8", "surrogatepass"))
+        hasher.update(b"\x00")
+    return hasher.hexdigest()
+
+
+def raw_key(version_id: int, query_string: bytes) -> str:
+    """Key of a GET exactly as sent (its whole query string): a hit needs no parsing at all."""
+    return f"{version_id}:{KEY_PREFIX_RAW}:{hashlib.blake2b(query_string, digest_size=20).hexdigest()}"
+
+
+def normalized_key(
+    version_id: int, query: str, variables: dict[str, Any] | None, operation_name: str | None, max_tokens: int
+) -> str | None:
+    """Key of a request whatever its spelling (whitespace, commas, comments, variable order).
+
+    None when the query does not parse: such a request is answered with an error, never cached.
+    """
+    document = _normalized_document(query, max_tokens)
+    if document is None:
+        return None
+    variables_text = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS).decode()
+    return f"{version_id}:{KEY_PREFIX_NORMALIZED}:{_digest(document, variables_text, operation_name or '')}"
+
+
+@lru_cache(maxsize=1024)
+def _normalized_document(query: str, max_tokens: int) -> str | None:
+    try:
+        return print_ast(parse(query, no_location=True, max_tokens=max_tokens))
+    except GraphQLError:
+        return None
+
+
+def etag_for(key: str) -> str:
+    """A strong ETag: the key already holds the dataset version and the request."""
+    return f'"{key.replace(":", "-")}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether If-None-Match names this ETag (weak comparison, as RFC 9110 asks for it)."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))

@@ -1,0 +1,90 @@
+"""Production companies: search with keyset paging, lookups by id, their yearly figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, func, select, tuple_
+from sqlalchemy.engine import Connection
+
+from app.database import Database
+from db.tables import companies, company_year_genres, company_years, genres
+from resolvers.paging import decode_cursor, encode_cursor
+from resolvers.years import in_years
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyPage:
+    """One page of a company search."""
+
+    total_count: int
+    nodes: list[Row[Any]]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+async def search_companies(
+    db: Database, *, version_id: int, search: str | None, first: int, after: str | None
+) -> CompanyPage:
+    """Companies whose name contains `search` (any case, literally), by name then id."""
+    position = decode_cursor(after) if after is not None else None
+    return await db.run(_search, version_id, search, first, position)
+
+
+def _search(
+    connection: Connection, version_id: int, search: str | None, first: int, position: tuple[str, int] | None
+) -> CompanyPage:
+    matches = companies.c.version_id == version_id
+    if search:
+        # autoescape: `%`, `_` and the escape character itself match literally.
+        matches = matches & func.lower(companies.c.name).contains(search.lower(), autoescape=True)
+    total = connection.execute(select(func.count()).select_from(companies).where(matches)).scalar_one()
+    page = select(companies.c.id, companies.c.name).where(matches)
+    if position is not None:
+        page = page.where(tuple_(companies.c.name, companies.c.id) > tuple_(*position))
+    rows = connection.execute(page.order_by(companies.c.name, companies.c.id).limit(first + 1)).all()
+    nodes = rows[:first]
+    end = encode_cursor(nodes[-1].name, nodes[-1].id) if nodes else None
+    return CompanyPage(total_count=total, nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+
+
+def companies_by_id(connection: Connection, version_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """Companies of a version by id."""
+    query = select(companies.c.id, companies.c.name).where(
+        companies.c.version_id == version_id, companies.c.id.in_(ids)
+    )
+    return {row.id: row for row in connection.execute(query)}
+
+
+def years_of_companies(
+    connection: Connection, version_id: int, ids: Sequence[int], first: int | None, last: int | None
+) -> list[Row[Any]]:
+    """Company-year figures of several companies within inclusive bounds, by company and year."""
+    table = company_years
+    query = select(table).where(table.c.version_id == version_id, table.c.company_id.in_(ids))
+    query = in_years(query, table.c.year, first, last)
+    return list(connection.execute(query.order_by(table.c.company_id, table.c.year)))
+
+
+def releases_by_genre(
+    connection: Connection, version_id: int, company_ids: Iterable[int], years: Iterable[int]
+) -> list[Row[Any]]:
+    """(company_id, year, genre_id, genre_name, releases) for every pair of the given ids and years."""
+    table = company_year_genres
+    query = (
+        select(table.c.company_id, table.c.year, table.c.genre_id, genres.c.name.label("genre_name"), table.c.releases)
+        .join(genres, (genres.c.version_id == table.c.version_id) & (genres.c.id == table.c.genre_id))
+        .where(
+            table.c.version_id == version_id,
+            table.c.company_id.in_(sorted(set(company_ids))),
+            table.c.year.in_(sorted(set(years))),
+        )
+    )
+    return list(connection.execute(query))
+
+
+def order_releases_by_genre(rows: Iterable[Row[Any]]) -> list[Row[Any]]:
+    """Releases by genre ordered by releases descending, then genre name."""
+    return sorted(rows, key=lambda row: (-row.releases, row.genre_name, row.genre_id))

@@ -1,0 +1,14 @@
+"""The dataset version a request reads."""
+
+from __future__ import annotations
+
+from app.database import Database
+from db.versions import Version, VersionError, get_version
+
+
+async def find_version(db: Database, version_id: int) -> Version | None:
+    """One version row, or None when there is no such version."""
+    try:
+        return await db.run(get_version, version_id)
+    except VersionError:
+        return None

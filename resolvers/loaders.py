@@ -1,0 +1,93 @@
+"""Per-request DataLoaders: every lookup of one kind made while resolving a level is one query.
+
+A page of companies with all their years and genres is therefore a fixed number of SQL
+statements whatever the page size. Loaders are built per request, bound to its version.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Row
+from strawberry.dataloader import DataLoader
+
+from app.database import Database
+from resolvers.companies import companies_by_id, releases_by_genre, years_of_companies
+from resolvers.genres import genres_by_id
+from resolvers.movies import companies_of_movies, genres_of_movies, movies_by_id
+from resolvers.years import genre_years_of_genres, genre_years_of_years
+
+K = TypeVar("K")
+YearsKey = tuple[int, int | None, int | None]  # (owner id, from, to)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaders:
+    """The loaders of one request."""
+
+    company: DataLoader[int, Row[Any] | None]
+    genre: DataLoader[int, Row[Any] | None]
+    movie: DataLoader[int, Row[Any] | None]
+    company_years: DataLoader[YearsKey, list[Row[Any]]]
+    genre_years: DataLoader[YearsKey, list[Row[Any]]]
+    releases_by_genre: DataLoader[tuple[int, int], list[Row[Any]]]
+    genres_of_year: DataLoader[int, list[Row[Any]]]
+    genres_of_movie: DataLoader[int, list[Row[Any]]]
+    companies_of_movie: DataLoader[int, list[Row[Any]]]
+
+
+def make_loaders(db: Database, version_id: int) -> Loaders:
+    """Fresh loaders reading one version."""
+
+    def by_id(fetch: Callable[..., dict[int, Row[Any]]]) -> DataLoader[int, Row[Any] | None]:
+        async def load(ids: Sequence[int]) -> list[Row[Any] | None]:
+            found = await db.run(fetch, version_id, list(ids))
+            return [found.get(id_) for id_ in ids]
+
+        return DataLoader(load_fn=load)
+
+    def grouped(fetch: Callable[..., list[Row[Any]]], owner: str) -> DataLoader[int, list[Row[Any]]]:
+        async def load(ids: Sequence[int]) -> list[list[Row[Any]]]:
+            return _group(await db.run(fetch, version_id, list(ids)), ids, lambda row: getattr(row, owner))
+
+        return DataLoader(load_fn=load)
+
+    def yearly(fetch: Callable[..., list[Row[Any]]], owner: str) -> DataLoader[YearsKey, list[Row[Any]]]:
+        async def load(keys: Sequence[YearsKey]) -> list[list[Row[Any]]]:
+            by_bounds: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
+            for id_, first, last in keys:
+                by_bounds[(first, last)].append(id_)
+            found: dict[YearsKey, list[Row[Any]]] = defaultdict(list)
+            for (first, last), ids in by_bounds.items():  # one query per distinct range, usually one
+                for row in await db.run(fetch, version_id, ids, first, last):
+                    found[(getattr(row, owner), first, last)].append(row)
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    async def load_releases_by_genre(keys: Sequence[tuple[int, int]]) -> list[list[Row[Any]]]:
+        rows = await db.run(releases_by_genre, version_id, [c for c, _ in keys], [y for _, y in keys])
+        return _group(rows, keys, lambda row: (row.company_id, row.year))
+
+    return Loaders(
+        company=by_id(companies_by_id),
+        genre=by_id(genres_by_id),
+        movie=by_id(movies_by_id),
+        company_years=yearly(years_of_companies, "company_id"),
+        genre_years=yearly(genre_years_of_genres, "genre_id"),
+        releases_by_genre=DataLoader(load_fn=load_releases_by_genre),
+        genres_of_year=grouped(genre_years_of_years, "year"),
+        genres_of_movie=grouped(genres_of_movies, "movie_id"),
+        companies_of_movie=grouped(companies_of_movies, "movie_id"),
+    )
+
+
+def _group(rows: list[Row[Any]], keys: Sequence[K], key_of: Callable[[Row[Any]], K]) -> list[list[Row[Any]]]:
+    """Rows grouped under the keys asked for, in the order the query returned them."""
+    groups: dict[K, list[Row[Any]]] = defaultdict(list)
+    for row in rows:
+        groups[key_of(row)].append(row)
+    return [groups.get(key, []) for key in keys]

@@ -1,0 +1,66 @@
+"""The GraphQL surface: `build_schema` assembles the types of this package into a Schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import strawberry
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from schema.errors import ErrorCodes, log_unexpected
+from schema.query import Query
+from schema.scalars import SCALARS
+
+DOCUMENT_CACHE_ENTRIES = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one query may ask for."""
+
+    max_depth: int = 10
+    max_tokens: int = 2000
+    max_aliases: int = 30
+    introspection: bool = True
+
+
+class MovieStatsSchema(strawberry.Schema):
+    """Logs only the errors a client cannot fix (the rest are answers, not incidents)."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_unexpected(errors)
+
+
+def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
+    """The read-only schema: Query only, no Mutation, with caches, limits and error codes.
+
+    Extensions are factories (a fresh instance per request), but the limiters' validation
+    rules are built once here: ValidationCache keys on the rule classes, so rebuilding them
+    per request would make every lookup a miss.
+    """
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
+    if not limits.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_ENTRIES),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_ENTRIES),
+        ErrorCodes,
+    ]
+    return MovieStatsSchema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))

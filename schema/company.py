@@ -1,0 +1,28 @@
+"""Company: a production company and its details per year."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from schema.company_year import CompanyYear
+from schema.context import Info, given
+
+
+@strawberry.type(description="A production company.")
+class Company:
+    id: int
+    name: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> Company:
+        """From a row with `id` and `name`."""
+        return cls(id=row.id, name=row.name)
+
+    @strawberry.field(description="Production Company Details: one entry per year with releases, ascending.")
+    async def years(
+        self, info: Info, from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET, to: int | None = strawberry.UNSET
+    ) -> list[CompanyYear]:
+        rows = await info.context.loaders.company_years.load((self.id, given(from_), given(to)))
+        return [CompanyYear.from_row(row) for row in rows]

@@ -1,0 +1,159 @@
+"""Every error the API answers with, and the ONE place where each gets its `extensions.code`.
+
+Named exceptions carry their code. GraphQL's own errors (syntax, validation, the query
+limits) are recognised here, and anything unexpected is masked as INTERNAL_ERROR so no
+internal detail (SQL, paths) reaches a client, while the original is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSyntaxError
+from sqlalchemy.exc import DBAPIError
+from strawberry.extensions import SchemaExtension
+
+from resolvers.paging import InvalidCursor
+
+logger = logging.getLogger("movie_stats.errors")
+
+INTERNAL_ERROR = "INTERNAL_ERROR"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+INVALID_CURSOR = "INVALID_CURSOR"
+STATEMENT_TIMEOUT = "STATEMENT_TIMEOUT"
+MASKED_MESSAGE = "Unexpected error. It has been logged; please try again later."
+
+
+class ApiError(Exception):
+    """An error the client can act on; subclasses name its code."""
+
+    code = "BAD_REQUEST"
+    http_status = 400
+
+
+class BadRequest(ApiError):
+    """The HTTP request is not a GraphQL request (no query, unreadable JSON or variables)."""
+
+
+class PageSizeExceeded(ApiError):
+    """`first` is above the largest page size allowed."""
+
+    code = "PAGE_SIZE_EXCEEDED"
+
+
+class InvalidPageSize(ApiError):
+    """`first` is negative."""
+
+    code = "INVALID_PAGE_SIZE"
+
+
+class OperationNotAllowed(ApiError):
+    """The operation type cannot be run over this HTTP method (a mutation over GET)."""
+
+    code = "OPERATION_NOT_ALLOWED"
+    http_status = 405
+
+
+class DatasetNotFound(ApiError):
+    """`?dataset=` names a version that does not exist."""
+
+    code = "DATASET_NOT_FOUND"
+    http_status = 404
+
+
+class NoLiveDataset(ApiError):
+    """Nothing has been loaded yet, so there is no live dataset to answer from."""
+
+    code = "NO_LIVE_DATASET"
+    http_status = 503
+
+
+# Messages of graphql-core and Strawberry's limiters; they raise plain GraphQLErrors.
+_LIMIT_MESSAGES = (
+    ("exceeds maximum operation depth", QUERY_TOO_DEEP),
+    ("aliases found. Allowed:", TOO_MANY_ALIASES),
+    ("Document contains more than", TOO_MANY_TOKENS),
+)
+# PostgreSQL's statement_timeout and SQLite's progress-handler interrupt.
+_TIMEOUT_MESSAGES = ("canceling statement due to statement timeout", "interrupted")
+
+
+def check_page_size(first: int | None, max_page_size: int) -> None:
+    """Refuse a negative `first` or one above the largest page size."""
+    if first is None:
+        return
+    if first < 0:
+        raise InvalidPageSize(f"`first` must be 0 or more, not {first}.")
+    if first > max_page_size:
+        raise PageSizeExceeded(f"`first` may be at most {max_page_size}, not {first}: page with `after` instead.")
+
+
+def error_code(error: GraphQLError) -> str:
+    """The stable code of an error."""
+    original = error.original_error
+    if isinstance(original, ApiError):
+        return original.code
+    if isinstance(original, InvalidCursor):
+        return INVALID_CURSOR
+    if isinstance(original, DBAPIError) and any(text in str(original.orig) for text in _TIMEOUT_MESSAGES):
+        return STATEMENT_TIMEOUT
+    if original is not None:
+        return INTERNAL_ERROR
+    for text, code in _LIMIT_MESSAGES:
+        if text in error.message:
+            return code
+    return GRAPHQL_PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else GRAPHQL_VALIDATION_FAILED
+
+
+_READABLE_MESSAGES = {
+    INVALID_CURSOR: "`after` is not a cursor this API handed out: use a `pageInfo.endCursor`.",
+    STATEMENT_TIMEOUT: "The database took too long to answer; ask for less (fewer years or a smaller page).",
+}
+
+
+def coded(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it: with its code, and masked when unexpected."""
+    code = error_code(error)
+    message = error.message
+    if code == INTERNAL_ERROR:
+        message = MASKED_MESSAGE
+    elif code in _READABLE_MESSAGES:
+        message = _READABLE_MESSAGES[code]
+    return GraphQLError(
+        message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+        original_error=None, extensions={**(error.extensions or {}), "code": code},
+    )  # fmt: skip
+
+
+def ensure_coded(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Code the errors that escaped ErrorCodes: Strawberry reports a parse error raised inside a
+    parser extension (ParserCache, MaxTokensLimiter) after the operation hooks have closed."""
+    return [error if (error.extensions or {}).get("code") else coded(error) for error in errors]
+
+
+def request_error(error: ApiError) -> dict[str, Any]:
+    """The response body of an error found before GraphQL runs (HTTP-level)."""
+    return {"data": None, "errors": [{"message": str(error), "extensions": {"code": error.code}}]}
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    """Log, with traceback, the errors that will reach the client masked or as timeouts."""
+    for error in errors:
+        if error_code(error) in (INTERNAL_ERROR, STATEMENT_TIMEOUT):
+            logger.error("GraphQL error at %s: %s", error.path, error.message, exc_info=error.original_error)
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error of a result its code, masking the unexpected ones."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = [coded(error) for error in result.errors]

@@ -1,0 +1,32 @@
+"""Genre: a TMDB genre and its details per year."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from schema.context import Info, given
+
+if TYPE_CHECKING:
+    from schema.genre_year import GenreYear
+
+
+@strawberry.type(description="A movie genre.")
+class Genre:
+    id: int
+    name: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> Genre:
+        """From a row with `id` and `name`."""
+        return cls(id=row.id, name=row.name)
+
+    @strawberry.field(description="Movie Genre Details: one entry per year with releases, ascending.")
+    async def years(
+        self, info: Info, from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET, to: int | None = strawberry.UNSET
+    ) -> list[Annotated[GenreYear, strawberry.lazy("schema.genre_year")]]:
+        from schema.genre_year import GenreYear
+
+        rows = await info.context.loaders.genre_years.load((self.id, given(from_), given(to)))
+        return [GenreYear.from_row(row) for row in rows]

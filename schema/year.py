@@ -1,0 +1,49 @@
+"""Year: one release year, its totals and the ranking of its genres (data rule 18)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from resolvers.years import most_popular_genre, rank_genres
+from schema.context import Info, given
+from schema.coverage import Coverage
+from schema.errors import check_page_size
+from schema.genre_year import GenreYear
+from schema.metric import GenreMetric
+from schema.scalars import BigInt
+
+
+@strawberry.type(description="One release year.")
+class Year:
+    year: int
+    releases: int
+    budget: BigInt | None
+    revenue: BigInt | None
+    profit: BigInt | None
+    average_popularity: float | None
+    total_popularity: float | None
+    coverage: Coverage
+
+    @classmethod
+    def from_row(cls, row: Any) -> Year:
+        """From a `year_totals` row."""
+        return cls(
+            year=row.year, releases=row.releases, budget=row.budget, revenue=row.revenue, profit=row.profit,
+            average_popularity=row.average_popularity, total_popularity=row.total_popularity,
+            coverage=Coverage.from_row(row),
+        )  # fmt: skip
+
+    @strawberry.field(description="Null when no genre has a value for the metric that year.")
+    async def most_popular_genre(self, info: Info, by: GenreMetric = GenreMetric.AVERAGE_POPULARITY) -> GenreYear | None:
+        row = most_popular_genre(await info.context.loaders.genres_of_year.load(self.year), by.value)
+        return GenreYear.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Genres with releases that year, best first by the metric (ties: genre name); NULLs last.")
+    async def genres(
+        self, info: Info, order_by: GenreMetric = GenreMetric.AVERAGE_POPULARITY, first: int | None = strawberry.UNSET
+    ) -> list[GenreYear]:
+        check_page_size(given(first), info.context.max_page_size)
+        rows = await info.context.loaders.genres_of_year.load(self.year)
+        return [GenreYear.from_row(row) for row in rank_genres(rows, order_by.value, given(first))]

@@ -1,0 +1,211 @@
+"""The HTTP behaviour of /graphql, /healthz and /readyz, against the real app under uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import orjson
+import pytest
+from graphql import GraphQLError
+from sqlalchemy.exc import OperationalError
+
+from app.database import open_database
+from db import versions
+from schema.errors import MASKED_MESSAGE, coded
+from tests.api_support import Api, api, api_settings, load, loaded_url, serve, write_subset  # noqa: F401 - fixtures
+
+WARNER_1995 = "{ company(id: 6194) { name years(from: 1995, to: 1995) { releases budget } } }"
+
+
+def _code(response) -> str:
+    return response.json()["errors"][0]["extensions"]["code"]
+
+
+def test_get_and_post_answer_the_same(api: Api) -> None:
+    get, post = api.get(WARNER_1995), api.post(WARNER_1995)
+    assert get.status_code == post.status_code == 200
+    assert get.json() == post.json()
+    assert get.json()["data"]["company"]["years"] == [{"releases": 19, "budget": 443500000}]
+    assert get.headers["content-type"] == "application/json"
+
+
+def test_get_is_cacheable_and_post_is_not(api: Api) -> None:
+    first = api.get("{ genres { id } }")
+    second = api.get("{ genres { id } }")
+    assert first.headers["cache-control"] == "public, max-age=3600"
+    assert first.headers["etag"].startswith('"') and first.headers["etag"] == second.headers["etag"]
+    assert second.headers["x-cache"] == "hit" and second.content == first.content
+    post = api.post("{ genres { id } }")
+    assert post.headers["cache-control"] == "no-store" and "etag" not in post.headers
+
+
+def test_same_query_spelled_differently_hits_the_normalized_entry(api: Api) -> None:
+    api.get("{ genre(id: 18) { name } }")
+    respelled = api.get("query   {\n genre(id: 18) {\n name }\n } # comment")
+    assert respelled.headers["x-cache"] == "hit"
+    assert respelled.json()["data"]["genre"]["name"] == "Drama"
+
+
+def test_if_none_match_gives_304(api: Api) -> None:
+    etag = api.get(WARNER_1995).headers["etag"]
+    response = api.client.get("/graphql", params={"query": WARNER_1995}, headers={"if-none-match": etag})
+    assert response.status_code == 304 and response.content == b""
+    assert response.headers["etag"] == etag
+    other = api.client.get("/graphql", params={"query": WARNER_1995}, headers={"if-none-match": '"other"'})
+    assert other.status_code == 200
+
+
+def test_mutations_are_refused(api: Api) -> None:
+    over_get = api.get("mutation { anything }")
+    assert over_get.status_code == 405 and _code(over_get) == "OPERATION_NOT_ALLOWED"
+    over_post = api.post("mutation { anything }")
+    assert over_post.status_code == 400 and _code(over_post) == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("{ " + "genre(id: 18) { years { genre { years { genre { years { genre { years { genre { years { genre { name } } } } } } } } } } }" + " }", "QUERY_TOO_DEEP"),
+        ("{ " + " ".join(f"a{i}: genres {{ id }}" for i in range(31)) + " }", "TOO_MANY_ALIASES"),
+        ("{ " + "genres { id } " * 700 + "}", "TOO_MANY_TOKENS"),
+        ("{ companies(first: 101) { totalCount } }", "PAGE_SIZE_EXCEEDED"),
+        ("{ companies(first: -1) { totalCount } }", "INVALID_PAGE_SIZE"),
+        ("{ year(year: 1995) { genres(first: 101) { releases } } }", "PAGE_SIZE_EXCEEDED"),
+        ('{ companies(after: "not a cursor") { totalCount } }', "INVALID_CURSOR"),
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ genres { id }", "GRAPHQL_PARSE_FAILED"),
+    ],
+    ids=["depth", "aliases", "tokens", "page-size", "negative-first", "genres-first", "cursor", "validation", "syntax"],
+)
+def test_refused_queries_say_why_with_a_code(api: Api, query: str, code: str) -> None:
+    response = api.get(query)
+    # 400 when nothing could be answered; a nullable field's error leaves the rest: 200 (GraphQL)
+    assert response.status_code == (400 if response.json()["data"] is None else 200)
+    assert _code(response) == code
+    assert response.headers["cache-control"] == "no-store"
+    assert "Unexpected error" not in response.json()["errors"][0]["message"]
+
+
+def test_request_errors_have_codes(api: Api) -> None:
+    missing = api.client.get("/graphql")
+    assert missing.status_code == 400 and _code(missing) == "BAD_REQUEST"
+    bad_json = api.client.post("/graphql", content=b"{not json", headers={"content-type": "application/json"})
+    assert bad_json.status_code == 400 and _code(bad_json) == "BAD_REQUEST"
+    unknown = api.get("{ dataset { version } }", dataset="999")
+    assert unknown.status_code == 404 and _code(unknown) == "DATASET_NOT_FOUND"
+
+
+def test_unexpected_errors_are_masked() -> None:
+    error = GraphQLError("boom", original_error=RuntimeError("password=secret in /srv/app.py"))
+    masked = coded(error)
+    assert masked.message == MASKED_MESSAGE and masked.extensions == {"code": "INTERNAL_ERROR"}
+    assert "secret" not in orjson.dumps(masked.formatted).decode()
+
+
+def test_graphiql_for_browsers(api: Api) -> None:
+    page = api.client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+def test_graphiql_and_introspection_can_be_turned_off(loaded_url: str) -> None:
+    with serve(api_settings(loaded_url, graphiql=False, introspection=False)) as api:
+        page = api.client.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 400
+        response = api.get("{ __schema { queryType { name } } }")
+        assert response.status_code == 400 and _code(response) == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_introspection_on_by_default(api: Api) -> None:
+    assert api.data("{ __schema { queryType { name } } }") == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+def test_health_and_readiness(api: Api) -> None:
+    health = api.client.get("/healthz")
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["live_dataset"] == {"ok": True, "version": "1"}
+
+
+def test_empty_store_is_not_ready_and_says_so(database_url: str) -> None:
+    with serve(api_settings(database_url)) as api:
+        ready = api.client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"] == {"ok": True}
+        assert ready.json()["checks"]["live_dataset"]["ok"] is False
+        response = api.get("{ dataset { version } }")
+        assert response.status_code == 503 and _code(response) == "NO_LIVE_DATASET"
+
+
+def test_access_log_is_one_json_line_per_request(api: Api) -> None:
+    logger = logging.getLogger("movie_stats.access")
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        api.get("{ genres { name } }")
+        api.get("{ genres { name } }")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+    entries = [orjson.loads(line) for line in lines]
+    assert [e["cache"] for e in entries[-2:]] == ["miss", "hit"] or [e["cache"] for e in entries[-2:]] == ["hit", "hit"]
+    assert {k: entries[-1][k] for k in ("method", "path", "status")} == {"method": "GET", "path": "/graphql", "status": 200}
+    assert isinstance(entries[-1]["duration_ms"], float)
+
+
+def test_promote_and_rollback_change_a_cached_answer(database_url: str, tmp_path: Path) -> None:
+    from tests.conftest import head5000
+
+    load(database_url, head5000())
+    smaller = tmp_path / "smaller.csv.gz"
+    write_subset(head5000(), smaller, keep=2000)
+    staged = load(database_url, smaller, stage_only=True)
+    query = "{ dataset { version movies } year(year: 1995) { releases } }"
+    with serve(api_settings(database_url)) as api:
+        before = api.get(query)
+        assert api.get(query).headers["x-cache"] == "hit"
+        assert before.json()["data"]["dataset"] == {"version": "1", "movies": 4999}
+
+        # A staged version can be checked before it goes live, never through the shared cache.
+        for response in (api.get(query, dataset=str(staged)), api.post(query, dataset=str(staged))):
+            assert response.headers["cache-control"] == "private, no-store" and "etag" not in response.headers
+            assert response.json()["data"]["dataset"]["version"] == str(staged)
+            assert 1990 <= response.json()["data"]["dataset"]["movies"] <= 2000
+        assert api.get(query).json() == before.json()
+
+        with api.engine.begin() as connection:  # as another process would: straight in the database
+            versions.promote(connection, staged)
+        after = api.get(query)
+        assert after.headers["x-cache"] == "miss"
+        assert after.json()["data"]["dataset"]["version"] == str(staged)
+        assert after.json()["data"]["dataset"]["movies"] < 4999
+        assert after.json()["data"]["year"]["releases"] < before.json()["data"]["year"]["releases"]
+        stale = api.client.get("/graphql", params={"query": query}, headers={"if-none-match": before.headers["etag"]})
+        assert stale.status_code == 200 and stale.json() == after.json()
+
+        with api.engine.begin() as connection:
+            versions.rollback(connection)
+        assert api.get(query).json() == before.json()
+
+
+def test_statements_have_a_time_limit(database_url: str) -> None:
+    import anyio
+
+    db = open_database(database_url, statement_timeout_ms=50)
+    slow = (
+        "SELECT pg_sleep(2)"
+        if database_url.startswith("postgresql")
+        else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    )
+    try:
+        with pytest.raises(OperationalError) as raised:
+            anyio.run(db.run, lambda connection: connection.exec_driver_sql(slow).all())
+        assert "statement timeout" in str(raised.value) or "interrupted" in str(raised.value)
+        assert anyio.run(db.run, lambda connection: connection.exec_driver_sql("SELECT 1").scalar()) == 1
+    finally:
+        db.dispose()
