@@ -1,0 +1,145 @@
+"""The `movie-stats` command, run for real in a subprocess against real stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.csvfiles import HEADER, catalogue, movie, write_csv
+
+MOVIE_STATS = str(Path(sys.executable).parent / "movie-stats")
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def run_cli(database_url: str, tmp_path: Path):
+    def run(*args: str, database: str | None = database_url) -> Run:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        if database:
+            env["DATABASE_URL"] = database
+        done = subprocess.run([MOVIE_STATS, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    return run
+
+
+def test_import_reports_the_real_head_5000_as_json(run_cli, head5000_path: Path) -> None:
+    result = run_cli("import", str(head5000_path), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = result.json
+    assert (report["status"], report["records"], report["loaded"], report["rejected"], report["duplicates"]) == (
+        "live", 5000, 4999, 0, 1,
+    )  # fmt: skip
+    assert report["version"] == 1 and report["rejections"] == [] and report["seconds"] > 0
+    again = run_cli("import", str(head5000_path), "--json")
+    assert (again.exit_code, again.json["status"]) == (0, "unchanged")
+
+
+def test_import_prints_a_readable_report(run_cli, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "jan.csv", catalogue(20) + [movie("2012-09-29")])
+    result = run_cli("import", str(path), "--max-rejected-share", "0.1")
+    assert result.exit_code == 0, result.stderr
+    assert "→ version 1: live" in result.stdout
+    assert "line 22: id '2012-09-29' is not a positive integer" in result.stdout
+    assert "Version 1 is live." in result.stdout
+
+
+def test_a_file_missing_budget_is_refused_with_exit_1_and_changes_nothing(run_cli, tmp_path: Path) -> None:
+    assert run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(20))), "--json").exit_code == 0
+    broken = write_csv(tmp_path / "broken.csv", [movie(1)], header=[c for c in HEADER if c != "budget"])
+    result = run_cli("import", str(broken))
+    assert result.exit_code == 1
+    assert "missing required column(s): budget" in result.stderr
+    listed = run_cli("datasets", "--json").json["versions"]
+    assert [(v["id"], v["status"]) for v in listed] == [(1, "live")]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("import",), ("import", "no-such-file.csv"), ("import", "{file}", "--mode", "sideways"), ("promote", "x"), ("diff", "1")],
+)
+def test_usage_errors_exit_2(run_cli, tmp_path: Path, args: tuple[str, ...]) -> None:
+    path = write_csv(tmp_path / "jan.csv", catalogue(3))
+    result = run_cli(*[a.format(file=path) for a in args])
+    assert result.exit_code == 2, result.stderr
+
+
+def test_a_failed_check_exits_1_and_names_the_check_and_its_flag(run_cli, tmp_path: Path) -> None:
+    run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(100))))
+    result = run_cli("import", str(write_csv(tmp_path / "feb.csv", catalogue(50))))
+    assert result.exit_code == 1
+    assert "shrink: 50 movies against 100 live (50.00% fewer; limit 10.00%) (override with --max-shrink-share)" in result.stdout
+    assert [v["status"] for v in run_cli("datasets", "--json").json["versions"]] == ["staged", "live"]
+
+
+def test_the_monthly_operator_flow(run_cli, tmp_path: Path) -> None:
+    """Stage, diff, promote, roll back and prune, as the README's operator guide does it."""
+    assert run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(30)))).exit_code == 0
+    staged = run_cli("import", str(write_csv(tmp_path / "feb.csv", catalogue(29) + catalogue(2, first_id=500))), "--stage", "--json")
+    assert (staged.exit_code, staged.json["status"], staged.json["version"]) == (0, "staged", 2)
+
+    diff = run_cli("diff", "--json").json
+    assert (diff["a"], diff["b"], diff["added"], diff["removed"], diff["changed"]) == (1, 2, 2, 1, 0)
+    assert [m["id"] for m in diff["added_examples"]] == [500, 501]
+    assert "2 added" in run_cli("diff").stdout
+
+    assert run_cli("promote", "2", "--json").json == {"live": 2, "previous": 1}
+    assert run_cli("rollback").stdout.strip() == "Rolled back: version 1 is live (was 2)."
+    listed = run_cli("datasets", "--json").json["versions"]
+    assert [(v["id"], v["status"], v["movies"]) for v in listed] == [(2, "retired", 31), (1, "live", 30)]
+    assert "jan.csv" in run_cli("datasets").stdout
+
+    run_cli("import", str(write_csv(tmp_path / "mar.csv", catalogue(31))))
+    assert run_cli("prune", "--keep", "2", "--json").json == {"removed": [1], "kept": 2}
+    # Version 1 was live before version 3 but is pruned: rollback goes to the latest other live one.
+    assert run_cli("rollback").stdout.strip() == "Rolled back: version 2 is live (was 3)."
+    bad = run_cli("promote", "99")
+    assert bad.exit_code == 1 and "There is no dataset version 99" in bad.stderr
+
+
+def test_emit_sql_writes_a_script_and_loads_nothing(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "load.sql"
+    result = run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(5))), "--emit-sql", str(out), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json["status"] == "script" and result.json["records"] == 5
+    assert "INSERT INTO stage_movies" in out.read_text()
+    assert run_cli("datasets", "--json").json["versions"] == []
+
+
+def test_generate_is_deterministic(run_cli, tmp_path: Path) -> None:
+    first = run_cli("generate", "--records", "300", "--seed", "7", str(tmp_path / "a.csv"))
+    second = run_cli("generate", "--records", "300", "--seed", "7", str(tmp_path / "b.csv"))
+    assert first.exit_code == second.exit_code == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert "Wrote 300 generated records (seed 7)" in first.stdout
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_unreachable_database_is_a_clear_error(run_cli, tmp_path: Path) -> None:
+    result = run_cli("datasets", database="postgresql://nobody@127.0.0.1:1/none")
+    assert result.exit_code == 1
+    assert "database error" in result.stderr and "Check DATABASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_without_database_url_the_embedded_sqlite_file_is_used_and_named(run_cli, tmp_path: Path) -> None:
+    result = run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(5))), database=None)
+    assert result.exit_code == 0, result.stderr
+    assert f"Using the embedded SQLite database {tmp_path / 'movie-stats.sqlite3'}" in result.stderr
+    assert (tmp_path / "movie-stats.sqlite3").exists()
