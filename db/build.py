@@ -46,8 +46,6 @@ def build_statements(*, incremental: bool, postgresql: bool) -> list[str]:
         f"SELECT :v, {', '.join('s.' + c for c in MOVIE_COLUMNS)} "
         "FROM stage_movies s JOIN stage_kept k ON k.ord = s.ord",
     ]
-    if postgresql:  # temporary tables have no statistics until analyzed
-        statements.insert(1, "ANALYZE stage_movies, stage_movie_genres, stage_movie_companies, stage_kept")
     if incremental:
         statements.append(
             f"INSERT INTO movies (version_id, {_MOVIE_COLUMN_LIST}) SELECT :v, {_MOVIE_COLUMN_LIST} "
