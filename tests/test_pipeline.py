@@ -36,7 +36,7 @@ def test_real_head_5000_loads(engine: Engine, head5000_path: Path) -> None:
     assert live_rows(engine, "SELECT count(*) FROM movies WHERE version_id = :v AND id = 105045") == [(1,)]
 
 
-def test_rules_1_2_3_rejected_records_are_reported_and_the_rest_loads(engine: Engine, tmp_path: Path) -> None:
+def test_rules_1_2_3_rejected_records_are_reported_with_their_line_and_the_rest_loads(engine: Engine, tmp_path: Path) -> None:
     short = movie(3)
     records = [
         movie(1),
@@ -131,42 +131,78 @@ FIGURE_RECORDS = [
 ]  # fmt: skip
 
 
-def test_rules_10_to_14_and_16_company_year_figures(engine: Engine, tmp_path: Path) -> None:
+@pytest.fixture
+def figures(engine: Engine, tmp_path: Path):
+    """FIGURE_RECORDS loaded; returns a reader of live rows of a precomputed table."""
     load(engine, tmp_path, FIGURE_RECORDS)
-    figures = live_rows(
-        engine,
-        "SELECT company_id, year, releases, budget, revenue, profit, with_budget, with_revenue, with_both, "
-        "average_popularity, total_popularity FROM company_years WHERE version_id = :v ORDER BY company_id, year",
-    )
-    assert figures == [
-        (4, 2001, 1, 1000, None, None, 1, 0, 0, 2.0, 2.0),  # rule 11/12: no revenue known -> NULL
-        (4, 2002, 1, 80, 50, -30, 1, 1, 1, 4.0, 4.0),
-        # Rule 12: profit 50 counts only movie 1, not 150 - 1100. Rule 14: mean over known popularity.
-        (6194, 2001, 3, 1100, 150, 50, 2, 1, 1, 6.0, 12.0),
-    ]
-    by_genre = live_rows(
-        engine,
-        "SELECT company_id, year, genre_id, releases FROM company_year_genres WHERE version_id = :v "
-        "ORDER BY company_id, year, genre_id",
-    )
-    assert by_genre == [(4, 2001, 18, 1), (4, 2002, 18, 1), (6194, 2001, 18, 2), (6194, 2001, 35, 2)]
+
+    def read(table: str, columns: str, order: str) -> list[tuple]:
+        return live_rows(engine, f"SELECT {order}, {columns} FROM {table} WHERE version_id = :v ORDER BY {order}")
+
+    return read
 
 
-def test_rules_15_and_17_genre_year_figures_count_a_movie_in_each_genre(engine: Engine, tmp_path: Path) -> None:
-    load(engine, tmp_path, FIGURE_RECORDS)
-    figures = live_rows(
-        engine,
-        "SELECT genre_id, year, releases, budget, revenue, profit, with_budget, with_revenue, with_both, "
-        "average_popularity, total_popularity FROM genre_years WHERE version_id = :v ORDER BY genre_id, year",
-    )
-    assert figures == [
-        (18, 2001, 2, 1100, 150, 50, 2, 1, 1, 6.0, 12.0),
-        (18, 2002, 1, 80, 50, -30, 1, 1, 1, 4.0, 4.0),
-        (35, 2001, 2, 100, 150, 50, 1, 1, 1, 10.0, 10.0),
+def test_rule_10_releases_count_distinct_movies(figures) -> None:
+    assert figures("company_years", "releases", "company_id, year") == [(4, 2001, 1), (4, 2002, 1), (6194, 2001, 3)]
+    assert figures("year_totals", "releases", "year") == [(2001, 3), (2002, 1)]
+
+
+def test_rule_11_budget_and_revenue_sum_known_values_and_are_null_when_none_is_known(figures) -> None:
+    assert figures("company_years", "budget, revenue", "company_id, year") == [
+        (4, 2001, 1000, None),  # movie 2: budget known, revenue 0.0 means unknown
+        (4, 2002, 80, 50),
+        (6194, 2001, 1100, 150),  # movie 3 knows neither
     ]
-    assert live_rows(engine, "SELECT year, releases, budget, revenue, profit FROM year_totals WHERE version_id = :v ORDER BY year") == [
-        (2001, 3, 1100, 150, 50),
-        (2002, 1, 80, 50, -30),
+
+
+def test_rule_12_profit_sums_only_movies_with_both_amounts_known(figures) -> None:
+    # Warner 2001: only movie 1 (150 - 100); not total revenue minus total budget (150 - 1100).
+    assert figures("company_years", "profit", "company_id, year") == [(4, 2001, None), (4, 2002, -30), (6194, 2001, 50)]
+    assert figures("year_totals", "profit", "year") == [(2001, 50), (2002, -30)]
+
+
+def test_rule_13_coverage_travels_with_money(figures) -> None:
+    assert figures("company_years", "with_budget, with_revenue, with_both", "company_id, year") == [
+        (4, 2001, 1, 0, 0),
+        (4, 2002, 1, 1, 1),
+        (6194, 2001, 2, 1, 1),
+    ]
+
+
+def test_rule_14_popularity_mean_and_sum_over_known_values(figures) -> None:
+    # Warner 2001: popularity 10 and 2 known, movie 3 unknown: mean 6, not 4.
+    assert figures("company_years", "average_popularity, total_popularity", "company_id, year") == [
+        (4, 2001, 2.0, 2.0),
+        (4, 2002, 4.0, 4.0),
+        (6194, 2001, 6.0, 12.0),
+    ]
+
+
+def test_rule_15_a_movie_counts_fully_in_each_genre_and_company(figures) -> None:
+    # Movie 1 is Drama and Comedy: its whole budget counts in both; movie 2 counts for both companies.
+    assert figures("genre_years", "releases, budget", "genre_id, year") == [
+        (18, 2001, 2, 1100),
+        (18, 2002, 1, 80),
+        (35, 2001, 2, 100),
+    ]
+    assert figures("company_years", "budget", "company_id, year")[0] == (4, 2001, 1000)
+
+
+def test_rule_16_company_releases_by_genre(figures) -> None:
+    assert figures("company_year_genres", "releases", "company_id, year, genre_id") == [
+        (4, 2001, 18, 1),
+        (4, 2002, 18, 1),
+        (6194, 2001, 18, 2),
+        (6194, 2001, 35, 2),
+    ]
+
+
+def test_rule_17_genre_year_figures(figures) -> None:
+    columns = "releases, budget, revenue, profit, average_popularity, total_popularity, with_budget, with_revenue, with_both"
+    assert figures("genre_years", columns, "genre_id, year") == [
+        (18, 2001, 2, 1100, 150, 50, 6.0, 12.0, 2, 1, 1),
+        (18, 2002, 1, 80, 50, -30, 4.0, 4.0, 1, 1, 1),
+        (35, 2001, 2, 100, 150, 50, 10.0, 10.0, 1, 1, 1),
     ]
 
 
