@@ -211,12 +211,16 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
+    _serve(host, port, quiet=False)
+
+
+def _serve(host: str, port: int, *, quiet: bool) -> None:
     import uvicorn
 
     from app.asgi import create_app
 
     settings = Settings()
-    with store():
+    with store(quiet=quiet):
         pass  # migrate before serving
     err.print(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
@@ -241,7 +245,7 @@ def quickstart(
     with store() as engine:
         report = _run_import(engine, file, ImportOptions(), show_progress=True)
     render.import_report(out, report)
-    serve(host=host, port=port)
+    _serve(host, port, quiet=True)
 
 
 def _say(payload: dict, text: str, as_json: bool) -> None:
