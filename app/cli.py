@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -68,7 +68,9 @@ def store(*, quiet: bool = False) -> Iterator[Engine]:
     """The migrated store the settings point at."""
     settings = Settings()
     if not settings.database_url and not quiet:
-        err.print(f"Using the embedded SQLite database {DEFAULT_SQLITE_PATH.resolve()} (set DATABASE_URL for PostgreSQL).")
+        err.print(
+            f"Using the embedded SQLite database {DEFAULT_SQLITE_PATH.resolve()} (set DATABASE_URL for PostgreSQL)."
+        )
     engine = make_engine(settings.resolved_database_url())
     try:
         upgrade(engine)
@@ -79,14 +81,34 @@ def store(*, quiet: bool = False) -> Iterator[Engine]:
 
 @cli.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="movies_metadata.csv, plain or .gz")],
-    mode: Annotated[str, typer.Option(help="full: replace the dataset; incremental: upsert by id into a copy of the live one.")] = FULL,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="movies_metadata.csv, plain or .gz")
+    ],
+    mode: Annotated[
+        str, typer.Option(help="full: replace the dataset; incremental: upsert by id into a copy of the live one.")
+    ] = FULL,
     stage: Annotated[bool, typer.Option("--stage", help="Load and check, but do not go live.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Load an unchanged file again; go live despite failed checks.")] = False,
-    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Queue behind a running import, or fail at once.")] = True,
-    max_rejected_share: Annotated[float, typer.Option(min=0, max=1, help="Check: largest share of rejected records.")] = DEFAULT_MAX_REJECTED_SHARE,
-    max_shrink_share: Annotated[float, typer.Option(min=0, max=1, help="Check: largest drop in movies against the live version (full loads).")] = DEFAULT_MAX_SHRINK_SHARE,
-    emit_sql: Annotated[Path | None, typer.Option("--emit-sql", metavar="OUT.sql", dir_okay=False, help="Write the load as a psql script instead of loading it.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Load an unchanged file again; go live despite failed checks.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Queue behind a running import, or fail at once.")
+    ] = True,
+    max_rejected_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Check: largest share of rejected records.")
+    ] = DEFAULT_MAX_REJECTED_SHARE,
+    max_shrink_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Check: largest drop in movies against the live version (full loads).")
+    ] = DEFAULT_MAX_SHRINK_SHARE,
+    emit_sql: Annotated[
+        Path | None,
+        typer.Option(
+            "--emit-sql",
+            metavar="OUT.sql",
+            dir_okay=False,
+            help="Write the load as a psql script instead of loading it.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Load a file into a new dataset version; it goes live if it passes its checks."""
@@ -136,7 +158,9 @@ def generate(
 
     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task(f"Generating {out_file.name}", total=records)
-        report = generate_file(out_file, records=records, seed=seed, progress=lambda done: bar.update(task, completed=done))
+        report = generate_file(
+            out_file, records=records, seed=seed, progress=lambda done: bar.update(task, completed=done)
+        )
     if as_json:
         print_json(report)
     else:
@@ -178,7 +202,9 @@ def diff(
 
 
 @cli.command()
-def promote(version: Annotated[int, typer.Argument(help="A staged or retired version id.")], as_json: JsonFlag = False) -> None:
+def promote(
+    version: Annotated[int, typer.Argument(help="A staged or retired version id.")], as_json: JsonFlag = False
+) -> None:
     """Take a version live, atomically; the live one retires (and stays for rollback)."""
     with store(quiet=as_json) as engine, engine.begin() as connection:
         previous = versions.promote(connection, version)
@@ -228,7 +254,10 @@ def _serve(host: str, port: int, *, quiet: bool) -> None:
 
 @cli.command()
 def quickstart(
-    file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False, help="Your movies_metadata.csv; omit for a generated sample.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Argument(exists=True, dir_okay=False, help="Your movies_metadata.csv; omit for a generated sample."),
+    ] = None,
     records: Annotated[int, typer.Option(help="Size of the generated sample.")] = 45_000,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
@@ -238,7 +267,9 @@ def quickstart(
         from importer.generate import generate_file
 
         file = Path("movie-stats-data") / f"generated-sample-{records}-seed0.csv.gz"
-        err.print(f"[yellow]No file given: loading a GENERATED sample of {records:,} synthetic records (not real data) from {file}.[/]")
+        err.print(
+            f"[yellow]No file given: loading a GENERATED sample of {records:,} synthetic records (not real data) from {file}.[/]"
+        )
         if not file.exists():
             file.parent.mkdir(parents=True, exist_ok=True)
             generate_file(file, records=records, seed=0)

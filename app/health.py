@@ -37,4 +37,6 @@ async def readyz(request: Request) -> JSONResponse:
         except Exception as error:  # noqa: BLE001 - as above
             checks["cache"] = {"ok": False, "error": f"{error.__class__.__name__}: {error}"}
     ready = all(check["ok"] for check in checks.values())
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503, NO_STORE)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503, NO_STORE
+    )

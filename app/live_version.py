@@ -14,7 +14,6 @@ import sqlite3
 from typing import Any
 
 import anyio
-
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 

@@ -20,7 +20,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; unset means the embedded SQLite file.",
     )
     redis_url: str | None = Field(default=None, description="Shared response cache; unset means in-memory.")
-    cache_ttl_seconds: int = Field(default=3600, ge=0, description="Lifetime of a cached response; 0 turns caching off.")
+    cache_ttl_seconds: int = Field(
+        default=3600, ge=0, description="Lifetime of a cached response; 0 turns caching off."
+    )
     cache_namespace: str = Field(
         default="movie-stats:responses", min_length=1, description="Prefix of every response cache key (shared Redis)."
     )

@@ -214,8 +214,10 @@ def measure(base: str, args: argparse.Namespace, use_wrk: bool) -> dict[str, dic
         results[name] = {}
         for mode, path in (("ceiling", "/ceiling"), ("cached", "/graphql"), ("cold", "/cold/graphql")):
             target = f"{base}{path}?{params}"
-            run = run_wrk(target, args.duration, args.connections) if use_wrk else run_httpx(
-                target, args.requests, args.connections
+            run = (
+                run_wrk(target, args.duration, args.connections)
+                if use_wrk
+                else run_httpx(target, args.requests, args.connections)
             )
             results[name][mode] = run
         results[name]["cold, 1 connection"] = (
@@ -229,7 +231,11 @@ def measure(base: str, args: argparse.Namespace, use_wrk: bool) -> dict[str, dic
 def report(results: dict[str, dict[str, dict[str, float]]], as_json: bool, loadgen: str) -> None:
     """A table, or JSON."""
     if as_json:
-        print(orjson.dumps({"loadgen": loadgen, "cpus": os.cpu_count(), "results": results}, option=orjson.OPT_INDENT_2).decode())
+        print(
+            orjson.dumps(
+                {"loadgen": loadgen, "cpus": os.cpu_count(), "results": results}, option=orjson.OPT_INDENT_2
+            ).decode()
+        )
         return
     header = f"{'query':<15} {'mode':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs ceiling':>10}"
     print(f"load generator: {loadgen}; one uvicorn worker; {os.cpu_count()} CPUs")
@@ -239,7 +245,9 @@ def report(results: dict[str, dict[str, dict[str, float]]], as_json: bool, loadg
         ceiling = modes["ceiling"]["rps"]
         for mode, figures in modes.items():
             ratio = f"{figures['rps'] / ceiling:>9.0%}" if mode != "ceiling" else ""
-            print(f"{name:<15} {mode:<20} {figures['rps']:>9.0f} {figures['p50_ms']:>8.2f} {figures['p99_ms']:>8.2f} {ratio:>10}")
+            print(
+                f"{name:<15} {mode:<20} {figures['rps']:>9.0f} {figures['p50_ms']:>8.2f} {figures['p99_ms']:>8.2f} {ratio:>10}"
+            )
 
 
 if __name__ == "__main__":

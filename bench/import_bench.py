@@ -57,7 +57,10 @@ def measure(kind: str, path: Path, url: str, runs: int) -> list[dict]:
             check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
         )  # fmt: skip
         results.append(json.loads(output.stdout.strip().splitlines()[-1]))
-        print(f"  {kind:<6} run {run + 1}: {results[-1]['seconds']:.3f} s, peak RSS {results[-1]['peak_rss_mb']:.0f} MB", file=sys.stderr)
+        print(
+            f"  {kind:<6} run {run + 1}: {results[-1]['seconds']:.3f} s, peak RSS {results[-1]['peak_rss_mb']:.0f} MB",
+            file=sys.stderr,
+        )
     return results
 
 
@@ -104,7 +107,9 @@ def main() -> None:
             report["movie_stats"] = summary(args.records, measure("ours", path, url, args.runs))
             if not args.skip_pandas:
                 report["pandas"] = summary(args.records, measure("pandas", path, url, args.runs))
-                report["speedup"] = round(report["pandas"]["median_seconds"] / report["movie_stats"]["median_seconds"], 2)
+                report["speedup"] = round(
+                    report["pandas"]["median_seconds"] / report["movie_stats"]["median_seconds"], 2
+                )
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")

@@ -21,7 +21,11 @@ def _entities(value: object) -> list[dict]:
         parsed = ast.literal_eval(value) if isinstance(value, str) and value else []
     except (ValueError, SyntaxError):
         return []
-    return [e for e in parsed if isinstance(e, dict) and isinstance(e.get("id"), int) and e.get("name")] if isinstance(parsed, list) else []
+    return (
+        [e for e in parsed if isinstance(e, dict) and isinstance(e.get("id"), int) and e.get("name")]
+        if isinstance(parsed, list)
+        else []
+    )
 
 
 def pandas_import(engine: Engine, path: Path, version_id: int) -> int:
@@ -58,7 +62,10 @@ def pandas_import(engine: Engine, path: Path, version_id: int) -> int:
     with engine.begin() as connection:
         options = {"con": connection, "if_exists": "append", "index": False, "chunksize": 10_000, "method": "multi"}
         movies.to_sql("movies", **options)
-        for entity, link_table, entity_table in (("genre", "movie_genres", "genres"), ("company", "movie_companies", "companies")):
+        for entity, link_table, entity_table in (
+            ("genre", "movie_genres", "genres"),
+            ("company", "movie_companies", "companies"),
+        ):
             link = links[entity]
             link[["version_id", "movie_id", f"{entity}_id"]].to_sql(link_table, **options)
             names = link.drop_duplicates(f"{entity}_id", keep="last")[["version_id", f"{entity}_id", "name"]]

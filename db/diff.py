@@ -110,7 +110,9 @@ def _changed(a: int, b: int) -> Select:
     column_differs = [ma.c[column].is_distinct_from(mb.c[column]) for column in _COMPARED_COLUMNS]
     link_differs = [_link_missing(link, column, ma.c.id, x, y) for link, column in _LINKS for x, y in ((a, b), (b, a))]
     both = ma.join(mb, and_(mb.c.version_id == b, mb.c.id == ma.c.id))
-    return select(mb.c.id, mb.c.title).select_from(both).where(ma.c.version_id == a, or_(*column_differs, *link_differs))
+    return (
+        select(mb.c.id, mb.c.title).select_from(both).where(ma.c.version_id == a, or_(*column_differs, *link_differs))
+    )
 
 
 def _link_missing(link: Table, column: str, movie_id: ColumnElement, x: int, y: int) -> ColumnElement[bool]:
@@ -144,7 +146,17 @@ def _year_changes(connection: Connection, a: int, b: int) -> list[YearChange]:
     releases_a, releases_b = func.coalesce(ta.c.releases, 0), func.coalesce(tb.c.releases, 0)
     moved = or_(releases_a != releases_b, *(ta.c[c].is_distinct_from(tb.c[c]) for c in ("budget", "revenue", "profit")))
     query = (
-        select(years.c.year, releases_a, ta.c.budget, ta.c.revenue, ta.c.profit, releases_b, tb.c.budget, tb.c.revenue, tb.c.profit)
+        select(
+            years.c.year,
+            releases_a,
+            ta.c.budget,
+            ta.c.revenue,
+            ta.c.profit,
+            releases_b,
+            tb.c.budget,
+            tb.c.revenue,
+            tb.c.profit,
+        )
         .select_from(joined)
         .where(moved)
         .order_by(

@@ -21,8 +21,7 @@ class ImportBusy(Exception):
 
     def __init__(self) -> None:
         super().__init__(
-            "Another import is running. Wait for it to finish, or run this one again with --wait "
-            "to queue behind it."
+            "Another import is running. Wait for it to finish, or run this one again with --wait to queue behind it."
         )
 
 

@@ -7,8 +7,7 @@ from sqlalchemy.engine import Connection
 
 _BOTH_KNOWN = "m.budget IS NOT NULL AND m.revenue IS NOT NULL"
 _FIGURE_COLUMNS = (
-    "releases, budget, revenue, profit, with_budget, with_revenue, with_both, "
-    "average_popularity, total_popularity"
+    "releases, budget, revenue, profit, with_budget, with_revenue, with_both, average_popularity, total_popularity"
 )
 # Rules 10-14. count(*) counts distinct movies: each (group, movie) pair appears once.
 # SUM ignores NULLs and is NULL for an all-NULL group, as rules 11 and 12 want; profit sums

@@ -17,9 +17,10 @@ import math
 import pathlib
 import random
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Callable, Generic, Iterable, Sequence, TypeVar
+from typing import Generic, TypeVar
 
 from . import generate_profile as profile
 
@@ -95,7 +96,7 @@ def generate_file(
 
 
 def _open_binary(path: pathlib.Path) -> io.BufferedIOBase:
-    raw = open(path, "wb")
+    raw = open(path, "wb")  # noqa: SIM115 - closed by the caller, through the returned file
     if not path.name.endswith(".gz"):
         return raw
     return _GzipOwningFile(raw)
@@ -154,8 +155,7 @@ class _Records:
         self.factory = _MovieFactory(random.Random(seed), records)
         # Each defect has its own stream so that changing one rate does not move the others.
         self._schedules = [
-            (name, _Every(random.Random(f"{seed}:{name}"), period))
-            for name, period in self._DIRT_PERIODS.items()
+            (name, _Every(random.Random(f"{seed}:{name}"), period)) for name, period in self._DIRT_PERIODS.items()
         ]
         reported = [name for name in self._DIRT_PERIODS if name != "adult"]
         self.counts = dict.fromkeys([*reported, "empty_release_dates"], 0)
@@ -268,19 +268,13 @@ class _MovieFactory:
             profile.COUNTRY_SAMPLING_WEIGHTS,
         )
         self._country_count = counts(profile.COUNTRY_COUNT_WEIGHTS)
-        self._spoken_by_code = {
-            c: f"{{'iso_639_1': {c!r}, 'name': {n!r}}}" for c, n, _ in profile.SPOKEN_LANGUAGES
-        }
-        self._spoken = _Picker(
-            list(self._spoken_by_code.values()), profile.SPOKEN_SAMPLING_WEIGHTS
-        )
+        self._spoken_by_code = {c: f"{{'iso_639_1': {c!r}, 'name': {n!r}}}" for c, n, _ in profile.SPOKEN_LANGUAGES}
+        self._spoken = _Picker(list(self._spoken_by_code.values()), profile.SPOKEN_SAMPLING_WEIGHTS)
         self._spoken_count = counts(profile.SPOKEN_COUNT_WEIGHTS)
         self._language = _Picker(*zip(*profile.ORIGINAL_LANGUAGES))
         self._status = _Picker(*zip(*profile.STATUS_WEIGHTS))
         self._year = _Picker(*_year_weights())
-        self._month_day = [
-            f"{m:02d}-{d:02d}" for m, n in enumerate(_DAYS_IN_MONTH, 1) for d in range(1, n + 1)
-        ]
+        self._month_day = [f"{m:02d}-{d:02d}" for m, n in enumerate(_DAYS_IN_MONTH, 1) for d in range(1, n + 1)]
         self._sentence_count = _Picker(*zip(*_OVERVIEW_SENTENCE_WEIGHTS))
 
     # --- whole records ---
@@ -416,9 +410,8 @@ class _MovieFactory:
 
     def _spoken_languages(self, language: str) -> str:
         first = ""
-        if language in self._spoken_by_code:
-            if self.rng.random() < profile.SPOKEN_FIRST_IS_ORIGINAL_RATE:
-                first = self._spoken_by_code[language]
+        if language in self._spoken_by_code and self.rng.random() < profile.SPOKEN_FIRST_IS_ORIGINAL_RATE:
+            first = self._spoken_by_code[language]
         return self._distinct_literal(self._spoken, self._spoken_count.pick(self.rng), first)
 
     def _collection(self) -> str:
@@ -434,9 +427,8 @@ class _MovieFactory:
         style = rng.random()
         if style < profile.BUDGET_ROUND_MILLION_RATE and value >= 1e6:
             return round(value / 1e6) * 1_000_000
-        if style < profile.BUDGET_ROUND_MILLION_RATE + profile.BUDGET_ROUND_100K_RATE:
-            if value >= 1e5:
-                return round(value / 1e5) * 100_000
+        if style < profile.BUDGET_ROUND_MILLION_RATE + profile.BUDGET_ROUND_100K_RATE and value >= 1e5:
+            return round(value / 1e5) * 100_000
         return max(1, round(value))
 
     def _revenue(self, quartile: int, budget: int) -> int:
@@ -700,9 +692,7 @@ def _hashed_path(key: int) -> str:
     return "/" + "".join(d.pick(_B62) for _ in range(27)) + ".jpg"
 
 
-def _accented(
-    rng: random.Random, plain: Sequence[str], accented: Sequence[str], rate: float
-) -> str:
+def _accented(rng: random.Random, plain: Sequence[str], accented: Sequence[str], rate: float) -> str:
     return rng.choice(accented) if rng.random() < rate else rng.choice(plain)
 
 
@@ -755,25 +745,43 @@ def _sentence(rng: random.Random) -> str:
         return _accented(rng, profile.PLACES, profile.ACCENTED_PLACES, profile.ACCENTED_TEXT_RATE)
 
     templates = (
-        lambda: f"{_person(rng)}, {_a(adjective())} {noun()} from {place()}, must "
-        f"{choice(profile.GOALS)} before it is too late.",
-        lambda: f"When {choice(profile.FIRST_NAMES)} meets {_a(adjective())} {noun()}, an "
-        f"ordinary {noun()} turns into a desperate fight to {choice(profile.GOALS)}.",
-        lambda: f"Set in {place()} in {rng.randrange(1900, 2016)}, the film follows "
-        f"{_a(noun())}, {_a(noun())} and their {adjective()} plan to {choice(profile.GOALS)}.",
+        lambda: (
+            f"{_person(rng)}, {_a(adjective())} {noun()} from {place()}, must "
+            f"{choice(profile.GOALS)} before it is too late."
+        ),
+        lambda: (
+            f"When {choice(profile.FIRST_NAMES)} meets {_a(adjective())} {noun()}, an "
+            f"ordinary {noun()} turns into a desperate fight to {choice(profile.GOALS)}."
+        ),
+        lambda: (
+            f"Set in {place()} in {rng.randrange(1900, 2016)}, the film follows "
+            f"{_a(noun())}, {_a(noun())} and their {adjective()} plan to {choice(profile.GOALS)}."
+        ),
         lambda: f"Based on the novel by {_person(rng)}.",
-        lambda: f"After the death of the {noun()}, {choice(profile.FIRST_NAMES)} returns to "
-        f"{place()} to {choice(profile.GOALS)}, with unexpected help from an old {noun()}.",
-        lambda: f'Known to everyone as "the {adjective()} {noun()}", {_person(rng)} has one '
-        f"chance left to {choice(profile.GOALS)}.",
-        lambda: f"{_a(adjective()).capitalize()} story of {_plural(noun())}, "
-        f"{_plural(noun())} and {_plural(noun())} in {place()}.",
-        lambda: f"{choice(profile.FIRST_NAMES)}'s {noun()} is {adjective()}, and nobody in "
-        f"{place()} wants to talk about it.",
-        lambda: f"Years later, {_person(rng)} and {_person(rng)} discover that the "
-        f"{adjective()} {noun()} was never what it seemed.",
-        lambda: f'Featuring the song "{choice(profile.ADJECTIVES)} {choice(profile.NOUNS)}" '
-        f"&amp; {_a(adjective())} score by {_person(rng)}.",
+        lambda: (
+            f"After the death of the {noun()}, {choice(profile.FIRST_NAMES)} returns to "
+            f"{place()} to {choice(profile.GOALS)}, with unexpected help from an old {noun()}."
+        ),
+        lambda: (
+            f'Known to everyone as "the {adjective()} {noun()}", {_person(rng)} has one '
+            f"chance left to {choice(profile.GOALS)}."
+        ),
+        lambda: (
+            f"{_a(adjective()).capitalize()} story of {_plural(noun())}, "
+            f"{_plural(noun())} and {_plural(noun())} in {place()}."
+        ),
+        lambda: (
+            f"{choice(profile.FIRST_NAMES)}'s {noun()} is {adjective()}, and nobody in "
+            f"{place()} wants to talk about it."
+        ),
+        lambda: (
+            f"Years later, {_person(rng)} and {_person(rng)} discover that the "
+            f"{adjective()} {noun()} was never what it seemed."
+        ),
+        lambda: (
+            f'Featuring the song "{choice(profile.ADJECTIVES)} {choice(profile.NOUNS)}" '
+            f"&amp; {_a(adjective())} score by {_person(rng)}."
+        ),
     )
     # The quoting templates are rare: about 11% of real overviews contain a double quote.
     weights = (14, 14, 12, 6, 12, 2, 10, 12, 12, 1)
@@ -798,8 +806,10 @@ def _tagline(rng: random.Random) -> str:
         lambda: f"It's not the {noun()}. It's the {adjective()} {noun()}.",
         lambda: f"They came to {choice(profile.GOALS)}. They stayed for the {noun()}.",
         lambda: f"One {noun()}. One {adjective()} {noun()}. No way back.",
-        lambda: f"This summer, {_a(adjective())} {noun()} will have to {choice(profile.GOALS)}, "
-        f"whatever the {noun()} costs.",
+        lambda: (
+            f"This summer, {_a(adjective())} {noun()} will have to {choice(profile.GOALS)}, "
+            f"whatever the {noun()} costs."
+        ),
         lambda: f'Remember the name: "{choice(profile.FIRST_NAMES)}".',
     )
     weights = (12, 8, 6, 12, 10, 10, 14, 12, 14, 1)

@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from db import locks, staging, versions
 from db.build import build_version
 from db.engine import SQLITE_BEGIN
 from db.precompute import precompute
-from db.tables import LIVE, STAGED, rejections
+from db.tables import LIVE, STAGED
 from db.tables import metadata as store
-from importer.checks import REQUIRED_TABLES, CheckLimits, CheckResult, run_checks
 from importer.batches import REJECTION_COLUMNS, Progress, clean_batches, staging_rows
+from importer.checks import REQUIRED_TABLES, CheckLimits, CheckResult, run_checks
 from importer.read import CsvSource
 
 FULL, INCREMENTAL = "full", "incremental"
@@ -78,18 +78,21 @@ def import_file(engine: Engine, path: Path, options: ImportOptions, progress: Pr
     """Load one file into a new dataset version; see the module docstring for the guarantees."""
     started = time.perf_counter()
     report = ImportReport(source=path.name, sha256=file_sha256(path), mode=options.mode)
-    with CsvSource(path) as source:  # refuses a file with a bad header before touching the database
-        with engine.connect().execution_options(**{SQLITE_BEGIN: "immediate"}) as connection:
-            with locks.sqlite_lock_wait(connection, options.wait_for_lock):
-                try:
-                    transaction = connection.begin()
-                except OperationalError as error:
-                    if locks.is_lock_timeout(error):
-                        raise locks.ImportBusy() from error
-                    raise
-                with transaction:
-                    locks.take_import_lock(connection, wait=options.wait_for_lock)
-                    _load(connection, source, options, report, progress)
+    # CsvSource refuses a file with a bad header before the database is touched.
+    with (
+        CsvSource(path) as source,
+        engine.connect().execution_options(**{SQLITE_BEGIN: "immediate"}) as connection,
+        locks.sqlite_lock_wait(connection, options.wait_for_lock),
+    ):
+        try:
+            transaction = connection.begin()
+        except OperationalError as error:
+            if locks.is_lock_timeout(error):
+                raise locks.ImportBusy() from error
+            raise
+        with transaction:
+            locks.take_import_lock(connection, wait=options.wait_for_lock)
+            _load(connection, source, options, report, progress)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -101,7 +104,9 @@ def _load(
     live = versions.get_version(connection, live_id) if live_id is not None else None
     if live is not None and live.source_sha256 == report.sha256 and not options.force:
         report.version = live.id
-        report.message = f"Unchanged: version {live.id} (live) was loaded from the same file. Use --force to load it again."
+        report.message = (
+            f"Unchanged: version {live.id} (live) was loaded from the same file. Use --force to load it again."
+        )
         return
     if options.mode == INCREMENTAL and live is None:
         raise versions.VersionError("An incremental load needs a live version to start from; load a full file first.")
@@ -154,7 +159,9 @@ def _stage_records(
             for table, columns, rows in staging_rows(movies):
                 writer.write(table, columns, rows)
             if rejected:
-                writer.write("rejections", ("version_id", *REJECTION_COLUMNS), ((version_id, r.line, r.reason) for r in rejected))
+                writer.write(
+                    "rejections", ("version_id", *REJECTION_COLUMNS), ((version_id, r.line, r.reason) for r in rejected)
+                )
 
 
 def _table_rows(connection: Connection, version_id: int) -> dict[str, int]:

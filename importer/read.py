@@ -133,7 +133,6 @@ class CsvSource:
             raise NotCsvError(f"{self.path}: the file is empty. Expected a header row and records.") from None
         except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as error:
             raise NotCsvError(
-                f"{self.path}: not a UTF-8 CSV file ({error}). "
-                "Pass movies_metadata.csv, plain or gzip-compressed."
+                f"{self.path}: not a UTF-8 CSV file ({error}). Pass movies_metadata.csv, plain or gzip-compressed."
             ) from error
         return Header.from_names(self.path, names)

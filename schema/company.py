@@ -22,7 +22,10 @@ class Company:
 
     @strawberry.field(description="Production Company Details: one entry per year with releases, ascending.")
     async def years(
-        self, info: Info, from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET, to: int | None = strawberry.UNSET
+        self,
+        info: Info,
+        from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET,
+        to: int | None = strawberry.UNSET,
     ) -> list[CompanyYear]:
         rows = await info.context.loaders.company_years.load((self.id, given(from_), given(to)))
         return [CompanyYear.from_row(row) for row in rows]

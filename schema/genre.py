@@ -24,7 +24,10 @@ class Genre:
 
     @strawberry.field(description="Movie Genre Details: one entry per year with releases, ascending.")
     async def years(
-        self, info: Info, from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET, to: int | None = strawberry.UNSET
+        self,
+        info: Info,
+        from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET,
+        to: int | None = strawberry.UNSET,
     ) -> list[Annotated[GenreYear, strawberry.lazy("schema.genre_year")]]:
         from schema.genre_year import GenreYear
 

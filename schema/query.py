@@ -62,7 +62,10 @@ class Query:
 
     @strawberry.field(description="Release years with at least one movie, ascending, within the inclusive bounds.")
     async def years(
-        self, info: Info, from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET, to: int | None = strawberry.UNSET
+        self,
+        info: Info,
+        from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET,
+        to: int | None = strawberry.UNSET,
     ) -> list[Year]:
         rows = await list_years(info.context.db, version_id=info.context.version_id, first=given(from_), last=given(to))
         return [Year.from_row(row) for row in rows]

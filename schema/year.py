@@ -36,11 +36,15 @@ class Year:
         )  # fmt: skip
 
     @strawberry.field(description="Null when no genre has a value for the metric that year.")
-    async def most_popular_genre(self, info: Info, by: GenreMetric = GenreMetric.AVERAGE_POPULARITY) -> GenreYear | None:
+    async def most_popular_genre(
+        self, info: Info, by: GenreMetric = GenreMetric.AVERAGE_POPULARITY
+    ) -> GenreYear | None:
         row = most_popular_genre(await info.context.loaders.genres_of_year.load(self.year), by.value)
         return GenreYear.from_row(row) if row is not None else None
 
-    @strawberry.field(description="Genres with releases that year, best first by the metric (ties: genre name); NULLs last.")
+    @strawberry.field(
+        description="Genres with releases that year, best first by the metric (ties: genre name); NULLs last."
+    )
     async def genres(
         self, info: Info, order_by: GenreMetric = GenreMetric.AVERAGE_POPULARITY, first: int | None = strawberry.UNSET
     ) -> list[GenreYear]:

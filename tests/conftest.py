@@ -24,6 +24,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ("sqlite", "postgresql")
 
+# The API tests' fixtures (a loaded store per backend, a live server) live in their own module.
+pytest_plugins = ("tests.api_support",)
+
 
 def unavailable(what: str, error: Exception) -> None:
     """Skip a test whose service is missing; under CI=true, fail it instead."""

@@ -6,11 +6,32 @@ import csv
 import gzip
 from pathlib import Path
 
-HEADER = (
-    "adult,belongs_to_collection,budget,genres,homepage,id,imdb_id,original_language,original_title,"
-    "overview,popularity,poster_path,production_companies,production_countries,release_date,revenue,"
-    "runtime,spoken_languages,status,tagline,title,video,vote_average,vote_count"
-).split(",")
+HEADER = [
+    "adult",
+    "belongs_to_collection",
+    "budget",
+    "genres",
+    "homepage",
+    "id",
+    "imdb_id",
+    "original_language",
+    "original_title",
+    "overview",
+    "popularity",
+    "poster_path",
+    "production_companies",
+    "production_countries",
+    "release_date",
+    "revenue",
+    "runtime",
+    "spoken_languages",
+    "status",
+    "tagline",
+    "title",
+    "video",
+    "vote_average",
+    "vote_count",
+]
 
 DEFAULTS = {
     "adult": "False",

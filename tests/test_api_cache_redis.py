@@ -11,7 +11,7 @@ import redis
 
 from app.http_cache import ResponseCache, make_response_cache
 from db import versions
-from tests.api_support import api_settings, loaded_url, serve  # noqa: F401 - fixtures
+from tests.api_support import api_settings, serve
 from tests.conftest import REDIS_URL, unavailable
 
 

@@ -97,9 +97,9 @@ def _field_differences(type_name: str, wanted: GraphQLObjectType, have: GraphQLO
                     f"argument {where}({arg_name}) defaults to {_default(served_arg)}, the design to {_default(argument)}"
                 )
         for arg_name, served_arg in getattr(served_field, "args", {}).items():
-            if arg_name not in field.args and served_arg.type.__class__.__name__ == "GraphQLNonNull":
-                if served_arg.default_value is Undefined:
-                    problems.append(f"argument {where}({arg_name}) is an added required argument: it breaks clients")
+            required = served_arg.type.__class__.__name__ == "GraphQLNonNull" and served_arg.default_value is Undefined
+            if arg_name not in field.args and required:
+                problems.append(f"argument {where}({arg_name}) is an added required argument: it breaks clients")
     return problems
 
 

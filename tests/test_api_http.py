@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from app.database import open_database
 from db import versions
 from schema.errors import MASKED_MESSAGE, coded
-from tests.api_support import Api, api, api_settings, load, loaded_url, serve, write_subset  # noqa: F401 - fixtures
+from tests.api_support import Api, api_settings, load, serve, write_subset
 
 WARNER_1995 = "{ company(id: 6194) { name years(from: 1995, to: 1995) { releases budget } } }"
 
@@ -66,7 +66,12 @@ def test_mutations_are_refused(api: Api) -> None:
 @pytest.mark.parametrize(
     ("query", "code"),
     [
-        ("{ " + "genre(id: 18) { years { genre { years { genre { years { genre { years { genre { years { genre { name } } } } } } } } } } }" + " }", "QUERY_TOO_DEEP"),
+        (
+            "{ "
+            + "genre(id: 18) { years { genre { years { genre { years { genre { years { genre { years { genre { name } } } } } } } } } } }"
+            + " }",
+            "QUERY_TOO_DEEP",
+        ),
         ("{ " + " ".join(f"a{i}: genres {{ id }}" for i in range(31)) + " }", "TOO_MANY_ALIASES"),
         ("{ " + "genres { id } " * 700 + "}", "TOO_MANY_TOKENS"),
         ("{ companies(first: 101) { totalCount } }", "PAGE_SIZE_EXCEEDED"),
@@ -154,7 +159,11 @@ def test_access_log_is_one_json_line_per_request(api: Api) -> None:
         logger.setLevel(previous)
     entries = [orjson.loads(line) for line in lines]
     assert [e["cache"] for e in entries[-2:]] == ["miss", "hit"] or [e["cache"] for e in entries[-2:]] == ["hit", "hit"]
-    assert {k: entries[-1][k] for k in ("method", "path", "status")} == {"method": "GET", "path": "/graphql", "status": 200}
+    assert {k: entries[-1][k] for k in ("method", "path", "status")} == {
+        "method": "GET",
+        "path": "/graphql",
+        "status": 200,
+    }
     assert isinstance(entries[-1]["duration_ms"], float)
 
 

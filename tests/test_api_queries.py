@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.api_support import Api, api, count_statements, loaded_url  # noqa: F401 - fixtures
+from tests.api_support import Api, count_statements
 from tests.conftest import head5000
 
 # --- reference implementation of data rules 1-18, independent of importer/ and db/ ---------
@@ -107,7 +107,7 @@ def reference(path: Path) -> RefData:
             records[int(raw)] = fields
     data = RefData()
     for id_, fields in records.items():
-        value = lambda name: fields[column[name]]  # noqa: E731
+        value = lambda name, fields=fields: fields[column[name]]  # noqa: E731
         data.movies[id_] = RefMovie(
             id=id_,
             year=_year(value("release_date")),
@@ -175,7 +175,7 @@ COMPANY_YEAR = """
 
 
 def test_warner_bros_1995(api: Api, ref: RefData) -> None:
-    query = "query($id: Int!) { company(id: $id) { id name years(from: 1995, to: 1995) { %s } } }" % COMPANY_YEAR
+    query = f"query($id: Int!) {{ company(id: $id) {{ id name years(from: 1995, to: 1995) {{ {COMPANY_YEAR} }} }} }}"
     company = api.data(query, {"id": 6194})["company"]
     assert (company["id"], company["name"]) == (6194, "Warner Bros.")
     [year] = company["years"]
@@ -201,7 +201,9 @@ def test_company_years_ascending_within_inclusive_bounds(api: Api, ref: RefData)
             expected[movie.year] += 1
     assert [(y["year"], y["releases"]) for y in years] == sorted(expected.items())
     all_years = api.data("{ company(id: 6194) { years { year } } }")["company"]["years"]
-    assert [y["year"] for y in all_years] == sorted({m.year for m in ref.movies.values() if 6194 in m.companies and m.year})
+    assert [y["year"] for y in all_years] == sorted(
+        {m.year for m in ref.movies.values() if 6194 in m.companies and m.year}
+    )
 
 
 @pytest.mark.parametrize("metric", sorted(METRICS))
@@ -272,7 +274,9 @@ def test_genres_by_name(api: Api, ref: RefData) -> None:
 
 
 def test_movie_with_genres_and_companies(api: Api) -> None:
-    query = "{ movie(id: 862) { id title releaseDate budget revenue popularity genres { id name } companies { id name } } }"
+    query = (
+        "{ movie(id: 862) { id title releaseDate budget revenue popularity genres { id name } companies { id name } } }"
+    )
     movie = api.data(query)["movie"]
     assert movie["title"] == "Toy Story" and movie["releaseDate"] == "1995-10-30"
     assert (movie["budget"], movie["revenue"]) == (30000000, 373554033)

@@ -27,7 +27,9 @@ def test_rule_1_rejects_a_record_with_the_wrong_number_of_fields() -> None:
     assert result == Rejection(12, "has 23 fields, the header has 24")
 
 
-@pytest.mark.parametrize("raw_id", ["1997-08-20", "", "0", "-5", "12.0", "abc", "1e3", "٣", "99999999999", "2147483648"])
+@pytest.mark.parametrize(
+    "raw_id", ["1997-08-20", "", "0", "-5", "12.0", "abc", "1e3", "٣", "99999999999", "2147483648"]
+)
 def test_rule_2_rejects_ids_that_are_not_positive_integers(raw_id: str) -> None:
     assert clean(id=raw_id) == Rejection(7, f"id {raw_id.strip()!r} is not a positive integer")
 
@@ -64,7 +66,16 @@ def test_rule_5_budget_and_revenue(raw: str, expected: int | None, warned: bool)
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("21.946943", 21.946943), ("0", 0.0), ("3", 3.0), ("-1", None), ("nan", None), ("inf", None), ("", None), ("x", None)],
+    [
+        ("21.946943", 21.946943),
+        ("0", 0.0),
+        ("3", 3.0),
+        ("-1", None),
+        ("nan", None),
+        ("inf", None),
+        ("", None),
+        ("x", None),
+    ],
 )
 def test_rule_6_popularity(raw: str, expected: float | None) -> None:
     assert clean_ok(popularity=raw).popularity == expected
@@ -113,7 +124,17 @@ def test_optional_columns_are_stored_when_present() -> None:
 
 
 def test_optional_columns_may_be_absent() -> None:
-    header = Header.from_names("movies.csv", ["id", "title", "budget", "revenue", "popularity", "release_date", "genres", "production_companies"])
+    header = Header.from_names(
+        "movies.csv",
+        ["id", "title", "budget", "revenue", "popularity", "release_date", "genres", "production_companies"],
+    )
     result = clean_record(header, RawRecord(2, ["5", "Five", "10", "20", "1.5", "2001-01-01", "[]", "[]"]))
     assert isinstance(result, CleanMovie)
-    assert (result.id, result.budget, result.revenue, result.imdb_id, result.runtime, result.adult) == (5, 10, 20, None, None, None)
+    assert (result.id, result.budget, result.revenue, result.imdb_id, result.runtime, result.adult) == (
+        5,
+        10,
+        20,
+        None,
+        None,
+        None,
+    )

@@ -72,7 +72,13 @@ def test_a_file_missing_budget_is_refused_with_exit_1_and_changes_nothing(run_cl
 
 @pytest.mark.parametrize(
     "args",
-    [("import",), ("import", "no-such-file.csv"), ("import", "{file}", "--mode", "sideways"), ("promote", "x"), ("diff", "1")],
+    [
+        ("import",),
+        ("import", "no-such-file.csv"),
+        ("import", "{file}", "--mode", "sideways"),
+        ("promote", "x"),
+        ("diff", "1"),
+    ],
 )
 def test_usage_errors_exit_2(run_cli, tmp_path: Path, args: tuple[str, ...]) -> None:
     path = write_csv(tmp_path / "jan.csv", catalogue(3))
@@ -84,14 +90,19 @@ def test_a_failed_check_exits_1_and_names_the_check_and_its_flag(run_cli, tmp_pa
     run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(100))))
     result = run_cli("import", str(write_csv(tmp_path / "feb.csv", catalogue(50))))
     assert result.exit_code == 1
-    assert "shrink: 50 movies against 100 live (50.00% fewer; limit 10.00%) (override with --max-shrink-share)" in result.stdout
+    assert (
+        "shrink: 50 movies against 100 live (50.00% fewer; limit 10.00%) (override with --max-shrink-share)"
+        in result.stdout
+    )
     assert [v["status"] for v in run_cli("datasets", "--json").json["versions"]] == ["staged", "live"]
 
 
 def test_the_monthly_operator_flow(run_cli, tmp_path: Path) -> None:
     """Stage, diff, promote, roll back and prune, as the README's operator guide does it."""
     assert run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(30)))).exit_code == 0
-    staged = run_cli("import", str(write_csv(tmp_path / "feb.csv", catalogue(29) + catalogue(2, first_id=500))), "--stage", "--json")
+    staged = run_cli(
+        "import", str(write_csv(tmp_path / "feb.csv", catalogue(29) + catalogue(2, first_id=500))), "--stage", "--json"
+    )
     assert (staged.exit_code, staged.json["status"], staged.json["version"]) == (0, "staged", 2)
 
     diff = run_cli("diff", "--json").json

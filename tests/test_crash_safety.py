@@ -101,7 +101,12 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("fraction", [0.1, 0.35, 0.6])
 def test_an_import_killed_on_sqlite_leaves_the_live_version_untouched(
-    database_url: str, engine: Engine, big_file: Path, tmp_path: Path, head5000_path: Path, fraction: float,
+    database_url: str,
+    engine: Engine,
+    big_file: Path,
+    tmp_path: Path,
+    head5000_path: Path,
+    fraction: float,
     sqlite_run_seconds: tuple[float, float],
 ) -> None:
     """SQLite shows no phases from outside: kill at fractions of a measured whole run."""
@@ -150,8 +155,12 @@ for _ in range(int(sys.argv[2])):
 def test_readers_see_one_whole_version_while_another_process_promotes_and_rolls_back(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:
-    first = import_file(engine, write_csv(tmp_path / "a.csv", [movie(i, budget=str(i)) for i in range(1, 301)]), ImportOptions())
-    second = import_file(engine, write_csv(tmp_path / "b.csv", [movie(i, budget=str(2 * i)) for i in range(1, 281)]), ImportOptions())
+    first = import_file(
+        engine, write_csv(tmp_path / "a.csv", [movie(i, budget=str(i)) for i in range(1, 301)]), ImportOptions()
+    )
+    second = import_file(
+        engine, write_csv(tmp_path / "b.csv", [movie(i, budget=str(2 * i)) for i in range(1, 281)]), ImportOptions()
+    )
     assert (first.status, second.status) == ("live", "live")
     expected = {first.version: (300, 45_150), second.version: (280, 78_680)}
     totals = text(

@@ -22,7 +22,9 @@ WARNER = (6194, "Warner Bros.")
 
 
 def money(movie_id: int, title: str, year: int, budget: int, revenue: int, **fields: str) -> dict[str, str]:
-    return movie(movie_id, title=title, release_date=f"{year}-05-01", budget=str(budget), revenue=f"{revenue}.0", **fields)
+    return movie(
+        movie_id, title=title, release_date=f"{year}-05-01", budget=str(budget), revenue=f"{revenue}.0", **fields
+    )
 
 
 BEFORE = [
@@ -91,7 +93,11 @@ def test_diff_the_other_way_round_swaps_added_and_removed(engine: Engine, versio
     assert (backwards.added, backwards.removed, backwards.changed) == (2, 3, 2)
     assert [m.id for m in backwards.added_examples] == [5, 6]
     assert [m.title for m in backwards.changed_examples] == ["One", "Three"]
-    assert [(y.year, y.before.releases, y.after.releases) for y in backwards.years] == [(2004, 2, 0), (2003, 0, 2), (2001, 3, 2)]
+    assert [(y.year, y.before.releases, y.after.releases) for y in backwards.years] == [
+        (2004, 2, 0),
+        (2003, 0, 2),
+        (2001, 3, 2),
+    ]
 
 
 def test_examples_are_limited_but_counts_are_not(engine: Engine, versions: tuple[int, int]) -> None:

@@ -25,10 +25,30 @@ from importer.generate import GenerateReport, generate_file
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HEAD5000 = SHARED_DATA / "movies_metadata_head5000.csv.gz"
 HEADER = [
-    "adult", "belongs_to_collection", "budget", "genres", "homepage", "id", "imdb_id",
-    "original_language", "original_title", "overview", "popularity", "poster_path",
-    "production_companies", "production_countries", "release_date", "revenue", "runtime",
-    "spoken_languages", "status", "tagline", "title", "video", "vote_average", "vote_count",
+    "adult",
+    "belongs_to_collection",
+    "budget",
+    "genres",
+    "homepage",
+    "id",
+    "imdb_id",
+    "original_language",
+    "original_title",
+    "overview",
+    "popularity",
+    "poster_path",
+    "production_companies",
+    "production_countries",
+    "release_date",
+    "revenue",
+    "runtime",
+    "spoken_languages",
+    "status",
+    "tagline",
+    "title",
+    "video",
+    "vote_average",
+    "vote_count",
 ]
 SAMPLE_RECORDS = 20_000
 ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
@@ -291,10 +311,7 @@ def test_empty_and_invalid_release_dates(sample: Sample) -> None:
 def test_unparsable_genre_and_company_literals(sample: Sample) -> None:
     # Rule 8: a literal that does not parse counts as a warning and an empty list.
     bad_genres = [g for g, parsed in zip(sample.column("genres"), sample.genres) if parsed is None]
-    bad_companies = [
-        c for c, parsed in zip(sample.column("production_companies"), sample.companies)
-        if parsed is None
-    ]
+    bad_companies = [c for c, parsed in zip(sample.column("production_companies"), sample.companies) if parsed is None]
     assert len(bad_genres) == sample.report.unparsable_genres >= 2
     assert len(bad_companies) == sample.report.unparsable_companies >= 2
     assert all(g.startswith("[{") for g in bad_genres + bad_companies)
@@ -312,8 +329,7 @@ def test_empty_popularity(sample: Sample) -> None:
 def test_rates_match_the_real_head(sample: Sample) -> None:
     if not HEAD5000.exists():
         pytest.skip(
-            "../shared/data/movies_metadata_head5000.csv.gz not present: "
-            "cannot compare rates with the real file"
+            "../shared/data/movies_metadata_head5000.csv.gz not present: cannot compare rates with the real file"
         )
     with gzip.open(HEAD5000, "rb") as real:
         _, real_records = read_records(real.read())
@@ -324,9 +340,7 @@ def test_rates_match_the_real_head(sample: Sample) -> None:
         return {
             "known budget": share(budgets, lambda b: int(b) > 0),
             "known revenue": share(revenues, lambda r: float(r) > 0),
-            "both known": sum(
-                1 for b, r in zip(budgets, revenues) if int(b) > 0 and float(r) > 0
-            ) / len(budgets),
+            "both known": sum(1 for b, r in zip(budgets, revenues) if int(b) > 0 and float(r) > 0) / len(budgets),
             "no genre": share(genres, lambda g: g == "[]"),
             "no company": share(column(records, "production_companies"), lambda c: c == "[]"),
             "drama": share(genres, lambda g: "'Drama'" in g),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from importer.errors import MissingColumnsError, NotCsvError
 from importer.checks import CheckLimits
+from importer.errors import MissingColumnsError, NotCsvError
 from importer.pipeline import ImportOptions, ImportReport, import_file
 from tests.csvfiles import HEADER, companies, genres, movie, write_csv
 from tests.dbquery import live_id, live_rows, rows
@@ -24,19 +24,29 @@ def load(engine: Engine, tmp_path: Path, records: list, name: str = "movies.csv"
 
 def test_real_head_5000_loads(engine: Engine, head5000_path: Path) -> None:
     report = import_file(engine, head5000_path, ImportOptions())
-    assert (report.status, report.records, report.loaded, report.rejected, report.duplicates) == ("live", 5000, 4999, 0, 1)
+    assert (report.status, report.records, report.loaded, report.rejected, report.duplicates) == (
+        "live",
+        5000,
+        4999,
+        0,
+        1,
+    )
     assert report.movies == 4999
     warner_1995 = live_rows(
         engine,
         "SELECT releases, budget, revenue, profit, with_budget, with_revenue, with_both, average_popularity "
         "FROM company_years WHERE version_id = :v AND company_id = 6194 AND year = 1995",
     )
-    assert warner_1995[:1] == [(19, 443_500_000, 1_328_198_811, 833_424_709, 10, 11, 9, pytest.approx(8.557118052631, abs=1e-11))]
+    assert warner_1995[:1] == [
+        (19, 443_500_000, 1_328_198_811, 833_424_709, 10, 11, 9, pytest.approx(8.557118052631, abs=1e-11))
+    ]
     # Rule 4: the duplicate id of the real file is 105045, loaded once.
     assert live_rows(engine, "SELECT count(*) FROM movies WHERE version_id = :v AND id = 105045") == [(1,)]
 
 
-def test_rules_1_2_3_rejected_records_are_reported_with_their_line_and_the_rest_loads(engine: Engine, tmp_path: Path) -> None:
+def test_rules_1_2_3_rejected_records_are_reported_with_their_line_and_the_rest_loads(
+    engine: Engine, tmp_path: Path
+) -> None:
     short = movie(3)
     records = [
         movie(1),
@@ -52,7 +62,9 @@ def test_rules_1_2_3_rejected_records_are_reported_with_their_line_and_the_rest_
         {"line": 5, "reason": "has 23 fields, the header has 24"},
         {"line": 6, "reason": "id '1997-08-20' is not a positive integer"},
     ]
-    assert rows(engine, "SELECT line, reason FROM rejections WHERE version_id = :v ORDER BY line", v=report.version) == [
+    assert rows(
+        engine, "SELECT line, reason FROM rejections WHERE version_id = :v ORDER BY line", v=report.version
+    ) == [
         (5, "has 23 fields, the header has 24"),
         (6, "id '1997-08-20' is not a positive integer"),
     ]
@@ -85,7 +97,9 @@ def test_rule_5_to_8_values_and_warnings_reach_the_store(engine: Engine, tmp_pat
         "unparsable_budget": 1,
         "unparsable_genres": 1,
     }
-    assert live_rows(engine, "SELECT id, budget, revenue, popularity, release_year FROM movies WHERE version_id = :v ORDER BY id") == [
+    assert live_rows(
+        engine, "SELECT id, budget, revenue, popularity, release_year FROM movies WHERE version_id = :v ORDER BY id"
+    ) == [
         (1, 30_000_000, 373_554_033, None, None),
         (2, None, None, 2.5, 2000),
         (3, None, None, 1.0, 2000),
@@ -101,7 +115,9 @@ def test_rule_7_a_movie_without_a_year_is_stored_but_counts_in_no_yearly_figure(
     assert live_rows(engine, "SELECT count(*) FROM movies WHERE version_id = :v") == [(2,)]
     assert live_rows(engine, "SELECT year, releases, budget FROM year_totals WHERE version_id = :v") == [(2001, 1, 20)]
     assert live_rows(engine, "SELECT year, releases, budget FROM genre_years WHERE version_id = :v") == [(2001, 1, 20)]
-    assert live_rows(engine, "SELECT year, releases, budget FROM company_years WHERE version_id = :v") == [(2001, 1, 20)]
+    assert live_rows(engine, "SELECT year, releases, budget FROM company_years WHERE version_id = :v") == [
+        (2001, 1, 20)
+    ]
 
 
 def test_rule_9_names_come_from_the_last_record_mentioning_the_id(engine: Engine, tmp_path: Path) -> None:
@@ -118,7 +134,9 @@ def test_rule_9_names_come_from_the_last_record_mentioning_the_id(engine: Engine
         (18, "Drama"),
         (35, "Comedy"),
     ]
-    assert live_rows(engine, "SELECT id, name FROM companies WHERE version_id = :v AND id = 4") == [(4, "Paramount Pictures")]
+    assert live_rows(engine, "SELECT id, name FROM companies WHERE version_id = :v AND id = 4") == [
+        (4, "Paramount Pictures")
+    ]
 
 
 FIGURE_RECORDS = [
@@ -198,7 +216,9 @@ def test_rule_16_company_releases_by_genre(figures) -> None:
 
 
 def test_rule_17_genre_year_figures(figures) -> None:
-    columns = "releases, budget, revenue, profit, average_popularity, total_popularity, with_budget, with_revenue, with_both"
+    columns = (
+        "releases, budget, revenue, profit, average_popularity, total_popularity, with_budget, with_revenue, with_both"
+    )
     assert figures("genre_years", columns, "genre_id, year") == [
         (18, 2001, 2, 1100, 150, 50, 6.0, 12.0, 2, 1, 1),
         (18, 2002, 1, 80, 50, -30, 4.0, 4.0, 1, 1, 1),
@@ -208,7 +228,9 @@ def test_rule_17_genre_year_figures(figures) -> None:
 
 def test_rule_19_money_sums_pass_32_bits(engine: Engine, tmp_path: Path) -> None:
     records = [
-        movie(i, budget="2000000000", revenue="3000000000.0", genres=genres(DRAMA), production_companies=companies(WARNER))
+        movie(
+            i, budget="2000000000", revenue="3000000000.0", genres=genres(DRAMA), production_companies=companies(WARNER)
+        )
         for i in range(1, 4)
     ]
     load(engine, tmp_path, records)
@@ -244,7 +266,9 @@ def test_a_file_missing_budget_is_refused_and_the_live_version_keeps_serving(eng
         (b'{"movies": []}\n', "It does not look like movies_metadata.csv"),
     ],
 )
-def test_unusable_files_are_refused_with_a_clear_message(engine: Engine, tmp_path: Path, content: bytes, message: str) -> None:
+def test_unusable_files_are_refused_with_a_clear_message(
+    engine: Engine, tmp_path: Path, content: bytes, message: str
+) -> None:
     path = tmp_path / "movies.csv"
     path.write_bytes(content)
     with pytest.raises((NotCsvError, MissingColumnsError), match=message):

@@ -184,7 +184,7 @@ def test_hostile_titles_and_names_round_trip_exactly(
     path = write_csv(tmp_path / "hostile.csv", records)
     options = ImportOptions(limits=CheckLimits(max_rejected_share=1.0))
     script = write_sql_script(path, tmp_path / "hostile.sql", options=options)
-    assert [r["reason"] for r in script.rejections] == ["id \"x'y\\\\z\\tw\" is not a positive integer"]
+    assert [r["reason"] for r in script.rejections] == ['id "x\'y\\\\z\\tw" is not a positive integer']
     applied(psql, tmp_path / "hostile.sql", script_url)
     version_id = only_version(script_engine)
     titles = rows(script_engine, "SELECT id, title FROM movies WHERE version_id = :v ORDER BY id", v=version_id)
@@ -238,7 +238,10 @@ def test_a_script_refuses_a_database_that_already_has_a_live_version(
     applied(psql, tmp_path / "load.sql", script_url)
     again = apply(psql, tmp_path / "load.sql", script_url)
     assert again.returncode == 3
-    assert "ERROR:  This database already has a live dataset version, and the script loads an empty database." in again.stderr
+    assert (
+        "ERROR:  This database already has a live dataset version, and the script loads an empty database."
+        in again.stderr
+    )
     assert rows(script_engine, "SELECT id, status FROM dataset_versions") == [(1, "live")]
 
 
