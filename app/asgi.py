@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from app.access_log import AccessLog, log_to_stderr
 from app.database import Database, open_database
+from app.fast_path import CachedGetFastPath
 from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
 from app.http_cache import ResponseCache, make_response_cache
@@ -78,6 +79,6 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
-        middleware=[Middleware(AccessLog)],
+        middleware=[Middleware(AccessLog), Middleware(CachedGetFastPath)],
         lifespan=lifespan,
     )

@@ -45,6 +45,15 @@ POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})  # mu
 
 
 @dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    """A GET answered from the cache: 200 with the stored body, or 304."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ViewOptions:
     """What the view needs from the settings."""
 
@@ -91,16 +100,26 @@ class GraphQLView:
         )
         return _json(body, status, PRIVATE, "bypass")
 
+    async def cached_answer(
+        self, version_id: int, query_string: bytes, if_none_match: str | None
+    ) -> CachedAnswer | None:
+        """The answer to a GET on `version_id` when the cache holds it (or 304), else None."""
+        key = raw_key(version_id, query_string)
+        etag = etag_for(key)
+        if etag_matches(if_none_match, etag):
+            return CachedAnswer(304, self._validators(etag), b"")
+        if (body := await self.cache.get(key)) is not None:
+            return CachedAnswer(200, self._validators(etag), body)
+        return None
+
     async def _get_live(self, request: Request, query_string: bytes) -> Response:
         """A GET on the live version: 304, a cached body, or a miss."""
         version_id = await self._live_version()
+        if answer := await self.cached_answer(version_id, query_string, request.headers.get("if-none-match")):
+            media_type = JSON if answer.status == 200 else None
+            return Response(answer.body, answer.status, headers=answer.headers, media_type=media_type)
         key = raw_key(version_id, query_string)
-        etag = etag_for(key)
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers={"etag": etag, "cache-control": self.public, CACHE_HEADER: "hit"})
-        if (body := await self.cache.get(key)) is not None:
-            return self._cached(body, etag, "hit")
-        return await self._get_missed(request, version_id, key, etag)
+        return await self._get_missed(request, version_id, key, etag_for(key))
 
     async def _get_missed(self, request: Request, version_id: int, key: str, etag: str) -> Response:
         """Parse the request; answer from the entry of its normalized form, or execute and cache."""
@@ -138,6 +157,9 @@ class GraphQLView:
             payload["query"], variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
         )
         return _json(body, status, NO_STORE if dataset is None else PRIVATE, "bypass")
+
+    def _validators(self, etag: str) -> dict[str, str]:
+        return {"etag": etag, "cache-control": self.public, CACHE_HEADER: "hit"}
 
     def _cached(self, body: bytes, etag: str, outcome: str) -> Response:
         headers = {"etag": etag, "cache-control": self.public, CACHE_HEADER: outcome}
