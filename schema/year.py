@@ -8,32 +8,18 @@ import strawberry
 
 from resolvers.years import most_popular_genre, rank_genres
 from schema.context import Info, given
-from schema.coverage import Coverage
 from schema.errors import check_page_size
+from schema.figures import YearFigures, figures_of
 from schema.genre_year import GenreYear
 from schema.metric import GenreMetric
-from schema.scalars import BigInt
 
 
 @strawberry.type(description="One release year.")
-class Year:
-    year: int
-    releases: int
-    budget: BigInt | None
-    revenue: BigInt | None
-    profit: BigInt | None
-    average_popularity: float | None
-    total_popularity: float | None
-    coverage: Coverage
-
+class Year(YearFigures):
     @classmethod
     def from_row(cls, row: Any) -> Year:
         """From a `year_totals` row."""
-        return cls(
-            year=row.year, releases=row.releases, budget=row.budget, revenue=row.revenue, profit=row.profit,
-            average_popularity=row.average_popularity, total_popularity=row.total_popularity,
-            coverage=Coverage.from_row(row),
-        )  # fmt: skip
+        return cls(**figures_of(row))
 
     @strawberry.field(description="Null when no genre has a value for the metric that year.")
     async def most_popular_genre(

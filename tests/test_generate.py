@@ -21,35 +21,9 @@ from pathlib import Path
 import pytest
 
 from importer.generate import GenerateReport, generate_file
+from tests.conftest import HEAD5000
+from tests.csvfiles import HEADER
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-HEAD5000 = SHARED_DATA / "movies_metadata_head5000.csv.gz"
-HEADER = [
-    "adult",
-    "belongs_to_collection",
-    "budget",
-    "genres",
-    "homepage",
-    "id",
-    "imdb_id",
-    "original_language",
-    "original_title",
-    "overview",
-    "popularity",
-    "poster_path",
-    "production_companies",
-    "production_countries",
-    "release_date",
-    "revenue",
-    "runtime",
-    "spoken_languages",
-    "status",
-    "tagline",
-    "title",
-    "video",
-    "vote_average",
-    "vote_count",
-]
 SAMPLE_RECORDS = 20_000
 ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 WHOLE_FLOAT = re.compile(r"\d+\.0")
