@@ -133,8 +133,14 @@ def _run_import(engine: Engine, file: Path, options: ImportOptions, *, show_prog
         return import_file(engine, file, options)
     columns = (*Progress.get_default_columns()[:-1], DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(f"Loading {file.name}", total=file.stat().st_size)
-        return import_file(engine, file, options, progress=lambda done, total: bar.update(task, completed=done))
+        task = bar.add_task(f"Reading {file.name}", total=file.stat().st_size)
+
+        def show(done: int, total: int) -> None:
+            # Once the file is read, the database builds, precomputes and checks the version.
+            label = "Building the version (precompute, checks)" if done >= total else f"Reading {file.name}"
+            bar.update(task, completed=done, description=label)
+
+        return import_file(engine, file, options, progress=show)
 
 
 def _finish_import(report: ImportReport, as_json: bool) -> None:
