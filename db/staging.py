@@ -46,6 +46,9 @@ _STAGING_DDL = {
 }
 STAGING_TABLES = tuple(_STAGING_DDL)
 LOAD_WORK_MEM = "256MB"
+# psycopg2 reads the COPY data in chunks of this size, taking the GIL for each read: with its
+# default 8 KiB the worker thread queued behind the parsing thread for every chunk.
+COPY_CHUNK_BYTES = 1 << 20
 # Text columns that may hold an empty string but never NULL.
 NOT_NULL_TEXT = frozenset({"title", "name", "reason"})
 
@@ -91,9 +94,10 @@ def write_rows(connection: Connection, table: str, columns: Sequence[str], rows:
     buffer.seek(0)
     not_null = [column for column in columns if column in NOT_NULL_TEXT]
     options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})"
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})", buffer)
+        cursor.copy_expert(sql, buffer, size=COPY_CHUNK_BYTES)
     finally:
         cursor.close()
 
