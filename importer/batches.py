@@ -43,12 +43,13 @@ def clean_batches(
             else:
                 movies.append(result)
                 warnings.update(result.warnings)
+        warnings["nul_characters_removed"] = source.nul_lines  # counted by the reader, so far
         yield movies, rejected
         report.records += len(batch)
         report.rejected += len(rejected)
         room = REPORTED_REJECTIONS - len(report.rejections)
         report.rejections.extend({"line": r.line, "reason": r.reason} for r in rejected[:room])
-        report.warnings = dict(sorted(warnings.items()))
+        report.warnings = dict(sorted((kind, count) for kind, count in warnings.items() if count))
         if progress:
             progress(source.bytes_read(), file_size)
 

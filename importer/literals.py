@@ -64,5 +64,6 @@ def _parse_slow(value: str) -> list[tuple[int, object]]:
         entity_id, name = item.get("id"), item.get("name")
         # bool is an int subclass; True is not an id.
         if isinstance(entity_id, int) and not isinstance(entity_id, bool) and isinstance(name, str):
-            entries.append((entity_id, name))
+            # An escaped NUL (`\x00`) decodes to a character PostgreSQL text cannot hold.
+            entries.append((entity_id, name.replace("\x00", "")))
     return entries

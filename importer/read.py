@@ -82,7 +82,8 @@ class CsvSource:
             self._binary.seek(0)
             stream: BinaryIO = gzip.GzipFile(fileobj=self._binary) if magic == GZIP_MAGIC else self._binary
             self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            self._reader = csv.reader(self._text)
+            self.nul_lines = 0  # lines that held NUL characters, removed (PostgreSQL text cannot hold them)
+            self._reader = csv.reader(self._without_nul(self._text))
             self.header = self._read_header()
         except BaseException:
             self.close()
@@ -91,6 +92,13 @@ class CsvSource:
     def bytes_read(self) -> int:
         """Position in the file on disk (compressed bytes for .gz), for progress."""
         return self._binary.tell()
+
+    def _without_nul(self, lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            if "\x00" in line:
+                self.nul_lines += 1
+                line = line.replace("\x00", "")
+            yield line
 
     def records(self) -> Iterator[RawRecord | csv.Error]:
         """Yield every record; a record the CSV parser cannot read is yielded as its error."""

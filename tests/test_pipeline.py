@@ -247,6 +247,14 @@ def test_a_gzip_file_loads_like_the_plain_one(engine: Engine, tmp_path: Path) ->
     assert rows(engine, figures, v=plain.version) == rows(engine, figures, v=packed.version)
 
 
+def test_nul_characters_are_removed_and_counted(engine: Engine, tmp_path: Path) -> None:
+    """PostgreSQL text cannot hold NUL: both stores load the value without it, with a warning."""
+    report = load(engine, tmp_path, [movie(1, title="Nul\0Title", genres=genres((18, "Dra\0ma"))), movie(2)])
+    assert report.status == "live" and report.warnings == {"nul_characters_removed": 1}
+    assert live_rows(engine, "SELECT title FROM movies WHERE version_id = :v AND id = 1") == [("NulTitle",)]
+    assert live_rows(engine, "SELECT name FROM genres WHERE version_id = :v AND id = 18") == [("Drama",)]
+
+
 def test_a_file_missing_budget_is_refused_and_the_live_version_keeps_serving(engine: Engine, tmp_path: Path) -> None:
     first = load(engine, tmp_path, FIGURE_RECORDS)
     header = [column for column in HEADER if column != "budget"]

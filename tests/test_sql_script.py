@@ -256,8 +256,9 @@ def test_incremental_mode_is_refused(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_a_nul_character_is_refused_as_copy_refuses_it(tmp_path: Path) -> None:
+def test_a_nul_character_is_removed_and_counted_as_the_direct_import_does(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "movies.csv", [movie(1), movie(2, title="nul\0here")])
-    with pytest.raises(ImportRefused, match="movies.csv: line 3: PostgreSQL text cannot hold a NUL character"):
-        write_sql_script(path, tmp_path / "load.sql")
-    assert list(tmp_path.iterdir()) == [path]  # no script, not even a partial one
+    report = write_sql_script(path, tmp_path / "load.sql")
+    assert report.warnings == {"nul_characters_removed": 1}
+    script = (tmp_path / "load.sql").read_text()
+    assert "'nulhere'" in script and "\0" not in script
