@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app import render
 from app.settings import DEFAULT_SQLITE_PATH, Settings
@@ -60,6 +60,10 @@ def main() -> None:
     except OperationalError as error:
         err.print(f"[red]database error:[/] {error.orig}", highlight=False)
         err.print("Check DATABASE_URL (unset, the embedded SQLite file is used) and that the server is up.")
+        sys.exit(EXIT_FAILED)
+    except DBAPIError as error:  # the transaction was rolled back: nothing changed
+        err.print(f"[red]database error:[/] {error.orig}", highlight=False)
+        err.print("Nothing was changed. Please report this error with the command and file that caused it.")
         sys.exit(EXIT_FAILED)
 
 
