@@ -99,7 +99,7 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("fraction", [0.1, 0.35, 0.6])
+@pytest.mark.parametrize("fraction", [0.1, 0.3, 0.5])  # half a run of margin for a noisy machine
 def test_an_import_killed_on_sqlite_leaves_the_live_version_untouched(
     database_url: str,
     engine: Engine,
