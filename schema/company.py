@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
 from schema.company_year import CompanyYear
-from schema.context import Info, given
+from schema.context import FromYear, Info, given
 
 
 @strawberry.type(description="A production company.")
@@ -24,7 +24,7 @@ class Company:
     async def years(
         self,
         info: Info,
-        from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET,
+        from_: FromYear = strawberry.UNSET,
         to: int | None = strawberry.UNSET,
     ) -> list[CompanyYear]:
         rows = await info.context.loaders.company_years.load((self.id, given(from_), given(to)))

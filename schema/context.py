@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -29,6 +29,8 @@ class Context:
 
 
 Info = strawberry.Info[Context, None]
+# The `from` bound of a year range (`from` is a Python keyword, so the parameter is `from_`).
+FromYear = Annotated[int | None, strawberry.argument(name="from")]
 
 
 def given(value: T | None) -> T | None:

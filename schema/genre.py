@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from schema.context import Info, given
+from schema.context import FromYear, Info, given
 
 if TYPE_CHECKING:
     from schema.genre_year import GenreYear
@@ -26,7 +26,7 @@ class Genre:
     async def years(
         self,
         info: Info,
-        from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET,
+        from_: FromYear = strawberry.UNSET,
         to: int | None = strawberry.UNSET,
     ) -> list[Annotated[GenreYear, strawberry.lazy("schema.genre_year")]]:
         from schema.genre_year import GenreYear

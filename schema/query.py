@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
 from resolvers.companies import search_companies
@@ -11,7 +9,7 @@ from resolvers.datasets import find_version
 from resolvers.genres import list_genres
 from resolvers.years import find_year, list_years
 from schema.company import Company
-from schema.context import Info, given
+from schema.context import FromYear, Info, given
 from schema.dataset import Dataset
 from schema.errors import DatasetNotFound, check_page_size
 from schema.genre import Genre
@@ -64,7 +62,7 @@ class Query:
     async def years(
         self,
         info: Info,
-        from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET,
+        from_: FromYear = strawberry.UNSET,
         to: int | None = strawberry.UNSET,
     ) -> list[Year]:
         rows = await list_years(info.context.db, version_id=info.context.version_id, first=given(from_), last=given(to))
