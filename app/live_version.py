@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import anyio
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -41,6 +41,8 @@ class LiveVersion:
         self._running = False
         self._task: asyncio.Task[None] | None = None  # keeps the running read referenced
         self._connection: Any = None  # dedicated DBAPI connection; one read at a time uses it
+        # One thread of its own: the connection stays on it, and no pool worker is taken.
+        self._reader_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-version")
         self._inline: Any = None  # SQLite only: a connection that can never wait (busy_timeout=0)
         if is_sqlite(database.engine):
             self._inline = database.engine.raw_connection()
@@ -73,7 +75,7 @@ class LiveVersion:
 
     async def _read(self, waiting: asyncio.Future[int | None]) -> None:
         try:
-            result = await anyio.to_thread.run_sync(self._read_now)
+            result = await asyncio.get_running_loop().run_in_executor(self._reader_thread, self._read_now)
         except Exception as error:  # noqa: BLE001 - handed to every waiting request
             if not waiting.done():
                 waiting.set_exception(error)
@@ -105,6 +107,7 @@ class LiveVersion:
 
     def close(self) -> None:
         """Give the dedicated connections back."""
+        self._reader_thread.shutdown(wait=True)
         for connection in (self._connection, self._inline):
             if connection is not None:
                 connection.close()
