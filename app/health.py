@@ -7,7 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from app.live_version import read_live_version
+from db.versions import live_version_id
 
 logger = logging.getLogger("movie_stats.health")
 NO_STORE = {"cache-control": "no-store"}
@@ -23,7 +23,7 @@ async def readyz(request: Request) -> JSONResponse:
     services = request.app.state.services
     checks: dict[str, dict[str, object]] = {}
     try:
-        live = await services.db.run(read_live_version)
+        live = await services.db.run(live_version_id)
         checks["database"] = {"ok": True}
         checks["live_dataset"] = {"ok": live is not None, "version": None if live is None else str(live)}
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"; the body says which

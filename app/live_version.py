@@ -14,22 +14,13 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
 from app.database import Database
 from db.engine import is_sqlite
-from db.tables import LIVE, dataset_versions
+from db.tables import LIVE
 
-_LIVE_QUERY = select(dataset_versions.c.id).where(dataset_versions.c.status == LIVE)
-# The same query as driver SQL for the per-request read on a dedicated autocommit connection:
-# no pool checkout, no BEGIN/ROLLBACK, just one indexed one-row SELECT.
+# db.versions.live_version_id as driver SQL, for the per-request read on a dedicated autocommit
+# connection: no pool checkout, no BEGIN/ROLLBACK, just one indexed one-row SELECT.
 _LIVE_SQL = f"SELECT id FROM dataset_versions WHERE status = '{LIVE}'"
-
-
-def read_live_version(connection: Connection) -> int | None:
-    """The live version id (one row through the partial unique index `one_live_version`)."""
-    return connection.execute(_LIVE_QUERY).scalar()
 
 
 class LiveVersion:
