@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.graphql_view import CACHE_MISSED_VERSION
+
 GRAPHQL_PATH = "/graphql"
 _JSON = (b"content-type", b"application/json")
 
@@ -36,6 +38,8 @@ class CachedGetFastPath:
         if version_id is not None:
             answer = await view.cached_answer(version_id, query_string, _header(scope, b"if-none-match"))
         if answer is None:
+            if version_id is not None:  # the view answers the miss on this version, not re-reading it
+                scope.setdefault("state", {})[CACHE_MISSED_VERSION] = version_id
             await self.app(scope, receive, send)
             return
         headers = [(name.encode(), value.encode()) for name, value in answer.headers.items()]

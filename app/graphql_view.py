@@ -40,6 +40,8 @@ JSON = "application/json"
 NO_STORE = "no-store"
 PRIVATE = "private, no-store"
 CACHE_HEADER = "x-cache"  # hit | miss | bypass: read by the access log
+# Request state set by app.fast_path: the live version it found no cached answer for.
+CACHE_MISSED_VERSION = "cache_missed_version"
 GET_OPERATIONS = frozenset({OperationType.QUERY})
 POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})  # mutations then fail validation
 
@@ -114,6 +116,10 @@ class GraphQLView:
 
     async def _get_live(self, request: Request, query_string: bytes) -> Response:
         """A GET on the live version: 304, a cached body, or a miss."""
+        version_id = getattr(request.state, CACHE_MISSED_VERSION, None)
+        if version_id is not None:  # app.fast_path already looked in the cache for this version
+            key = raw_key(version_id, query_string)
+            return await self._get_missed(request, version_id, key, etag_for(key))
         version_id = await self._live_version()
         if answer := await self.cached_answer(version_id, query_string, request.headers.get("if-none-match")):
             media_type = JSON if answer.status == 200 else None
