@@ -6,6 +6,7 @@ Errors become messages and exit codes here and nowhere else: 0 done, 1 refused o
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,10 +68,16 @@ def main() -> None:
         sys.exit(EXIT_FAILED)
 
 
+@functools.cache
+def read_settings() -> Settings:
+    """The environment's settings, read once per command."""
+    return Settings()
+
+
 @contextmanager
 def store(*, quiet: bool = False) -> Iterator[Engine]:
     """The migrated store the settings point at."""
-    settings = Settings()
+    settings = read_settings()
     if not settings.database_url and not quiet:
         err.print(
             f"Using the embedded SQLite database {DEFAULT_SQLITE_PATH.resolve()} (set DATABASE_URL for PostgreSQL)."
@@ -235,7 +242,7 @@ def prune(
     as_json: JsonFlag = False,
 ) -> None:
     """Delete old dataset versions, keeping the newest N and always the live one."""
-    keep = keep or Settings().keep_versions
+    keep = keep or read_settings().keep_versions
     with store(quiet=as_json) as engine, engine.begin() as connection:
         removed = versions.prune(connection, keep)
     _say({"removed": removed, "kept": keep}, f"Removed versions {removed or 'none'}; kept the newest {keep}.", as_json)
@@ -255,11 +262,10 @@ def _serve(host: str, port: int, *, quiet: bool) -> None:
 
     from app.asgi import create_app
 
-    settings = Settings()
     with store(quiet=quiet):
         pass  # migrate before serving
     err.print(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(read_settings()), host=host, port=port, log_level="info")
 
 
 @cli.command()

@@ -125,9 +125,7 @@ class StagingWriter:
 
     def close(self) -> None:
         """Wait until everything queued is written; re-raise the worker's error, if any."""
-        if self._thread.is_alive():
-            self._queue.put(self._DONE)
-            self._thread.join()
+        self._stop()
         self._raise_if_failed()
 
     def __enter__(self) -> StagingWriter:
@@ -135,9 +133,12 @@ class StagingWriter:
 
     def __exit__(self, exc_type: object, *_exc: object) -> None:
         # Always join the worker before the caller touches the connection again (to roll back, say).
+        self._stop()
         if exc_type is None:
-            self.close()
-        elif self._thread.is_alive():
+            self._raise_if_failed()
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
             self._queue.put(self._DONE)
             self._thread.join()
 
