@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Column, Row, Table, select
 from sqlalchemy.engine import Connection
 
 from db.tables import companies, genres, movie_companies, movie_genres, movies
@@ -19,20 +19,21 @@ def movies_by_id(connection: Connection, version_id: int, ids: Sequence[int]) ->
 
 def genres_of_movies(connection: Connection, version_id: int, movie_ids: Sequence[int]) -> list[Row[Any]]:
     """(movie_id, id, name) of the genres of several movies, by name then id."""
-    query = (
-        select(movie_genres.c.movie_id, genres.c.id, genres.c.name)
-        .join(genres, (genres.c.version_id == movie_genres.c.version_id) & (genres.c.id == movie_genres.c.genre_id))
-        .where(movie_genres.c.version_id == version_id, movie_genres.c.movie_id.in_(movie_ids))
-    )
-    return list(connection.execute(query.order_by(genres.c.name, genres.c.id)))
+    return _entities_of_movies(connection, version_id, movie_ids, movie_genres.c.genre_id, genres)
 
 
 def companies_of_movies(connection: Connection, version_id: int, movie_ids: Sequence[int]) -> list[Row[Any]]:
     """(movie_id, id, name) of the production companies of several movies, by name then id."""
-    link = movie_companies
+    return _entities_of_movies(connection, version_id, movie_ids, movie_companies.c.company_id, companies)
+
+
+def _entities_of_movies(
+    connection: Connection, version_id: int, movie_ids: Sequence[int], link_column: Column[int], entity: Table
+) -> list[Row[Any]]:
+    link = link_column.table
     query = (
-        select(link.c.movie_id, companies.c.id, companies.c.name)
-        .join(companies, (companies.c.version_id == link.c.version_id) & (companies.c.id == link.c.company_id))
+        select(link.c.movie_id, entity.c.id, entity.c.name)
+        .join(entity, (entity.c.version_id == link.c.version_id) & (entity.c.id == link_column))
         .where(link.c.version_id == version_id, link.c.movie_id.in_(movie_ids))
     )
-    return list(connection.execute(query.order_by(companies.c.name, companies.c.id)))
+    return list(connection.execute(query.order_by(entity.c.name, entity.c.id)))
