@@ -25,7 +25,9 @@ from sqlalchemy import (
 metadata = MetaData()
 
 # Version statuses. Exactly one version is `live`; a partial unique index enforces it.
-LOADING, STAGED, LIVE, RETIRED, FAILED = "loading", "staged", "live", "retired", "failed"
+# A version is `loading` only inside its load's transaction, so no other session ever sees it;
+# a failed or killed load leaves no row at all (there is no `failed` status to clean up).
+LOADING, STAGED, LIVE, RETIRED = "loading", "staged", "live", "retired"
 
 dataset_versions = Table(
     "dataset_versions",

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from db.tables import LIVE, RETIRED, STAGED, VERSIONED_DATA_TABLES, dataset_versions
+from db.tables import LIVE, LOADING, RETIRED, STAGED, VERSIONED_DATA_TABLES, dataset_versions
 
 
 class VersionError(Exception):
@@ -61,7 +61,7 @@ def create_version(
     """Insert a version that is being loaded; visible to nobody until the load commits."""
     result = connection.execute(
         insert(dataset_versions).values(
-            status="loading",
+            status=LOADING,
             mode=mode,
             source_name=source_name,
             source_sha256=source_sha256,

@@ -21,7 +21,3 @@ class MissingColumnsError(ImportRefused):
 
 class NotCsvError(ImportRefused):
     """The file is not a UTF-8 CSV file (binary, wrong encoding, empty)."""
-
-
-class ChecksFailed(Exception):
-    """The version loaded but failed a go-live check; it was left staged."""
