@@ -164,12 +164,11 @@ class GraphQLView:
         )
         return _json(body, status, NO_STORE if dataset is None else PRIVATE, "bypass")
 
-    def _validators(self, etag: str) -> dict[str, str]:
-        return {"etag": etag, "cache-control": self.public, CACHE_HEADER: "hit"}
+    def _validators(self, etag: str, outcome: str = "hit") -> dict[str, str]:
+        return {"etag": etag, "cache-control": self.public, CACHE_HEADER: outcome}
 
     def _cached(self, body: bytes, etag: str, outcome: str) -> Response:
-        headers = {"etag": etag, "cache-control": self.public, CACHE_HEADER: outcome}
-        return Response(body, 200, headers=headers, media_type=JSON)
+        return Response(body, 200, headers=self._validators(etag, outcome), media_type=JSON)
 
     async def _live_version(self) -> int:
         version_id = await self.live.current()
