@@ -45,7 +45,7 @@ def import_report(console: Console, report: ImportReport) -> None:
         ]
     rows += [
         ("warnings", ", ".join(f"{kind} {count:,}" for kind, count in report.warnings.items()) or "none"),
-        ("time", f"{report.seconds:.2f} s"),
+        ("time", f"{report.seconds:.2f} s" + _phases(report.phases)),
     ]
     for label, value in rows:
         console.print(f"  {label:<11} {value}")
@@ -57,6 +57,10 @@ def import_report(console: Console, report: ImportReport) -> None:
         for rejection in report.rejections[:SHOWN_REJECTIONS]:
             console.print(f"  line {rejection['line']}: {rejection['reason']}", markup=False)
     console.print(report.message, markup=False)
+
+
+def _phases(phases: dict[str, float]) -> str:
+    return f" ({', '.join(f'{name} {seconds:.2f}' for name, seconds in phases.items())})" if phases else ""
 
 
 def versions_table(console: Console, versions: list[Version]) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import queue
-import threading
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy.engine import Connection
@@ -46,8 +44,8 @@ _STAGING_DDL = {
 }
 STAGING_TABLES = tuple(_STAGING_DDL)
 LOAD_WORK_MEM = "256MB"
-# psycopg2 reads the COPY data in chunks of this size, taking the GIL for each read: with its
-# default 8 KiB the worker thread queued behind the parsing thread for every chunk.
+# psycopg2 reads the COPY data in chunks of this size (its default is 8 KiB): fewer round trips
+# through Python per batch.
 COPY_CHUNK_BYTES = 1 << 20
 # Text columns that may hold an empty string but never NULL.
 NOT_NULL_TEXT = frozenset({"title", "name", "reason"})
@@ -100,56 +98,3 @@ def write_rows(connection: Connection, table: str, columns: Sequence[str], rows:
         cursor.copy_expert(sql, buffer, size=COPY_CHUNK_BYTES)
     finally:
         cursor.close()
-
-
-class StagingWriter:
-    """Writes staging rows on a worker thread: the database ingests batch N while Python cleans N+1.
-
-    The connection belongs to the worker between the first `write` and `close`; the caller
-    must not use it meanwhile. An error in the worker surfaces on the next `write` or `close`.
-    """
-
-    _DONE = None
-
-    def __init__(self, connection: Connection, queued_batches: int = 2) -> None:
-        self._connection = connection
-        self._queue: queue.Queue[tuple[str, Sequence[str], list[Row]] | None] = queue.Queue(queued_batches)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="staging-writer", daemon=True)
-        self._thread.start()
-
-    def write(self, table: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
-        """Queue rows for `table`; blocks while the worker is `queued_batches` behind."""
-        self._raise_if_failed()
-        self._queue.put((table, columns, list(rows)))
-
-    def close(self) -> None:
-        """Wait until everything queued is written; re-raise the worker's error, if any."""
-        self._stop()
-        self._raise_if_failed()
-
-    def __enter__(self) -> StagingWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *_exc: object) -> None:
-        # Always join the worker before the caller touches the connection again (to roll back, say).
-        self._stop()
-        if exc_type is None:
-            self._raise_if_failed()
-
-    def _stop(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(self._DONE)
-            self._thread.join()
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not self._DONE:
-            if self._error is None:  # after a failure, drain the queue so the caller never blocks
-                try:
-                    write_rows(self._connection, *item)
-                except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
-                    self._error = error
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +60,7 @@ class ImportReport:
     checks: list[dict[str, object]] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
 
     @property
     def failed_checks(self) -> list[dict[str, object]]:
@@ -115,19 +118,28 @@ def _load(
         connection, mode=options.mode, source_name=report.source, source_sha256=report.sha256, base_version_id=live_id
     )
     report.version = version_id
-    staging.create_staging(connection)
-    _stage_records(connection, source, version_id, report, progress)
-    counts = build_version(connection, version_id, base_id)
-    staging.drop_staging(connection)
-    precompute(connection, version_id)
+    with _phase(report, "stage"):  # read, clean and COPY into staging: Python-bound
+        staging.create_staging(connection)
+        _stage_records(connection, source, version_id, report, progress)
+    with _phase(report, "build"):  # this and precompute run inside the database
+        counts = build_version(connection, version_id, base_id)
+        staging.drop_staging(connection)
+    with _phase(report, "precompute"):
+        precompute(connection, version_id)
     report.loaded, report.duplicates, report.movies = counts.loaded, counts.duplicates, counts.movies
+    with _phase(report, "check"):
+        _check_and_finish(connection, version_id, live, options, report)
 
+
+def _check_and_finish(
+    connection: Connection, version_id: int, live: versions.Version | None, options: ImportOptions, report: ImportReport
+) -> None:
     results = run_checks(
         limits=options.limits,
         records=report.records,
         rejected=report.rejected,
         full_load=options.mode == FULL,
-        movies=counts.movies,
+        movies=report.movies,
         live_movies=live.movies if live else None,
         table_rows=_table_rows(connection, version_id),
     )
@@ -154,14 +166,23 @@ def _load(
 def _stage_records(
     connection: Connection, source: CsvSource, version_id: int, report: ImportReport, progress: Progress | None
 ) -> None:
-    with staging.StagingWriter(connection) as writer:
-        for movies, rejected in clean_batches(source, report, progress):
-            for table, columns, rows in staging_rows(movies):
-                writer.write(table, columns, rows)
-            if rejected:
-                writer.write(
-                    "rejections", ("version_id", *REJECTION_COLUMNS), ((version_id, r.line, r.reason) for r in rejected)
-                )
+    for movies, rejected in clean_batches(source, report, progress):
+        for table, columns, rows in staging_rows(movies):
+            staging.write_rows(connection, table, columns, rows)
+        if rejected:
+            staging.write_rows(
+                connection,
+                "rejections",
+                ("version_id", *REJECTION_COLUMNS),
+                ((version_id, r.line, r.reason) for r in rejected),
+            )
+
+
+@contextmanager
+def _phase(report: ImportReport, name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    report.phases[name] = round(time.perf_counter() - started, 3)
 
 
 def _table_rows(connection: Connection, version_id: int) -> dict[str, int]:

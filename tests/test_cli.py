@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ def test_import_reports_the_real_head_5000_as_json(run_cli, head5000_path: Path)
         "live", 5000, 4999, 0, 1,
     )  # fmt: skip
     assert report["version"] == 1 and report["rejections"] == [] and report["seconds"] > 0
+    # Where the time went, phase by phase, in the order they ran; together they are the whole load.
+    assert list(report["phases"]) == ["stage", "build", "precompute", "check"]
+    assert all(seconds > 0 for seconds in report["phases"].values())
+    assert sum(report["phases"].values()) <= report["seconds"]
     again = run_cli("import", str(head5000_path), "--json")
     assert (again.exit_code, again.json["status"]) == (0, "unchanged")
 
@@ -58,6 +63,9 @@ def test_import_prints_a_readable_report(run_cli, tmp_path: Path) -> None:
     assert "→ version 1: live" in result.stdout
     assert "line 22: id '2012-09-29' is not a positive integer" in result.stdout
     assert "Version 1 is live." in result.stdout
+    assert re.search(
+        r"time +[0-9.]+ s \(stage [0-9.]+, build [0-9.]+, precompute [0-9.]+, check [0-9.]+\)", result.stdout
+    )
 
 
 def test_a_file_missing_budget_is_refused_with_exit_1_and_changes_nothing(run_cli, tmp_path: Path) -> None:
