@@ -27,7 +27,15 @@ from db.locks import ImportBusy
 from db.migrate import upgrade
 from importer.checks import DEFAULT_MAX_REJECTED_SHARE, DEFAULT_MAX_SHRINK_SHARE, CheckLimits
 from importer.errors import ImportRefused
-from importer.pipeline import FULL, INCREMENTAL, ImportOptions, ImportReport, import_file
+from importer.pipeline import (
+    AUTO_WORKERS,
+    AUTO_WORKERS_MIN_BYTES,
+    FULL,
+    INCREMENTAL,
+    ImportOptions,
+    ImportReport,
+    import_file,
+)
 
 cli = typer.Typer(
     name="movie-stats",
@@ -120,13 +128,22 @@ def import_command(
             help="Write the load as a psql script instead of loading it.",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            show_default=False,
+            help="Processes that clean records while this one reads and loads, 0 for none "
+            f"(default: {AUTO_WORKERS} for files of {AUTO_WORKERS_MIN_BYTES >> 20} MiB or more, else 0).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Load a file into a new dataset version; it goes live if it passes its checks."""
     if mode not in (FULL, INCREMENTAL):
         raise typer.BadParameter(f"use {FULL} or {INCREMENTAL}", param_hint="--mode")
     options = ImportOptions(
-        mode=mode, stage_only=stage, force=force, wait_for_lock=wait,
+        mode=mode, stage_only=stage, force=force, wait_for_lock=wait, workers=workers,
         limits=CheckLimits(max_rejected_share=max_rejected_share, max_shrink_share=max_shrink_share),
     )  # fmt: skip
     if emit_sql is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy.engine import Connection
 
@@ -75,26 +75,45 @@ def drop_staging(connection: Connection) -> None:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
-def write_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
-    """Append rows to a table in one bulk statement (COPY on PostgreSQL)."""
-    rows = list(rows)
-    if not rows:
-        return
-    if is_sqlite(connection):
-        placeholders = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-        connection.exec_driver_sql(sql, rows)  # executemany
-        return
-    # COPY's CSV format, written by the csv module's C writer: an unquoted empty field is NULL
-    # (None), and FORCE_NOT_NULL keeps an empty title or name an empty string.
+def encode_for_copy(rows: Iterable[Row]) -> str:
+    """Rows as the data of a `COPY ... (FORMAT csv)`, written by the csv module's C writer.
+
+    An unquoted empty field is NULL (None); `write_rows` adds FORCE_NOT_NULL so that an empty
+    title or name stays an empty string. A plain function of the rows, so that worker
+    processes can encode batches for the process that holds the connection.
+    """
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    buffer.seek(0)
+    return buffer.getvalue()
+
+
+def row_encoder(connection: Connection) -> Callable[[Iterable[Row]], list[Row] | str]:
+    """How rows reach `write_rows` on this connection's store: COPY data for PostgreSQL, else a list."""
+    return list if is_sqlite(connection) else encode_for_copy
+
+
+def write_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Row] | str) -> None:
+    """Append rows to a table in one bulk statement (COPY on PostgreSQL).
+
+    `rows` may come already encoded by `encode_for_copy` (PostgreSQL only).
+    """
+    if is_sqlite(connection):
+        if isinstance(rows, str):
+            raise TypeError("COPY data cannot be written to SQLite; pass the rows")
+        rows = list(rows)
+        if rows:
+            placeholders = ", ".join("?" for _ in columns)
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+            connection.exec_driver_sql(sql, rows)  # executemany
+        return
+    data = rows if isinstance(rows, str) else encode_for_copy(rows)
+    if not data:
+        return
     not_null = [column for column in columns if column in NOT_NULL_TEXT]
     options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})"
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.copy_expert(sql, buffer, size=COPY_CHUNK_BYTES)
+        cursor.copy_expert(sql, io.StringIO(data), size=COPY_CHUNK_BYTES)
     finally:
         cursor.close()

@@ -1,60 +1,102 @@
-"""Stages 1-2 joined: a source's records cleaned in batches, and the staging rows they become.
+"""Stages 1-2 joined: a source's records cleaned in batches, as rows for the staging tables.
 
 Shared by the direct import (`importer.pipeline`) and the SQL script writer
 (`importer.sql_script`), so both count records, rejections and warnings the same way and
-stage exactly the same rows.
+stage exactly the same rows. Batches are cleaned here, in this process, or by worker
+processes (`importer.workers`); either way they arrive in file order and are counted here.
 """
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from db.staging import MOVIE_COLUMNS
 from importer.clean import CleanMovie, Rejection, clean_record
-from importer.read import CsvSource
+from importer.read import CsvSource, Header, RawRecord
 
 if TYPE_CHECKING:  # a runtime import would be circular: the pipeline imports this module
     from importer.pipeline import ImportReport
 
 BATCH_RECORDS = 10_000
+WORKER_BATCH_RECORDS = 5_000  # smaller: the workers start sooner, and less is in flight
 REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
 LINK_COLUMNS = ("ord", "movie_id", "entity_id", "name")
 REJECTION_COLUMNS = ("line", "reason")  # plus the version id, which only the writer knows
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
-StagingRows = tuple[str, Sequence[str], Iterable[Sequence[object]]]  # (table, columns, rows)
+Row = Sequence[object]
+Encoder = Callable[[Iterable[Row]], object]  # a batch's rows, as the writer takes them
 
 
-def clean_batches(
-    source: CsvSource, report: ImportReport, progress: Progress | None = None, size: int = BATCH_RECORDS
-) -> Iterator[tuple[list[CleanMovie], list[Rejection]]]:
-    """Yield (movies, rejections) per batch of records, counting them on `report` as it goes."""
+@dataclass(slots=True)
+class Batch:
+    """Records cleaned together: the rows they add to each staging table, and what was refused."""
+
+    records: int
+    tables: list[tuple[str, Sequence[str], object]]  # (staging table, columns, encoded rows)
+    rejected: list[Rejection]
+    warnings: Counter[str]
+
+
+def clean_batch(header: Header, records: Iterable[RawRecord | csv.Error], encode: Encoder = list) -> Batch:
+    """Apply rules 1-8 to some records and encode the staging rows they make (see db.staging)."""
+    movies: list[CleanMovie] = []
+    rejected: list[Rejection] = []
+    warnings: Counter[str] = Counter()
+    count = 0
+    for raw in records:
+        count += 1
+        result = clean_record(header, raw) if not isinstance(raw, csv.Error) else _unreadable(raw)
+        if isinstance(result, Rejection):
+            rejected.append(result)
+        else:
+            movies.append(result)
+            warnings.update(result.warnings)
+    tables = [(table, columns, encode(rows)) for table, columns, rows in _staging_rows(movies)]
+    return Batch(count, tables, rejected, warnings)
+
+
+def cleaned_batches(
+    source: CsvSource,
+    report: ImportReport,
+    progress: Progress | None = None,
+    *,
+    encode: Encoder = list,
+    workers: int = 0,
+    size: int | None = None,
+) -> Iterator[Batch]:
+    """Yield the source's records cleaned batch by batch, counting them on `report` as it goes.
+
+    With `workers`, that many processes clean the batches while this one reads the file; the
+    batches and the report come out exactly as without them.
+    """
+    if workers:
+        from importer.workers import clean_in_processes  # multiprocessing only when asked for
+
+        batches = clean_in_processes(source, encode, workers, size or WORKER_BATCH_RECORDS)
+    else:
+        groups = _groups(source.records(), size or BATCH_RECORDS)
+        batches = (clean_batch(source.header, records, encode) for records in groups)
     warnings: Counter[str] = Counter()
     file_size = source.path.stat().st_size
-    for batch in _batches(source.records(), size):
-        movies: list[CleanMovie] = []
-        rejected: list[Rejection] = []
-        for raw in batch:
-            result = clean_record(source.header, raw) if not isinstance(raw, Exception) else _unreadable(raw)
-            if isinstance(result, Rejection):
-                rejected.append(result)
-            else:
-                movies.append(result)
-                warnings.update(result.warnings)
+    for batch in batches:
+        warnings.update(batch.warnings)
         warnings["nul_characters_removed"] = source.nul_lines  # counted by the reader, so far
-        yield movies, rejected
-        report.records += len(batch)
-        report.rejected += len(rejected)
+        yield batch
+        report.records += batch.records
+        report.rejected += len(batch.rejected)
         room = REPORTED_REJECTIONS - len(report.rejections)
-        report.rejections.extend({"line": r.line, "reason": r.reason} for r in rejected[:room])
+        report.rejections.extend({"line": r.line, "reason": r.reason} for r in batch.rejected[:room])
         report.warnings = dict(sorted((kind, count) for kind, count in warnings.items() if count))
         if progress:
             progress(source.bytes_read(), file_size)
 
 
-def staging_rows(movies: list[CleanMovie]) -> list[StagingRows]:
+def _staging_rows(movies: list[CleanMovie]) -> list[tuple[str, Sequence[str], Iterator[Row]]]:
     """The rows a batch of clean movies adds to each staging table (see db.staging)."""
     movie_rows = (
         (
@@ -71,16 +113,16 @@ def staging_rows(movies: list[CleanMovie]) -> list[StagingRows]:
     ]
 
 
-def _unreadable(error: Exception) -> Rejection:
+def _unreadable(error: csv.Error) -> Rejection:
     return Rejection(error.line, f"unreadable CSV: {error}")  # type: ignore[attr-defined]
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
+def _groups(items: Iterable, size: int) -> Iterator[list]:
+    group = []
     for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        group.append(item)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group

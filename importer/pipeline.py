@@ -7,6 +7,7 @@ leaves the database exactly as it was, and readers only ever see a finished vers
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from db.engine import SQLITE_BEGIN
 from db.precompute import precompute
 from db.tables import LIVE, STAGED
 from db.tables import metadata as store
-from importer.batches import REJECTION_COLUMNS, Progress, clean_batches, staging_rows
+from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, CheckLimits, CheckResult, run_checks
 from importer.read import CsvSource
 
@@ -39,6 +40,21 @@ class ImportOptions:
     force: bool = False  # load an unchanged file again, and go live despite failed checks
     wait_for_lock: bool = True
     limits: CheckLimits = field(default_factory=CheckLimits)
+    workers: int | None = None  # processes that clean records; None: AUTO_WORKERS for large files
+
+
+# Cleaning in worker processes pays off once a file takes longer to clean than processes take
+# to start and feed (see docs/benchmarks.md); two workers were best on a 2-core machine.
+AUTO_WORKERS = 2
+AUTO_WORKERS_MIN_BYTES = 4 << 20
+
+
+def worker_count(path: Path, requested: int | None) -> int:
+    """How many worker processes clean `path`: as requested, else AUTO_WORKERS for a large file."""
+    if requested is not None:
+        return requested
+    large = path.stat().st_size >= AUTO_WORKERS_MIN_BYTES
+    return AUTO_WORKERS if large and (os.cpu_count() or 1) > 1 else 0
 
 
 @dataclass(slots=True)
@@ -120,7 +136,7 @@ def _load(
     report.version = version_id
     with _phase(report, "stage"):  # read, clean and COPY into staging: Python-bound
         staging.create_staging(connection)
-        _stage_records(connection, source, version_id, report, progress)
+        _stage_records(connection, source, version_id, options, report, progress)
     with _phase(report, "build"):  # this and precompute run inside the database
         counts = build_version(connection, version_id, base_id)
         staging.drop_staging(connection)
@@ -164,18 +180,21 @@ def _check_and_finish(
 
 
 def _stage_records(
-    connection: Connection, source: CsvSource, version_id: int, report: ImportReport, progress: Progress | None
+    connection: Connection,
+    source: CsvSource,
+    version_id: int,
+    options: ImportOptions,
+    report: ImportReport,
+    progress: Progress | None,
 ) -> None:
-    for movies, rejected in clean_batches(source, report, progress):
-        for table, columns, rows in staging_rows(movies):
+    workers = worker_count(source.path, options.workers)
+    encode = staging.row_encoder(connection)
+    for batch in cleaned_batches(source, report, progress, encode=encode, workers=workers):
+        for table, columns, rows in batch.tables:
             staging.write_rows(connection, table, columns, rows)
-        if rejected:
-            staging.write_rows(
-                connection,
-                "rejections",
-                ("version_id", *REJECTION_COLUMNS),
-                ((version_id, r.line, r.reason) for r in rejected),
-            )
+        if batch.rejected:
+            rejections = [(version_id, r.line, r.reason) for r in batch.rejected]
+            staging.write_rows(connection, "rejections", ("version_id", *REJECTION_COLUMNS), rejections)
 
 
 @contextmanager

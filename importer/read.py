@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from importer.errors import MissingColumnsError, NotCsvError
 
@@ -45,6 +45,49 @@ class RawRecord:
 
     line: int
     fields: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TextChunk:
+    """Whole records as they stand in the file, and the line before the first of them."""
+
+    line_offset: int
+    text: str
+
+    def records(self) -> Iterator[RawRecord | csv.Error]:
+        """The chunk's records, numbered by their line in the file, as `CsvSource.records` gives them."""
+        return read_records(csv.reader(io.StringIO(self.text, newline="")), self.line_offset)
+
+
+class CsvReader(Protocol):
+    """What `csv.reader` returns: records, and the number of lines read so far."""
+
+    line_num: int
+
+    def __next__(self) -> list[str]: ...
+
+
+def read_records(reader: CsvReader, line_offset: int = 0) -> Iterator[RawRecord | csv.Error]:
+    """Yield the records of a csv.reader numbered by the line they start on (after `line_offset`).
+
+    A record the parser cannot read is yielded as its error, with its line as `error.line`; the
+    parser then goes on at the next line. Blank lines are not records.
+    """
+    previous_end = reader.line_num
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            error.line = line_offset + previous_end + 1  # type: ignore[attr-defined]
+            previous_end = reader.line_num
+            yield error
+            continue
+        start = line_offset + previous_end + 1
+        previous_end = reader.line_num
+        if fields:
+            yield RawRecord(start, fields)
 
 
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
@@ -83,6 +126,7 @@ class CsvSource:
             stream: BinaryIO = gzip.GzipFile(fileobj=self._binary) if magic == GZIP_MAGIC else self._binary
             self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
             self.nul_lines = 0  # lines that held NUL characters, removed (PostgreSQL text cannot hold them)
+            self._captured: list[str] | None = None  # lines read, kept while text_chunks() runs
             self._reader = csv.reader(self._without_nul(self._text))
             self.header = self._read_header()
         except BaseException:
@@ -98,31 +142,39 @@ class CsvSource:
             if "\x00" in line:
                 self.nul_lines += 1
                 line = line.replace("\x00", "")
+            if self._captured is not None:
+                self._captured.append(line)
             yield line
 
     def records(self) -> Iterator[RawRecord | csv.Error]:
         """Yield every record; a record the CSV parser cannot read is yielded as its error."""
-        reader = self._reader
-        previous_end = reader.line_num
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                error.line = previous_end + 1  # type: ignore[attr-defined]
-                previous_end = reader.line_num
-                yield error
-                continue
-            except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as error:
-                raise NotCsvError(
-                    f"{self.path}: unreadable after line {previous_end} ({error}). "
-                    "The file must be UTF-8 CSV, plain or gzip; check that it was copied completely."
-                ) from error
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if fields:  # blank lines are not records
-                yield RawRecord(start, fields)
+        try:
+            yield from read_records(self._reader)
+        except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as error:
+            raise NotCsvError(
+                f"{self.path}: unreadable after line {self._reader.line_num} ({error}). "
+                "The file must be UTF-8 CSV, plain or gzip; check that it was copied completely."
+            ) from error
+
+    def text_chunks(self, records_per_chunk: int) -> Iterator[TextChunk]:
+        """The remaining records as pieces of text holding whole records, to be parsed elsewhere.
+
+        The records are parsed here too, but only to find where a piece may end (a quoted field
+        can span lines); `TextChunk.records()` then yields exactly what `records()` would have.
+        """
+        self._captured = captured = []
+        try:
+            line_offset, count = self._reader.line_num, 0
+            for _record in self.records():
+                count += 1
+                if count == records_per_chunk:
+                    yield TextChunk(line_offset, "".join(captured))
+                    captured.clear()
+                    line_offset, count = self._reader.line_num, 0
+            if captured:  # the last records, or only blank lines
+                yield TextChunk(line_offset, "".join(captured))
+        finally:
+            self._captured = None
 
     def close(self) -> None:
         """Close the file."""

@@ -28,7 +28,7 @@ from db.migrate import alembic_config
 from db.precompute import PRECOMPUTE_STATEMENTS
 from db.staging import staging_ddl
 from db.tables import LIVE, STAGED, metadata
-from importer.batches import REJECTION_COLUMNS, Progress, clean_batches, staging_rows
+from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, run_checks
 from importer.errors import ImportRefused
 from importer.pipeline import FULL, ImportOptions, ImportReport, file_sha256
@@ -106,10 +106,10 @@ def _write_script(
     out.write("BEGIN;\n")
     _write_statements(out, [_guard_statement(), _version_statement(report)])
     _write_statements(out, staging_ddl(postgresql=True))
-    for movies, rejected in clean_batches(source, report, progress):
-        for table, columns, rows in staging_rows(movies):
+    for batch in cleaned_batches(source, report, progress):
+        for table, columns, rows in batch.tables:
             _write_inserts(out, table, columns, _rendered(source.path, rows))
-        rendered = (f"({VERSION_ID}, {sql_literal(r.line)}, {sql_literal(r.reason)})" for r in rejected)
+        rendered = (f"({VERSION_ID}, {sql_literal(r.line)}, {sql_literal(r.reason)})" for r in batch.rejected)
         _write_inserts(out, "rejections", ("version_id", *REJECTION_COLUMNS), rendered)
     statements = [*build_statements(incremental=False, postgresql=True), *PRECOMPUTE_STATEMENTS]
     _write_statements(out, [_bind_version(statement) for statement in statements])

@@ -42,3 +42,17 @@ def snapshot(engine: Engine, version_id: int) -> dict[str, list[tuple]]:
         # Drop version_id; round popularity sums so both backends' float order does not matter.
         result[table] = [tuple(round(x, 9) if isinstance(x, float) else x for x in row[1:]) for row in found]
     return result
+
+
+def stored(engine: Engine, version_id: int) -> dict[str, list[tuple]]:
+    """Every row of a version: its figures, its movies, their links and its rejections."""
+    found = snapshot(engine, version_id)
+    for table, order in {
+        "movies": "id",
+        "movie_genres": "movie_id, genre_id",
+        "movie_companies": "movie_id, company_id",
+        "rejections": "line",
+    }.items():
+        query = f"SELECT * FROM {table} WHERE version_id = :v ORDER BY {order}"
+        found[table] = [row[1:] for row in rows(engine, query, v=version_id)]
+    return found

@@ -54,6 +54,8 @@ def test_import_reports_the_real_head_5000_as_json(run_cli, head5000_path: Path)
     assert sum(report["phases"].values()) <= report["seconds"]
     again = run_cli("import", str(head5000_path), "--json")
     assert (again.exit_code, again.json["status"]) == (0, "unchanged")
+    with_workers = run_cli("import", str(head5000_path), "--json", "--force", "--workers", "2")
+    assert (with_workers.exit_code, with_workers.json["version"], with_workers.json["loaded"]) == (0, 2, 4999)
 
 
 def test_import_prints_a_readable_report(run_cli, tmp_path: Path) -> None:
@@ -84,6 +86,7 @@ def test_a_file_missing_budget_is_refused_with_exit_1_and_changes_nothing(run_cl
         ("import",),
         ("import", "no-such-file.csv"),
         ("import", "{file}", "--mode", "sideways"),
+        ("import", "{file}", "--workers", "-1"),
         ("promote", "x"),
         ("diff", "1"),
     ],

@@ -59,6 +59,28 @@ def state_of(engine: Engine) -> tuple[list[tuple], dict[str, list[tuple]]]:
     return versions, snapshot(engine, live_id(engine))
 
 
+def children_of(pid: int) -> list[int]:
+    """The live child processes of `pid`, from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except (FileNotFoundError, ProcessLookupError):  # it exited meanwhile
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:  # field 4, after the command in parentheses
+            children.append(int(entry.name))
+    return children
+
+
+def assert_exited(pids: list[int], within_seconds: float) -> None:
+    deadline = time.monotonic() + within_seconds
+    while (alive := [pid for pid in pids if Path(f"/proc/{pid}").exists()]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive, f"processes {alive} outlived the killed import"
+
+
 def wait_for_backend(engine: Engine, application: str, phase: str, deadline: float) -> None:
     """Poll pg_stat_activity until the import's backend is in `phase`."""
     seen_copy = False
@@ -89,10 +111,14 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
     process = start_import(url.render_as_string(hide_password=False), big_file, tmp_path)
     try:
         wait_for_backend(engine, application, phase, time.monotonic() + 120)
+        workers = children_of(process.pid)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert process.returncode == -signal.SIGKILL
+    # The file is large enough for two cleaning processes; they are done before the precompute.
+    assert len(workers) == (0 if phase == "precompute" else 2)
+    assert_exited(workers, within_seconds=5)  # orphaned workers notice and exit
     time.sleep(0.2)  # let the server notice the dropped connection and abort its transaction
     assert state_of(engine) == before
     assert_next_import_works(engine, tmp_path)

@@ -23,7 +23,7 @@ from importer.pipeline import INCREMENTAL, ImportOptions, import_file
 from importer.sql_script import sql_literal, write_sql_script
 from tests.conftest import _postgres_schema_url, unavailable
 from tests.csvfiles import companies, genres, movie, write_csv
-from tests.dbquery import rows, snapshot
+from tests.dbquery import rows, stored
 
 MOVIE_STATS = str(Path(sys.executable).parent / "movie-stats")
 HOSTILE = [
@@ -94,20 +94,6 @@ def version_rows(engine: Engine) -> list[tuple]:
         "duplicates, movies, warnings, checks FROM dataset_versions ORDER BY id"
     )
     return rows(engine, query)  # psycopg2 reads the JSON columns into dicts and lists
-
-
-def stored(engine: Engine, version_id: int) -> dict[str, list[tuple]]:
-    """Every row of a version: its figures, its movies, their links and its rejections."""
-    found = snapshot(engine, version_id)
-    for table, order in {
-        "movies": "id",
-        "movie_genres": "movie_id, genre_id",
-        "movie_companies": "movie_id, company_id",
-        "rejections": "line",
-    }.items():
-        query = f"SELECT * FROM {table} WHERE version_id = :v ORDER BY {order}"
-        found[table] = [row[1:] for row in rows(engine, query, v=version_id)]
-    return found
 
 
 def only_version(engine: Engine) -> int:

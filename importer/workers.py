@@ -1,0 +1,74 @@
+"""Cleaning in worker processes: this process reads the file, the workers apply the rules.
+
+Reading and cleaning is pure Python, so threads would take turns on the GIL; processes run
+on other cores. This process still parses each record once, but only to cut the file into
+pieces of whole records (`CsvSource.text_chunks`); a worker parses its piece again, cleans it
+and encodes the staging rows, so what travels back is one string per staging table.
+
+At most `2 * workers` pieces are in flight, so memory stays flat however large the file is,
+and results are taken in file order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from importer.batches import Batch, Encoder, clean_batch
+from importer.read import CsvSource, Header, TextChunk
+
+# Fork starts a worker in milliseconds with everything imported; elsewhere (macOS, Windows)
+# fork is unsafe or absent and workers are spawned instead.
+_START_METHOD = "fork" if sys.platform == "linux" else "spawn"
+
+PARENT_CHECK_SECONDS = 0.5
+
+_header: Header | None = None
+_encode: Encoder = list
+
+
+def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, records_per_chunk: int) -> Iterator[Batch]:
+    """Yield the source's records cleaned by `workers` processes, batch by batch, in file order."""
+    context = multiprocessing.get_context(_START_METHOD)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(source.header, encode))
+    pending: deque[Future[Batch]] = deque()
+    try:
+        for chunk in source.text_chunks(records_per_chunk):
+            pending.append(pool.submit(_clean_chunk, chunk))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(header: Header, encode: Encoder) -> None:
+    global _header, _encode
+    _header, _encode = header, encode
+    # Ctrl-C reaches the whole process group; the importer handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="exit-with-parent", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit when the importer is gone (`kill -9` included) instead of waiting for work forever.
+
+    A forked worker also holds the importer's database connection: while it lived on, the
+    killed load's transaction (and its import lock) would stay open on the server.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _clean_chunk(chunk: TextChunk) -> Batch:
+    assert _header is not None, "the worker was started without a header"
+    return clean_batch(_header, chunk.records(), _encode)

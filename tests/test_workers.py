@@ -1,0 +1,122 @@
+"""Cleaning in worker processes (importer.workers) loads exactly what one process loads."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from importer import batches
+from importer.checks import CheckLimits
+from importer.pipeline import (
+    AUTO_WORKERS,
+    AUTO_WORKERS_MIN_BYTES,
+    ImportOptions,
+    ImportReport,
+    import_file,
+    worker_count,
+)
+from importer.read import CsvSource
+from tests.csvfiles import catalogue, companies, genres, movie, write_csv
+from tests.dbquery import stored
+
+REPORTED = ("status", "records", "loaded", "rejected", "duplicates", "movies", "rejections", "warnings")
+
+
+def dirty_file(path: Path) -> Path:
+    """Records that test every cut: quoted newlines, rejects, duplicates, NULs, blank lines."""
+    records = [
+        *catalogue(30),
+        movie(31, overview="first line\nsecond line\r\nthird, with a comma", title='"Quoted"\ntitle'),
+        movie("2012-09-29", budget="5"),  # a shifted record: rejected by rule 2
+        ["1", "too", "few", "fields"],  # rule 1
+        movie(5, budget="999", production_companies=companies((77, "Renamed\nCompany"))),  # rule 4 and 9
+        movie(32, title="NUL\x00inside", release_date="2001-02-30", genres="[{'id': 1,"),  # rules 7 and 8
+        *catalogue(25, first_id=40),
+    ]
+    write_csv(path, records)
+    with open(path, "a", newline="", encoding="utf-8") as file:
+        file.write("\r\n\r\n")  # blank lines are not records
+        csv.writer(file).writerow(movie(99, genres=genres((18, "Drama"))).values())
+    return path
+
+
+def test_text_chunks_hold_whole_records_and_read_back_as_the_file_reads(tmp_path: Path) -> None:
+    path = dirty_file(tmp_path / "dirty.csv")
+    with CsvSource(path) as whole:
+        expected = [describe(record) for record in whole.records()]
+    with CsvSource(path) as source:
+        chunks = list(source.text_chunks(4))
+        assert source.nul_lines == 1
+    assert [describe(record) for chunk in chunks for record in chunk.records()] == expected
+    assert len(chunks) == 16  # 61 records in pieces of 4
+    # Three line breaks inside quotes: the record starting on line 32 ends on line 35.
+    assert [line for line, _fields in expected[30:32]] == [32, 36]
+
+
+def test_a_record_the_csv_parser_refuses_is_refused_at_the_same_line_either_way(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "long.csv", [*catalogue(5), movie(6, overview="x" * 500), *catalogue(5, first_id=7)])
+    limit = csv.field_size_limit(200)  # the module-wide limit, so that one field is too large
+    try:
+        with CsvSource(path) as whole:
+            expected = [describe(record) for record in whole.records()]
+        with CsvSource(path) as source:
+            got = [describe(record) for chunk in source.text_chunks(3) for record in chunk.records()]
+    finally:
+        csv.field_size_limit(limit)
+    assert ("error", 7) in expected
+    assert got == expected
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Pieces of 7 records: a small file still goes through many of them."""
+    monkeypatch.setattr(batches, "WORKER_BATCH_RECORDS", 7)
+    yield
+
+
+def load_both_ways(engine: Engine, path: Path) -> tuple[ImportReport, ImportReport]:
+    limits = CheckLimits(max_rejected_share=0.1)  # the dirty file rejects 2 of 61 records
+    one_process = import_file(engine, path, ImportOptions(workers=0, limits=limits))
+    with_workers = import_file(engine, path, ImportOptions(workers=2, limits=limits, force=True))  # the same file
+    return one_process, with_workers
+
+
+def test_workers_load_what_one_process_loads(engine: Engine, tmp_path: Path, small_chunks: None) -> None:
+    path = dirty_file(tmp_path / "dirty.csv")
+    one_process, with_workers = load_both_ways(engine, path)
+    assert (one_process.records, one_process.rejected, one_process.duplicates) == (61, 2, 1)
+    assert one_process.warnings == {
+        "invalid_release_date": 1,
+        "nul_characters_removed": 1,
+        "unparsable_genres": 1,
+    }
+    assert [getattr(with_workers, key) for key in REPORTED] == [getattr(one_process, key) for key in REPORTED]
+    assert stored(engine, with_workers.version) == stored(engine, one_process.version)
+
+
+def test_workers_load_the_real_head_5000_as_one_process_does(
+    engine: Engine, head5000_path: Path, small_chunks: None
+) -> None:
+    one_process, with_workers = load_both_ways(engine, head5000_path)
+    assert (one_process.records, one_process.loaded) == (5000, 4999)
+    assert [getattr(with_workers, key) for key in REPORTED] == [getattr(one_process, key) for key in REPORTED]
+    assert stored(engine, with_workers.version) == stored(engine, one_process.version)
+
+
+def describe(record: object) -> tuple:
+    """A record, or a parser error, as comparable values."""
+    if isinstance(record, csv.Error):
+        return ("error", record.line)  # type: ignore[attr-defined]
+    return (record.line, record.fields)  # type: ignore[attr-defined]
+
+
+def test_large_files_get_workers_unless_told_otherwise(tmp_path: Path) -> None:
+    small = write_csv(tmp_path / "small.csv", catalogue(3))
+    large = tmp_path / "large.csv"
+    large.write_bytes(small.read_bytes() + b" " * AUTO_WORKERS_MIN_BYTES)
+    assert (worker_count(small, None), worker_count(large, None)) == (0, AUTO_WORKERS)
+    assert (worker_count(small, 3), worker_count(large, 0)) == (3, 0)
