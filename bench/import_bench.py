@@ -41,19 +41,19 @@ def child(kind: str, path: Path, url: str, run: int) -> None:
     upgrade(engine)
     started = time.perf_counter()
     if kind in OUR_KINDS:
-        from importer.pipeline import ImportOptions, import_file
+        from importer.pipeline import ImportOptions, import_file, worker_count
 
         report = import_file(engine, path, ImportOptions(force=True, workers=OUR_KINDS[kind]))
-        movies, phases = report.movies, report.phases
+        movies, phases, workers = report.movies, report.phases, worker_count(path, OUR_KINDS[kind])
     else:
         from bench.pandas_pipeline import pandas_import
 
-        movies, phases = pandas_import(engine, path, version_id=1_000_000 + run), {}
+        movies, phases, workers = pandas_import(engine, path, version_id=1_000_000 + run), {}, 0
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb, "worker_peak_rss_mb": worker_peak_mb,
-                      "movies": movies, "phases": phases}))  # fmt: skip
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb, "workers": workers,
+                      "worker_peak_rss_mb": worker_peak_mb, "movies": movies, "phases": phases}))  # fmt: skip
 
 
 def measure(kind: str, path: Path, url: str, runs: int) -> list[dict]:
@@ -81,6 +81,10 @@ def summary(records: int, results: list[dict]) -> dict:
         "records_per_second": round(records / median),
         "peak_rss_mb": round(max(r["peak_rss_mb"] for r in results)),
         "worker_peak_rss_mb": round(max(r["worker_peak_rss_mb"] for r in results)),
+        # An upper bound: forked workers share pages with the importer, counted here twice.
+        "all_processes_peak_rss_mb_at_most": round(
+            max(r["peak_rss_mb"] + r["workers"] * r["worker_peak_rss_mb"] for r in results)
+        ),
         "movies": results[0]["movies"],
     }
     if results[0]["phases"]:  # our importer times its phases; medians show where the time goes

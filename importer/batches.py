@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # a runtime import would be circular: the pipeline imports th
     from importer.pipeline import ImportReport
 
 BATCH_RECORDS = 10_000
-WORKER_BATCH_RECORDS = 5_000  # smaller: the workers start sooner, and less is in flight
+WORKER_BATCH_RECORDS = 2_000  # smaller: the workers start sooner, and less is in flight
 REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
 LINK_COLUMNS = ("ord", "movie_id", "entity_id", "name")
 REJECTION_COLUMNS = ("line", "reason")  # plus the version id, which only the writer knows

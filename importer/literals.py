@@ -26,7 +26,9 @@ class UnparsableLiteral(ValueError):
     """The value is not a Python list of dicts."""
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# Small on purpose: genre lists and the big studios' lists recur and stay cached; the long tail
+# of company lists would fill a large cache (tens of MB in each worker process) for no speed.
+@functools.lru_cache(maxsize=1 << 12)
 def parse_entities(value: str) -> tuple[tuple[int, str], ...]:
     """Return the (id, name) pairs of a list literal, keeping rule 8's valid entries only.
 
