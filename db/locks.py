@@ -37,7 +37,9 @@ def sqlite_lock_wait(connection: Connection, wait: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        raw.execute(f"PRAGMA busy_timeout={int(previous)}")  # type: ignore[union-attr]
+        # A statement interrupted by Ctrl-C makes SQLAlchemy invalidate (close) the connection.
+        if not connection.invalidated:
+            raw.execute(f"PRAGMA busy_timeout={int(previous)}")  # type: ignore[union-attr]
 
 
 def take_import_lock(connection: Connection, *, wait: bool) -> None:

@@ -148,6 +148,37 @@ def test_an_import_killed_on_sqlite_leaves_the_live_version_untouched(
     assert_next_import_works(engine, tmp_path)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("fraction", [0.15, 0.3])
+def test_ctrl_c_stops_an_import_quietly_and_changes_nothing(
+    database_url: str,
+    engine: Engine,
+    big_file: Path,
+    tmp_path: Path,
+    head5000_path: Path,
+    fraction: float,
+    sqlite_run_seconds: tuple[float, float],
+) -> None:
+    """Ctrl-C reaches the importer and its workers (one process group): exit 130, no traceback."""
+    import_file(engine, head5000_path, ImportOptions())
+    before = state_of(engine)
+    startup, whole_run = sqlite_run_seconds
+    env = {**os.environ, "DATABASE_URL": database_url}
+    process = subprocess.Popen(
+        [MOVIE_STATS, "import", str(big_file), "--force"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    time.sleep(startup + (whole_run - startup) * fraction)
+    workers = children_of(process.pid)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+    _stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (130, "")
+    assert len(workers) == 2
+    assert_exited(workers, within_seconds=5)
+    assert state_of(engine) == before
+    assert_next_import_works(engine, tmp_path)
+
+
 @pytest.fixture(scope="module")
 def sqlite_run_seconds(big_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[float, float]:
     """(command start-up, whole import) in seconds for the big file into a scratch SQLite store."""
