@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 
 from importer import batches
 from importer.checks import CheckLimits
+from importer.errors import NotCsvError
 from importer.pipeline import (
     AUTO_WORKERS,
     AUTO_WORKERS_MIN_BYTES,
@@ -21,7 +23,7 @@ from importer.pipeline import (
 )
 from importer.read import CsvSource
 from tests.csvfiles import catalogue, companies, genres, movie, write_csv
-from tests.dbquery import stored
+from tests.dbquery import live_id, rows, stored
 
 REPORTED = ("status", "records", "loaded", "rejected", "duplicates", "movies", "rejections", "warnings")
 
@@ -112,6 +114,31 @@ def describe(record: object) -> tuple:
     if isinstance(record, csv.Error):
         return ("error", record.line)  # type: ignore[attr-defined]
     return (record.line, record.fields)  # type: ignore[attr-defined]
+
+
+def test_workers_read_a_gzip_file_as_one_process_reads_the_plain_one(
+    engine: Engine, tmp_path: Path, small_chunks: None
+) -> None:
+    plain = dirty_file(tmp_path / "dirty.csv")
+    packed = tmp_path / "dirty.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    limits = CheckLimits(max_rejected_share=0.1)
+    one_process = import_file(engine, plain, ImportOptions(workers=0, limits=limits))
+    with_workers = import_file(engine, packed, ImportOptions(workers=2, limits=limits))
+    assert [getattr(with_workers, key) for key in REPORTED] == [getattr(one_process, key) for key in REPORTED]
+    assert stored(engine, with_workers.version) == stored(engine, one_process.version)
+
+
+def test_a_file_unreadable_midway_is_refused_with_workers_and_changes_nothing(
+    engine: Engine, tmp_path: Path, small_chunks: None
+) -> None:
+    live = import_file(engine, write_csv(tmp_path / "first.csv", catalogue(40)), ImportOptions())
+    broken = write_csv(tmp_path / "broken.csv", catalogue(60))
+    broken.write_bytes(broken.read_bytes() + b"61,\xff\xfe not UTF-8\r\n" + b"62,x\r\n" * 50)
+    with pytest.raises(NotCsvError, match=r"broken.csv: unreadable after line \d+ .*codec can.t decode byte 0xff"):
+        import_file(engine, broken, ImportOptions(workers=2))
+    assert live_id(engine) == live.version
+    assert rows(engine, "SELECT id, status FROM dataset_versions") == [(live.version, "live")]
 
 
 def test_large_files_get_workers_unless_told_otherwise(tmp_path: Path) -> None:
