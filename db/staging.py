@@ -51,6 +51,7 @@ COPY_CHUNK_BYTES = 1 << 20
 NOT_NULL_TEXT = frozenset({"title", "name", "reason"})
 
 Row = Sequence[object]
+EncodedRows = list[Row] | str  # rows as write_rows takes them: a list, or COPY data
 
 
 def staging_ddl(*, postgresql: bool) -> list[str]:
@@ -87,7 +88,7 @@ def encode_for_copy(rows: Iterable[Row]) -> str:
     return buffer.getvalue()
 
 
-def row_encoder(connection: Connection) -> Callable[[Iterable[Row]], list[Row] | str]:
+def row_encoder(connection: Connection) -> Callable[[Iterable[Row]], EncodedRows]:
     """How rows reach `write_rows` on this connection's store: COPY data for PostgreSQL, else a list."""
     return list if is_sqlite(connection) else encode_for_copy
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from db.staging import MOVIE_COLUMNS
+from db.staging import MOVIE_COLUMNS, EncodedRows, Row
 from importer.clean import CleanMovie, Rejection, clean_record
 from importer.read import CsvSource, Header, RawRecord
 
@@ -28,8 +28,7 @@ LINK_COLUMNS = ("ord", "movie_id", "entity_id", "name")
 REJECTION_COLUMNS = ("line", "reason")  # plus the version id, which only the writer knows
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
-Row = Sequence[object]
-Encoder = Callable[[Iterable[Row]], object]  # a batch's rows, as the writer takes them
+Encoder = Callable[[Iterable[Row]], EncodedRows]  # see db.staging.row_encoder
 
 
 @dataclass(slots=True)
@@ -37,7 +36,7 @@ class Batch:
     """Records cleaned together: the rows they add to each staging table, and what was refused."""
 
     records: int
-    tables: list[tuple[str, Sequence[str], object]]  # (staging table, columns, encoded rows)
+    tables: list[tuple[str, Sequence[str], EncodedRows]]  # (staging table, columns, rows)
     rejected: list[Rejection]
     warnings: Counter[str]
 
