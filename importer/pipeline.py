@@ -10,7 +10,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,12 +189,14 @@ def _stage_records(
 ) -> None:
     workers = worker_count(source.path, options.workers)
     encode = staging.row_encoder(connection)
-    for batch in cleaned_batches(source, report, progress, encode=encode, workers=workers):
-        for table, columns, rows in batch.tables:
-            staging.write_rows(connection, table, columns, rows)
-        if batch.rejected:
-            rejections = [(version_id, r.line, r.reason) for r in batch.rejected]
-            staging.write_rows(connection, "rejections", ("version_id", *REJECTION_COLUMNS), rejections)
+    # closing(): on an error, stop the worker processes now, not when the traceback is freed.
+    with closing(cleaned_batches(source, report, progress, encode=encode, workers=workers)) as batches:
+        for batch in batches:
+            for table, columns, rows in batch.tables:
+                staging.write_rows(connection, table, columns, rows)
+            if batch.rejected:
+                rejections = [(version_id, r.line, r.reason) for r in batch.rejected]
+                staging.write_rows(connection, "rejections", ("version_id", *REJECTION_COLUMNS), rejections)
 
 
 @contextmanager

@@ -5,8 +5,8 @@ on other cores. This process still parses each record once, but only to cut the 
 pieces of whole records (`CsvSource.text_chunks`); a worker parses its piece again, cleans it
 and encodes the staging rows, so what travels back is one string per staging table.
 
-At most `2 * workers` pieces are in flight, so memory stays flat however large the file is,
-and results are taken in file order.
+About `2 * workers` pieces are in flight at a time, so memory stays flat however large the
+file is, and results are taken in file order.
 """
 
 from __future__ import annotations
