@@ -43,14 +43,23 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def start_import(database_url: str, path: Path, cwd: Path) -> subprocess.Popen:
+    """The real command in a process group of its own (as a terminal starts it); stderr is kept."""
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.Popen(
         [MOVIE_STATS, "import", str(path), "--force", "--json"],
         env=env,
         cwd=cwd,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
+
+
+def sleep_into_sqlite_run(sqlite_run_seconds: tuple[float, float], fraction: float) -> None:
+    """Sleep until the import started just now is `fraction` of the way through its work."""
+    startup, whole_run = sqlite_run_seconds
+    time.sleep(startup + (whole_run - startup) * fraction)
 
 
 def state_of(engine: Engine) -> tuple[list[tuple], dict[str, list[tuple]]]:
@@ -114,7 +123,7 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
         workers = children_of(process.pid)
     finally:
         process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.communicate(timeout=60)  # the workers hold the stderr pipe too, until they exit
     assert process.returncode == -signal.SIGKILL
     # The file is large enough for two cleaning processes; they are done before the precompute.
     assert len(workers) == (0 if phase == "precompute" else 2)
@@ -138,11 +147,10 @@ def test_an_import_killed_on_sqlite_leaves_the_live_version_untouched(
     """SQLite shows no phases from outside: kill at fractions of a measured whole run."""
     import_file(engine, head5000_path, ImportOptions())
     before = state_of(engine)
-    startup, whole_run = sqlite_run_seconds
     process = start_import(database_url, big_file, tmp_path)
-    time.sleep(startup + (whole_run - startup) * fraction)
+    sleep_into_sqlite_run(sqlite_run_seconds, fraction)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate(timeout=60)
     assert process.returncode == -signal.SIGKILL, "the import finished before it could be killed"
     assert state_of(engine) == before
     assert_next_import_works(engine, tmp_path)
@@ -162,13 +170,8 @@ def test_ctrl_c_stops_an_import_quietly_and_changes_nothing(
     """Ctrl-C reaches the importer and its workers (one process group): exit 130, no traceback."""
     import_file(engine, head5000_path, ImportOptions())
     before = state_of(engine)
-    startup, whole_run = sqlite_run_seconds
-    env = {**os.environ, "DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [MOVIE_STATS, "import", str(big_file), "--force"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
-    time.sleep(startup + (whole_run - startup) * fraction)
+    process = start_import(database_url, big_file, tmp_path)
+    sleep_into_sqlite_run(sqlite_run_seconds, fraction)
     workers = children_of(process.pid)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
     _stdout, stderr = process.communicate(timeout=60)
