@@ -80,33 +80,36 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def load_both_ways(engine: Engine, path: Path) -> tuple[ImportReport, ImportReport]:
+def load_both_ways(engine: Engine, path: Path, path_for_workers: Path | None = None) -> ImportReport:
+    """Load `path` in one process, then it (or the same records in `path_for_workers`) with workers.
+
+    Asserts that both loads report and store the same; returns the first load's report.
+    """
     limits = CheckLimits(max_rejected_share=0.1)  # the dirty file rejects 2 of 61 records
     one_process = import_file(engine, path, ImportOptions(workers=0, limits=limits))
-    with_workers = import_file(engine, path, ImportOptions(workers=2, limits=limits, force=True))  # the same file
-    return one_process, with_workers
+    with_workers = import_file(  # force: the same file is otherwise not loaded twice
+        engine, path_for_workers or path, ImportOptions(workers=2, limits=limits, force=True)
+    )
+    assert [getattr(with_workers, key) for key in REPORTED] == [getattr(one_process, key) for key in REPORTED]
+    assert stored(engine, with_workers.version) == stored(engine, one_process.version)
+    return one_process
 
 
 def test_workers_load_what_one_process_loads(engine: Engine, tmp_path: Path, small_chunks: None) -> None:
-    path = dirty_file(tmp_path / "dirty.csv")
-    one_process, with_workers = load_both_ways(engine, path)
+    one_process = load_both_ways(engine, dirty_file(tmp_path / "dirty.csv"))
     assert (one_process.records, one_process.rejected, one_process.duplicates) == (61, 2, 1)
     assert one_process.warnings == {
         "invalid_release_date": 1,
         "nul_characters_removed": 1,
         "unparsable_genres": 1,
     }
-    assert [getattr(with_workers, key) for key in REPORTED] == [getattr(one_process, key) for key in REPORTED]
-    assert stored(engine, with_workers.version) == stored(engine, one_process.version)
 
 
 def test_workers_load_the_real_head_5000_as_one_process_does(
     engine: Engine, head5000_path: Path, small_chunks: None
 ) -> None:
-    one_process, with_workers = load_both_ways(engine, head5000_path)
+    one_process = load_both_ways(engine, head5000_path)
     assert (one_process.records, one_process.loaded) == (5000, 4999)
-    assert [getattr(with_workers, key) for key in REPORTED] == [getattr(one_process, key) for key in REPORTED]
-    assert stored(engine, with_workers.version) == stored(engine, one_process.version)
 
 
 def describe(record: object) -> tuple:
@@ -122,11 +125,7 @@ def test_workers_read_a_gzip_file_as_one_process_reads_the_plain_one(
     plain = dirty_file(tmp_path / "dirty.csv")
     packed = tmp_path / "dirty.csv.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
-    limits = CheckLimits(max_rejected_share=0.1)
-    one_process = import_file(engine, plain, ImportOptions(workers=0, limits=limits))
-    with_workers = import_file(engine, packed, ImportOptions(workers=2, limits=limits))
-    assert [getattr(with_workers, key) for key in REPORTED] == [getattr(one_process, key) for key in REPORTED]
-    assert stored(engine, with_workers.version) == stored(engine, one_process.version)
+    assert load_both_ways(engine, plain, packed).records == 61
 
 
 def test_a_file_unreadable_midway_is_refused_with_workers_and_changes_nothing(
