@@ -25,6 +25,7 @@ from db import versions
 from db.engine import make_engine
 from db.locks import ImportBusy
 from db.migrate import upgrade
+from db.partitions import PartitionsBusy
 from importer.checks import DEFAULT_MAX_REJECTED_SHARE, DEFAULT_MAX_SHRINK_SHARE, CheckLimits
 from importer.errors import ImportRefused
 from importer.pipeline import (
@@ -61,7 +62,7 @@ def main() -> None:
     """Console entry point: run the command, turn known errors into a message and exit 1."""
     try:
         cli()
-    except (ImportRefused, ImportBusy, versions.VersionError) as error:
+    except (ImportRefused, ImportBusy, versions.VersionError, PartitionsBusy) as error:
         err.print(f"[red]error:[/] {error}", highlight=False)
         sys.exit(EXIT_FAILED)
     except CommandFailed:

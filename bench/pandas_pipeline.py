@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from db.precompute import PRECOMPUTE_STATEMENTS
+from db import partitions
+from db.precompute import precompute_statements
 
 
 def _entities(value: object) -> list[dict]:
@@ -60,16 +61,20 @@ def pandas_import(engine: Engine, path: Path, version_id: int) -> int:
         table.insert(0, "version_id", version_id)
         links[entity] = table
     with engine.begin() as connection:
+        # Into the version's own tables, indexed as they are attached, as our importer does.
+        partitions.create_for_load(connection, version_id)
+        targets = partitions.load_targets(connection, version_id)
         options = {"con": connection, "if_exists": "append", "index": False, "chunksize": 10_000, "method": "multi"}
-        movies.to_sql("movies", **options)
+        movies.to_sql(targets["movies"], **options)
         for entity, link_table, entity_table in (
             ("genre", "movie_genres", "genres"),
             ("company", "movie_companies", "companies"),
         ):
             link = links[entity]
-            link[["version_id", "movie_id", f"{entity}_id"]].to_sql(link_table, **options)
+            link[["version_id", "movie_id", f"{entity}_id"]].to_sql(targets[link_table], **options)
             names = link.drop_duplicates(f"{entity}_id", keep="last")[["version_id", f"{entity}_id", "name"]]
-            names.rename(columns={f"{entity}_id": "id"}).to_sql(entity_table, **options)
-        for statement in PRECOMPUTE_STATEMENTS:
+            names.rename(columns={f"{entity}_id": "id"}).to_sql(targets[entity_table], **options)
+        for statement in precompute_statements(targets, postgresql=True):
             connection.execute(text(statement), {"v": version_id})
+        partitions.attach(connection, version_id)
     return len(movies)

@@ -1,18 +1,22 @@
 """Set-based SQL that turns the staging tables into a dataset version (rules 4, 9-19).
 
 Everything here runs inside the database, on the load's own transaction. The statements
-take the new version as `:v` and, for an incremental load, the version it copies as `:base`;
-`importer.sql_script` writes the very same statements into a script.
+take the new version as `:v` and, for an incremental load, the version it copies as `:base`.
+They write the new version's rows to the tables `targets` names (db.partitions.load_targets)
+and read the base version through the data tables; `importer.sql_script` writes the very same
+statements into a script.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from db.engine import is_sqlite
+from db.partitions import load_targets
 from db.staging import MOVIE_COLUMNS
 
 _MOVIE_COLUMN_LIST = ", ".join(MOVIE_COLUMNS)
@@ -36,46 +40,53 @@ class BuildCounts:
         return self.staged - self.loaded
 
 
-def build_statements(*, incremental: bool, postgresql: bool) -> list[str]:
-    """The SQL that fills version `:v` from staging, in order."""
+def build_statements(*, incremental: bool, postgresql: bool, targets: Mapping[str, str]) -> list[str]:
+    """The SQL that fills version `:v` from staging into the `targets` tables, in order."""
     on_commit_drop = " ON COMMIT DROP" if postgresql else ""
     statements = [
         # Rule 4: the last record of an id wins.
         f"CREATE TEMPORARY TABLE stage_kept{on_commit_drop} AS SELECT id, max(ord) AS ord FROM stage_movies GROUP BY id",
-        f"INSERT INTO movies (version_id, {_MOVIE_COLUMN_LIST}) "
+        f"INSERT INTO {targets['movies']} (version_id, {_MOVIE_COLUMN_LIST}) "
         f"SELECT :v, {', '.join('s.' + c for c in MOVIE_COLUMNS)} "
         "FROM stage_movies s JOIN stage_kept k ON k.ord = s.ord",
     ]
     if incremental:
         statements.append(
-            f"INSERT INTO movies (version_id, {_MOVIE_COLUMN_LIST}) SELECT :v, {_MOVIE_COLUMN_LIST} "
+            f"INSERT INTO {targets['movies']} (version_id, {_MOVIE_COLUMN_LIST}) SELECT :v, {_MOVIE_COLUMN_LIST} "
             "FROM movies b WHERE b.version_id = :base "
             "AND NOT EXISTS (SELECT 1 FROM stage_kept k WHERE k.id = b.id)"
         )
     for entity, link, link_column, stage in _ENTITIES:
-        statements += _entity_statements(entity, link, link_column, stage, incremental)
+        statements += _entity_statements(targets, entity, link, link_column, stage, incremental)
     return statements
 
 
 def build_version(connection: Connection, version_id: int, base_version_id: int | None) -> BuildCounts:
     """Fill version `version_id` from staging; with a base version, upsert into a copy of it."""
     params = {"v": version_id, "base": base_version_id}
-    statements = build_statements(incremental=base_version_id is not None, postgresql=not is_sqlite(connection))
+    targets = load_targets(connection, version_id)
+    statements = build_statements(
+        incremental=base_version_id is not None, postgresql=not is_sqlite(connection), targets=targets
+    )
     for statement in statements:
         connection.execute(text(statement), params)
     staged = connection.execute(text("SELECT count(*) FROM stage_movies")).scalar_one()
     loaded = connection.execute(text("SELECT count(*) FROM stage_kept")).scalar_one()
-    movies = connection.execute(text("SELECT count(*) FROM movies WHERE version_id = :v"), params).scalar_one()
+    movies_sql = f"SELECT count(*) FROM {targets['movies']} WHERE version_id = :v"
+    movies = connection.execute(text(movies_sql), params).scalar_one()
     return BuildCounts(staged=staged, loaded=loaded, movies=movies)
 
 
-def _entity_statements(entity: str, link: str, link_column: str, stage: str, incremental: bool) -> list[str]:
+def _entity_statements(
+    targets: Mapping[str, str], entity: str, link: str, link_column: str, stage: str, incremental: bool
+) -> list[str]:
     """Links of kept records (plus the base's untouched movies) and entity names (rule 9)."""
+    entity_target, link_target = targets[entity], targets[link]
     statements = [
-        f"INSERT INTO {link} (version_id, movie_id, {link_column}) "
+        f"INSERT INTO {link_target} (version_id, movie_id, {link_column}) "
         f"SELECT :v, s.movie_id, s.entity_id FROM {stage} s JOIN stage_kept k ON k.ord = s.ord",
         # Rule 9: the name given by the last kept record that mentions the id.
-        f"INSERT INTO {entity} (version_id, id, name) "
+        f"INSERT INTO {entity_target} (version_id, id, name) "
         f"SELECT :v, s.entity_id, s.name FROM {stage} s JOIN ("
         f"SELECT l.entity_id, max(l.ord) AS ord FROM {stage} l JOIN stage_kept k ON k.ord = l.ord "
         "GROUP BY l.entity_id"
@@ -83,13 +94,13 @@ def _entity_statements(entity: str, link: str, link_column: str, stage: str, inc
     ]
     if incremental:
         statements += [
-            f"INSERT INTO {link} (version_id, movie_id, {link_column}) "
+            f"INSERT INTO {link_target} (version_id, movie_id, {link_column}) "
             f"SELECT :v, b.movie_id, b.{link_column} FROM {link} b WHERE b.version_id = :base "
             "AND NOT EXISTS (SELECT 1 FROM stage_kept k WHERE k.id = b.movie_id)",
             # Entities the file does not mention keep the base version's name, while still in use.
-            f"INSERT INTO {entity} (version_id, id, name) SELECT :v, b.id, b.name FROM {entity} b "
+            f"INSERT INTO {entity_target} (version_id, id, name) SELECT :v, b.id, b.name FROM {entity} b "
             "WHERE b.version_id = :base "
-            f"AND NOT EXISTS (SELECT 1 FROM {entity} n WHERE n.version_id = :v AND n.id = b.id) "
-            f"AND EXISTS (SELECT 1 FROM {link} l WHERE l.version_id = :v AND l.{link_column} = b.id)",
+            f"AND NOT EXISTS (SELECT 1 FROM {entity_target} n WHERE n.version_id = :v AND n.id = b.id) "
+            f"AND EXISTS (SELECT 1 FROM {link_target} l WHERE l.version_id = :v AND l.{link_column} = b.id)",
         ]
     return statements

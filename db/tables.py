@@ -1,7 +1,8 @@
 """Table definitions. Every data table is keyed by `version_id`: a dataset version is a slice.
 
 Versions sit side by side (blue/green): loading one never touches another, promoting one is
-a single-row status change, and pruning one is a delete by `version_id`.
+a single-row status change, and pruning one drops its partitions on PostgreSQL (db.partitions)
+or deletes its rows by `version_id` on SQLite.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ dataset_versions = Table(
 )
 
 
+# On PostgreSQL each version's rows are a partition of their own (see db.partitions).
+_BY_VERSION = {"postgresql_partition_by": "LIST (version_id)"}
+
+
 def _version_fk() -> Column:
     # No FOREIGN KEY on purpose: per-row checks would slow bulk loads, and rows of a version
     # are only ever written by its own load and removed by `prune` (db.versions).
@@ -69,6 +74,7 @@ rejections = Table(
     _version_fk(),
     Column("line", Integer, primary_key=True),
     Column("reason", Text, nullable=False),
+    **_BY_VERSION,
 )
 
 movies = Table(
@@ -90,6 +96,7 @@ movies = Table(
     Column("vote_average", Float),
     Column("vote_count", Integer),
     Column("adult", Boolean),
+    **_BY_VERSION,
 )
 
 genres = Table(
@@ -98,6 +105,7 @@ genres = Table(
     _version_fk(),
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", Text, nullable=False),
+    **_BY_VERSION,
 )
 
 companies = Table(
@@ -107,6 +115,7 @@ companies = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", Text, nullable=False),
     Index("companies_by_name", "version_id", "name", "id"),
+    **_BY_VERSION,
 )
 
 movie_genres = Table(
@@ -115,6 +124,7 @@ movie_genres = Table(
     _version_fk(),
     Column("movie_id", Integer, primary_key=True, autoincrement=False),
     Column("genre_id", Integer, primary_key=True, autoincrement=False),
+    **_BY_VERSION,
 )
 
 movie_companies = Table(
@@ -123,6 +133,7 @@ movie_companies = Table(
     _version_fk(),
     Column("movie_id", Integer, primary_key=True, autoincrement=False),
     Column("company_id", Integer, primary_key=True, autoincrement=False),
+    **_BY_VERSION,
 )
 
 
@@ -148,6 +159,7 @@ year_totals = Table(
     _version_fk(),
     Column("year", Integer, primary_key=True, autoincrement=False),
     *_money_columns(),
+    **_BY_VERSION,
 )
 
 genre_years = Table(
@@ -158,6 +170,7 @@ genre_years = Table(
     Column("year", Integer, primary_key=True, autoincrement=False),
     *_money_columns(),
     Index("genre_years_by_year", "version_id", "year"),
+    **_BY_VERSION,
 )
 
 company_years = Table(
@@ -167,6 +180,7 @@ company_years = Table(
     Column("company_id", Integer, primary_key=True, autoincrement=False),
     Column("year", Integer, primary_key=True, autoincrement=False),
     *_money_columns(),
+    **_BY_VERSION,
 )
 
 company_year_genres = Table(
@@ -177,6 +191,7 @@ company_year_genres = Table(
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("genre_id", Integer, primary_key=True, autoincrement=False),
     Column("releases", Integer, nullable=False),
+    **_BY_VERSION,
 )
 
 # Tables holding one version's data, in the order a load fills them.

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from db.tables import LIVE, LOADING, RETIRED, STAGED, VERSIONED_DATA_TABLES, dataset_versions
+from db import partitions
+from db.tables import LIVE, LOADING, RETIRED, STAGED, dataset_versions
 
 
 class VersionError(Exception):
@@ -146,6 +147,5 @@ def delete_versions(connection: Connection, version_ids: list[int]) -> None:
     """Remove versions and all their rows."""
     if not version_ids:
         return
-    for table in VERSIONED_DATA_TABLES:
-        connection.execute(delete(table).where(table.c.version_id.in_(version_ids)))
+    partitions.remove_rows(connection, version_ids)
     connection.execute(delete(dataset_versions).where(dataset_versions.c.id.in_(version_ids)))

@@ -1,4 +1,4 @@
-"""The import: read -> clean -> stage -> build -> precompute -> check -> go live, in one transaction.
+"""The import: read -> clean -> stage -> build -> precompute -> index -> check -> go live, in one transaction.
 
 One transaction means a load is all or nothing: a refused file, an error or a killed process
 leaves the database exactly as it was, and readers only ever see a finished version.
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
-from db import locks, staging, versions
+from db import locks, partitions, staging, versions
 from db.build import build_version
 from db.engine import SQLITE_BEGIN
 from db.precompute import precompute
@@ -134,6 +134,7 @@ def _load(
         connection, mode=options.mode, source_name=report.source, source_sha256=report.sha256, base_version_id=live_id
     )
     report.version = version_id
+    partitions.create_for_load(connection, version_id)
     with _phase(report, "stage"):  # read, clean and COPY into staging: Python-bound
         staging.create_staging(connection)
         _stage_records(connection, source, version_id, options, report, progress)
@@ -142,6 +143,9 @@ def _load(
         staging.drop_staging(connection)
     with _phase(report, "precompute"):
         precompute(connection, version_id)
+    if partitions.in_use(connection):
+        with _phase(report, "index"):  # the version's tables become its partitions, indexed
+            partitions.attach(connection, version_id)
     report.loaded, report.duplicates, report.movies = counts.loaded, counts.duplicates, counts.movies
     with _phase(report, "check"):
         _check_and_finish(connection, version_id, live, options, report)
@@ -189,6 +193,7 @@ def _stage_records(
 ) -> None:
     workers = worker_count(source.path, options.workers)
     encode = staging.row_encoder(connection)
+    rejections_table = partitions.load_targets(connection, version_id)["rejections"]
     # closing(): on an error, stop the worker processes now, not when the traceback is freed.
     with closing(cleaned_batches(source, report, progress, encode=encode, workers=workers)) as batches:
         for batch in batches:
@@ -196,7 +201,7 @@ def _stage_records(
                 staging.write_rows(connection, table, columns, rows)
             if batch.rejected:
                 rejections = [(version_id, r.line, r.reason) for r in batch.rejected]
-                staging.write_rows(connection, "rejections", ("version_id", *REJECTION_COLUMNS), rejections)
+                staging.write_rows(connection, rejections_table, ("version_id", *REJECTION_COLUMNS), rejections)
 
 
 @contextmanager

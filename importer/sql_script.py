@@ -25,7 +25,8 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from db.build import build_statements
 from db.migrate import alembic_config
-from db.precompute import PRECOMPUTE_STATEMENTS
+from db.partitions import DIRECT_TARGETS, create_attached_sql
+from db.precompute import precompute_statements
 from db.staging import staging_ddl
 from db.tables import LIVE, STAGED, metadata
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
@@ -104,14 +105,17 @@ def _write_script(
     out.write("SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n")
     _write_statements(out, _schema_statements())
     out.write("BEGIN;\n")
-    _write_statements(out, [_guard_statement(), _version_statement(report)])
+    _write_statements(out, [_guard_statement(), _version_statement(report), create_attached_sql(VERSION_ID)])
     _write_statements(out, staging_ddl(postgresql=True))
     for batch in cleaned_batches(source, report, progress):
         for table, columns, rows in batch.tables:
             _write_inserts(out, table, columns, _rendered(source.path, rows))
         rendered = (f"({VERSION_ID}, {sql_literal(r.line)}, {sql_literal(r.reason)})" for r in batch.rejected)
         _write_inserts(out, "rejections", ("version_id", *REJECTION_COLUMNS), rendered)
-    statements = [*build_statements(incremental=False, postgresql=True), *PRECOMPUTE_STATEMENTS]
+    statements = [
+        *build_statements(incremental=False, postgresql=True, targets=DIRECT_TARGETS),
+        *precompute_statements(DIRECT_TARGETS, postgresql=True),
+    ]
     _write_statements(out, [_bind_version(statement) for statement in statements])
     _write_statements(out, _finish_statements(report, options))
     out.write("COMMIT;\n")

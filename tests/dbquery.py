@@ -56,3 +56,18 @@ def stored(engine: Engine, version_id: int) -> dict[str, list[tuple]]:
         query = f"SELECT * FROM {table} WHERE version_id = :v ORDER BY {order}"
         found[table] = [row[1:] for row in rows(engine, query, v=version_id)]
     return found
+
+
+def partitions(engine: Engine) -> dict[str, list[tuple[str, str, int]]]:
+    """PostgreSQL: each partitioned table's partitions, as (name, bound, number of indexes)."""
+    query = (
+        "SELECT parent.relname, child.relname, pg_get_expr(child.relpartbound, child.oid), "
+        "(SELECT count(*) FROM pg_index x WHERE x.indrelid = child.oid) "
+        "FROM pg_inherits i JOIN pg_class parent ON parent.oid = i.inhparent "
+        "JOIN pg_class child ON child.oid = i.inhrelid "
+        "WHERE parent.relkind = 'p' AND parent.relnamespace = current_schema()::regnamespace ORDER BY 1, 2"
+    )
+    found: dict[str, list[tuple[str, str, int]]] = {}
+    for parent, *partition in rows(engine, query):
+        found.setdefault(parent, []).append(tuple(partition))
+    return found

@@ -23,7 +23,7 @@ from importer.pipeline import INCREMENTAL, ImportOptions, import_file
 from importer.sql_script import sql_literal, write_sql_script
 from tests.conftest import _postgres_schema_url, unavailable
 from tests.csvfiles import companies, genres, movie, write_csv
-from tests.dbquery import rows, stored
+from tests.dbquery import partitions, rows, stored
 
 MOVIE_STATS = str(Path(sys.executable).parent / "movie-stats")
 HOSTILE = [
@@ -157,6 +157,9 @@ def test_the_head_5000_script_gives_the_figures_of_a_direct_import(
         "live", "full", "movies_metadata_head5000.csv.gz", direct.sha256, None, 5000, 4999, 0, 1, 4999,
     )  # fmt: skip
     assert stored(script_engine, only_version(script_engine)) == stored(direct_engine, direct.version)
+    # The same partitions, named as db.partitions names them, so that prune finds them.
+    assert only_version(script_engine) == direct.version
+    assert partitions(script_engine) == partitions(direct_engine)
 
 
 def test_hostile_titles_and_names_round_trip_exactly(

@@ -1,0 +1,114 @@
+"""Per-version partitions on PostgreSQL: each dataset version's rows sit in tables of their own.
+
+Every data table (db.tables) is partitioned by `version_id`. A load fills plain tables named
+after its version (`movies_v7`, ...) that have no index to keep up to date, and attaches them
+at the end as the partitions `version_id = 7`; attaching builds each index in one sorted pass,
+which costs far less than maintaining it row by row (docs/benchmarks.md). It all happens in
+the load's transaction, so a failed load leaves no table behind, and removing a version drops
+its tables instead of deleting rows one by one.
+
+SQLite has no partitions: there a version's rows go straight into the shared tables, and
+removing a version deletes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from db.engine import is_sqlite
+from db.tables import VERSIONED_DATA_TABLES
+
+VERSIONED_TABLES = tuple(table.name for table in VERSIONED_DATA_TABLES)
+# Attaching sorts each table once to build its indexes; this keeps the sort in memory.
+ATTACH_MAINTENANCE_WORK_MEM = "256MB"
+# Dropping a partition locks its parent table against readers for a moment. Waiting long for
+# that lock would queue every new reader behind the drop, so a busy table makes it give up.
+DROP_LOCK_TIMEOUT = "1s"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
+
+
+class PartitionsBusy(Exception):
+    """A version's tables could not be dropped: others kept using the data tables."""
+
+
+# Where a load writes when rows go straight into the data tables (SQLite, and scripts).
+DIRECT_TARGETS = {table: table for table in VERSIONED_TABLES}
+
+
+def in_use(connection: Connection) -> bool:
+    """Whether this store keeps each version in partitions of its own (PostgreSQL) or not (SQLite)."""
+    return not is_sqlite(connection)
+
+
+def partition_name(table: str, version_id: int) -> str:
+    """The table that holds `version_id`'s rows of `table` (PostgreSQL)."""
+    return f"{table}_v{int(version_id)}"
+
+
+def load_targets(connection: Connection, version_id: int) -> dict[str, str]:
+    """The table each data table's rows of a version being loaded are written to."""
+    if not in_use(connection):
+        return DIRECT_TARGETS
+    return {table: partition_name(table, version_id) for table in VERSIONED_TABLES}
+
+
+def create_attached_sql(version_sql: str) -> str:
+    """One statement creating the attached partitions of the version that `version_sql` gives.
+
+    For a script, which learns its version id only when it runs (importer.sql_script); its
+    rows then go through the data tables (DIRECT_TARGETS).
+    """
+    creates = " ".join(  # each named as partition_name names it
+        f"EXECUTE format('CREATE TABLE %I PARTITION OF {table} FOR VALUES IN (%s)', '{table}_v' || v, v);"
+        for table in VERSIONED_TABLES
+    )
+    return f"DO $$ DECLARE v integer := {version_sql}; BEGIN {creates} END $$"
+
+
+def create_for_load(connection: Connection, version_id: int) -> None:
+    """Create the version's tables, not yet attached and without indexes (PostgreSQL only)."""
+    if not in_use(connection):
+        return
+    for table in VERSIONED_TABLES:
+        connection.exec_driver_sql(
+            f"CREATE TABLE {partition_name(table, version_id)} (LIKE {table} INCLUDING DEFAULTS)"
+        )
+
+
+def attach(connection: Connection, version_id: int) -> None:
+    """Attach the version's filled tables as its partitions, building their indexes (PostgreSQL only).
+
+    Attaching takes a lock that lets readers of other versions carry on.
+    """
+    if not in_use(connection):
+        return
+    connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{ATTACH_MAINTENANCE_WORK_MEM}'")
+    for table in VERSIONED_TABLES:
+        connection.exec_driver_sql(
+            f"ALTER TABLE {table} ATTACH PARTITION {partition_name(table, version_id)} FOR VALUES IN ({int(version_id)})"
+        )
+
+
+def remove_rows(connection: Connection, version_ids: Collection[int]) -> None:
+    """Remove the versions' rows from every data table: drop their partitions, or delete them on SQLite."""
+    if not in_use(connection):
+        for table in VERSIONED_DATA_TABLES:
+            connection.execute(delete(table).where(table.c.version_id.in_(version_ids)))
+        return
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
+    try:
+        for version_id in version_ids:
+            for table in VERSIONED_TABLES:
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {partition_name(table, version_id)}")
+    except OperationalError as error:
+        if getattr(error.orig, "pgcode", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise PartitionsBusy(
+            f"Could not remove versions {', '.join(map(str, version_ids))}: dropping a version's tables needs "
+            f"the data tables to itself for a moment, and readers or an import kept them for over "
+            f"{DROP_LOCK_TIMEOUT}. Nothing was removed; run the command again."
+        ) from error
