@@ -13,7 +13,8 @@ removing a version deletes them.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from types import MappingProxyType
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Connection
@@ -36,7 +37,7 @@ class PartitionsBusy(Exception):
 
 
 # Where a load writes when rows go straight into the data tables (SQLite, and scripts).
-DIRECT_TARGETS = {table: table for table in VERSIONED_TABLES}
+DIRECT_TARGETS: Mapping[str, str] = MappingProxyType({table: table for table in VERSIONED_TABLES})
 
 
 def in_use(connection: Connection) -> bool:
@@ -49,7 +50,7 @@ def partition_name(table: str, version_id: int) -> str:
     return f"{table}_v{int(version_id)}"
 
 
-def load_targets(connection: Connection, version_id: int) -> dict[str, str]:
+def load_targets(connection: Connection, version_id: int) -> Mapping[str, str]:
     """The table each data table's rows of a version being loaded are written to."""
     if not in_use(connection):
         return DIRECT_TARGETS
