@@ -87,6 +87,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    """An engine on a migrated private PostgreSQL schema, for tests of PostgreSQL alone."""
+    urls = _postgres_schema_url()
+    engine = make_engine(next(urls))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    next(urls, None)
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on the test's own store."""
     engine = make_engine(database_url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,31 +9,15 @@ from alembic import command
 from sqlalchemy import Engine
 
 from db import versions
-from db.engine import make_engine
 from db.migrate import alembic_config, upgrade
 from db.partitions import VERSIONED_TABLES, PartitionsBusy, partition_name
 from db.tables import VERSIONED_DATA_TABLES
 from importer.errors import NotCsvError
 from importer.pipeline import ImportOptions, import_file
-from tests.conftest import _postgres_schema_url
 from tests.csvfiles import catalogue, write_csv
 from tests.dbquery import partitions, rows, stored
 
 INDEXES = {table.name: 1 + len(table.indexes) for table in VERSIONED_DATA_TABLES}  # primary key and the rest
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """An empty private PostgreSQL schema, not yet migrated."""
-    yield from _postgres_schema_url()
-
-
-@pytest.fixture
-def pg(pg_url: str) -> Iterator[Engine]:
-    engine = make_engine(pg_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def load(engine: Engine, path: Path, count: int) -> int:
@@ -50,53 +33,60 @@ def expected_partitions(*version_ids: int) -> dict[str, list[tuple[str, str, int
     }
 
 
-def test_each_version_is_a_set_of_indexed_partitions_and_prune_drops_them(pg: Engine, tmp_path: Path) -> None:
-    first, second = load(pg, tmp_path / "a.csv", 10), load(pg, tmp_path / "b.csv", 12)
-    assert partitions(pg) == expected_partitions(first, second)
-    kept = stored(pg, second)
-    with pg.begin() as connection:
+def test_each_version_is_a_set_of_indexed_partitions_and_prune_drops_them(
+    postgres_engine: Engine, tmp_path: Path
+) -> None:
+    first, second = load(postgres_engine, tmp_path / "a.csv", 10), load(postgres_engine, tmp_path / "b.csv", 12)
+    assert partitions(postgres_engine) == expected_partitions(first, second)
+    kept = stored(postgres_engine, second)
+    with postgres_engine.begin() as connection:
         assert versions.prune(connection, keep=1) == [first]
-    assert partitions(pg) == expected_partitions(second)
-    assert stored(pg, second) == kept
-    assert rows(pg, "SELECT count(*) FROM movies") == [(12,)]
+    assert partitions(postgres_engine) == expected_partitions(second)
+    assert stored(postgres_engine, second) == kept
+    assert rows(postgres_engine, "SELECT count(*) FROM movies") == [(12,)]
 
 
-def test_a_load_that_fails_midway_leaves_no_table_behind(pg: Engine, tmp_path: Path) -> None:
-    live = load(pg, tmp_path / "first.csv", 40)
-    tables = rows(pg, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+def test_a_load_that_fails_midway_leaves_no_table_behind(postgres_engine: Engine, tmp_path: Path) -> None:
+    live = load(postgres_engine, tmp_path / "first.csv", 40)
+    tables = rows(postgres_engine, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
     broken = write_csv(tmp_path / "broken.csv", catalogue(60))
     broken.write_bytes(broken.read_bytes() + b"61,\xff not UTF-8\r\n")
     with pytest.raises(NotCsvError):
-        import_file(pg, broken, ImportOptions())
-    assert rows(pg, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1") == tables
-    assert partitions(pg) == expected_partitions(live)
+        import_file(postgres_engine, broken, ImportOptions())
+    assert (
+        rows(postgres_engine, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+        == tables
+    )
+    assert partitions(postgres_engine) == expected_partitions(live)
 
 
-def test_prune_gives_up_with_a_clear_error_while_a_reader_holds_the_tables(pg: Engine, tmp_path: Path) -> None:
-    first, second = load(pg, tmp_path / "a.csv", 10), load(pg, tmp_path / "b.csv", 12)
+def test_prune_gives_up_with_a_clear_error_while_a_reader_holds_the_tables(
+    postgres_engine: Engine, tmp_path: Path
+) -> None:
+    first, second = load(postgres_engine, tmp_path / "a.csv", 10), load(postgres_engine, tmp_path / "b.csv", 12)
     busy = rf"Could not remove versions {first}: .*run the command again"
-    with pg.connect() as reader, pytest.raises(PartitionsBusy, match=busy), pg.begin() as connection:
+    with (
+        postgres_engine.connect() as reader,
+        pytest.raises(PartitionsBusy, match=busy),
+        postgres_engine.begin() as connection,
+    ):
         reader.exec_driver_sql(f"SELECT count(*) FROM movies WHERE version_id = {second}")  # its transaction stays open
         versions.prune(connection, keep=1)
-    assert partitions(pg) == expected_partitions(first, second)  # nothing was removed
-    with pg.begin() as connection:
+    assert partitions(postgres_engine) == expected_partitions(first, second)  # nothing was removed
+    with postgres_engine.begin() as connection:
         assert versions.prune(connection, keep=1) == [first]
 
 
-def test_the_migration_moves_stored_versions_into_partitions_and_back(pg_url: str, tmp_path: Path) -> None:
-    engine = make_engine(pg_url)
-    try:
-        upgrade(engine)
-        loaded = [load(engine, tmp_path / "a.csv", 10), load(engine, tmp_path / "b.csv", 12)]
-        before = {v: stored(engine, v) for v in loaded}
-        config = alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0001")
-        assert partitions(engine) == {}
-        assert {v: stored(engine, v) for v in loaded} == before
-        assert upgrade(engine)
-        assert partitions(engine) == expected_partitions(*loaded)
-        assert {v: stored(engine, v) for v in loaded} == before
-    finally:
-        engine.dispose()
+def test_the_migration_moves_stored_versions_into_partitions_and_back(postgres_engine: Engine, tmp_path: Path) -> None:
+    engine = postgres_engine
+    loaded = [load(engine, tmp_path / "a.csv", 10), load(engine, tmp_path / "b.csv", 12)]
+    before = {v: stored(engine, v) for v in loaded}
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert partitions(engine) == {}
+    assert {v: stored(engine, v) for v in loaded} == before
+    assert upgrade(engine)
+    assert partitions(engine) == expected_partitions(*loaded)
+    assert {v: stored(engine, v) for v in loaded} == before

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import Engine, make_url
 
 from db.engine import make_engine
-from db.migrate import upgrade
 from importer.checks import CheckLimits
 from importer.errors import ImportRefused
 from importer.pipeline import INCREMENTAL, ImportOptions, import_file
@@ -65,14 +64,9 @@ def script_engine(script_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def direct_engine() -> Iterator[Engine]:
+def direct_engine(postgres_engine: Engine) -> Engine:
     """A migrated private PostgreSQL schema, for the direct import to compare with."""
-    urls = _postgres_schema_url()
-    engine = make_engine(next(urls))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    next(urls, None)
+    return postgres_engine
 
 
 def apply(psql: str, script: Path, url: str) -> subprocess.CompletedProcess:
