@@ -10,6 +10,10 @@ into the same PostgreSQL, in a scratch schema dropped afterwards. Times cover th
 processes (two by default, for files of 4 MiB or more); the largest one's peak RSS is reported
 apart. On Linux they are forked and share most pages with the importer, so the importer's
 peak plus twice the worker's overstates the total.
+
+CPU seconds are given per side: the importer process, its workers, and the database's client
+backends (read from /proc, so only when PostgreSQL runs on this host). On a machine with N
+cores a load cannot take less than their total divided by N.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import Engine, create_engine, make_url
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 OUR_KINDS = {"ours": None, "ours-one-process": 0}  # worker processes: the default, or none
@@ -39,6 +43,7 @@ def child(kind: str, path: Path, url: str, run: int) -> None:
 
     engine = make_engine(url)
     upgrade(engine)
+    cpu_before = _cpu_seconds(engine)
     started = time.perf_counter()
     if kind in OUR_KINDS:
         from importer.pipeline import ImportOptions, import_file, worker_count
@@ -50,10 +55,39 @@ def child(kind: str, path: Path, url: str, run: int) -> None:
 
         movies, phases, workers = pandas_import(engine, path, version_id=1_000_000 + run), {}, 0
     seconds = time.perf_counter() - started
+    cpu_after = _cpu_seconds(engine)
+    cpu = {side: round(cpu_after[side] - cpu_before[side], 3) for side in cpu_before.keys() & cpu_after.keys()}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb, "workers": workers,
-                      "worker_peak_rss_mb": worker_peak_mb, "movies": movies, "phases": phases}))  # fmt: skip
+                      "worker_peak_rss_mb": worker_peak_mb, "movies": movies, "phases": phases,
+                      "cpu_seconds": cpu}))  # fmt: skip
+
+
+def _cpu_seconds(engine: Engine) -> dict[str, float]:
+    """CPU seconds used so far by this process, its finished workers, and the database's backends."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = {"importer": own.ru_utime + own.ru_stime, "workers": workers.ru_utime + workers.ru_stime}
+    with engine.connect() as connection:
+        backends = connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'"
+        ).scalars()
+        ticks = [_process_ticks(pid) for pid in backends]
+    if None not in ticks:  # PostgreSQL runs on this host
+        result["database"] = sum(ticks) / os.sysconf("SC_CLK_TCK")
+    return result
+
+
+def _process_ticks(pid: int) -> int | None:
+    """User plus system CPU time of a local PostgreSQL process in clock ticks; None if not visible."""
+    process = Path(f"/proc/{pid}")
+    try:  # a remote server's pid may name some unrelated local process
+        if process.joinpath("comm").read_text().strip() != "postgres":
+            return None
+        fields = process.joinpath("stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
 
 
 def measure(kind: str, path: Path, url: str, runs: int) -> list[dict]:
@@ -86,6 +120,9 @@ def summary(records: int, results: list[dict]) -> dict:
             max(r["peak_rss_mb"] + r["workers"] * r["worker_peak_rss_mb"] for r in results)
         ),
         "movies": results[0]["movies"],
+    }
+    result["cpu_seconds_median"] = {  # importer, workers and, when it runs on this host, database
+        side: round(statistics.median(r["cpu_seconds"][side] for r in results), 2) for side in results[0]["cpu_seconds"]
     }
     if results[0]["phases"]:  # our importer times its phases; medians show where the time goes
         result["phase_median_seconds"] = {
