@@ -27,7 +27,7 @@ from db.build import build_statements
 from db.migrate import alembic_config
 from db.partitions import DIRECT_TARGETS, create_attached_sql
 from db.precompute import precompute_statements
-from db.staging import staging_ddl
+from db.staging import load_settings_sql, staging_ddl
 from db.tables import LIVE, STAGED, metadata
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, run_checks
@@ -105,7 +105,9 @@ def _write_script(
     out.write("SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n")
     _write_statements(out, _schema_statements())
     out.write("BEGIN;\n")
-    _write_statements(out, [_guard_statement(), _version_statement(report), create_attached_sql(VERSION_ID)])
+    _write_statements(
+        out, [*load_settings_sql(), _guard_statement(), _version_statement(report), create_attached_sql(VERSION_ID)]
+    )
     _write_statements(out, staging_ddl(postgresql=True))
     for batch in cleaned_batches(source, report, progress):
         for table, columns, rows in batch.tables:

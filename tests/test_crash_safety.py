@@ -175,6 +175,7 @@ def test_ctrl_c_stops_an_import_quietly_and_changes_nothing(
     workers = children_of(process.pid)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
     _stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0, "the import finished before Ctrl-C could stop it"
     assert (process.returncode, stderr) == (130, "")
     assert len(workers) == 2
     assert_exited(workers, within_seconds=5)
