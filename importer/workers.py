@@ -7,6 +7,10 @@ and encodes the staging rows, so what travels back is one string per staging tab
 
 About `2 * workers` pieces are in flight at a time, so memory stays flat however large the
 file is, and results are taken in file order.
+
+Ctrl-C reaches the importer and its workers alike (one process group). The workers ignore it
+and the importer stops them. While the pool forks them, Ctrl-C is held back until the pool is
+whole: interrupted halfway, it left workers waiting for work and the importer waiting for them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 from importer.batches import Batch, Encoder, clean_batch
 from importer.read import CsvSource, Header, TextChunk
@@ -41,7 +46,8 @@ def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, records
     pending: deque[Future[Batch]] = deque()
     try:
         for chunk in source.text_chunks(records_per_chunk):
-            pending.append(pool.submit(_clean_chunk, chunk))
+            with _ctrl_c_held_back():  # submitting may fork the workers
+                pending.append(pool.submit(_clean_chunk, chunk))
             if len(pending) > 2 * workers:
                 yield pending.popleft().result()
         while pending:
@@ -50,11 +56,30 @@ def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, records
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextmanager
+def _ctrl_c_held_back() -> Iterator[None]:
+    """Delay SIGINT in this thread until the block ends (a no-op where signal masks do not exist).
+
+    A process forked meanwhile starts with SIGINT held back too, until `_start_worker`.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a Ctrl-C held back arrives now
+
+
 def _start_worker(header: Header, encode: Encoder) -> None:
     global _header, _encode
     _header, _encode = header, encode
-    # Ctrl-C reaches the whole process group; the importer handles it and stops the workers.
+    # The importer handles Ctrl-C and stops the workers. Ignoring SIGINT before letting it
+    # through also drops one that arrived while this process was being forked.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="exit-with-parent", daemon=True).start()
 
 
