@@ -23,6 +23,7 @@ from itertools import accumulate
 from typing import Generic, TypeVar
 
 from . import generate_profile as profile
+from .output import written_whole
 
 PROGRESS_EVERY = 10_000
 GZIP_LEVEL = 1  # the fastest: level 2 or 3 save under 5% of the size
@@ -75,7 +76,7 @@ def generate_file(
     # The real file is exactly what csv.writer writes with "\n" line endings.
     writer = csv.writer(chunk, lineterminator="\n")
     writer.writerow(profile.HEADER)
-    with _open_binary(path) as out:
+    with written_whole(path) as partial, _open_binary(partial, compress=path.name.endswith(".gz")) as out:
         for written in range(1, records + 1):
             writer.writerow(records_source.next())
             if written % PROGRESS_EVERY == 0 or written == records:
@@ -95,11 +96,9 @@ def generate_file(
     )
 
 
-def _open_binary(path: pathlib.Path) -> io.BufferedIOBase:
+def _open_binary(path: pathlib.Path, *, compress: bool) -> io.BufferedIOBase:
     raw = open(path, "wb")  # noqa: SIM115 - closed by the caller, through the returned file
-    if not path.name.endswith(".gz"):
-        return raw
-    return _GzipOwningFile(raw)
+    return _GzipOwningFile(raw) if compress else raw
 
 
 class _GzipOwningFile(gzip.GzipFile):

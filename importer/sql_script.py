@@ -32,6 +32,7 @@ from db.tables import LIVE, STAGED, metadata
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, run_checks
 from importer.errors import ImportRefused
+from importer.output import written_whole
 from importer.pipeline import FULL, ImportOptions, ImportReport, file_sha256
 from importer.read import CsvSource
 
@@ -64,16 +65,14 @@ def write_sql_script(
         )
     started = time.perf_counter()
     report = ImportReport(source=path.name, sha256=file_sha256(path), mode=FULL, status=SCRIPT)
-    partial = out_path.with_name(out_path.name + ".partial")  # a failed run leaves no half script behind
-    with CsvSource(path) as source:  # refuses a file with a bad header before writing anything
-        try:
-            # newline="": a newline inside a title must reach the file as is, on every platform.
-            with open(partial, "w", encoding="utf-8", newline="") as out:
-                _write_script(out, source, report, options, progress)
-            partial.replace(out_path)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+    # CsvSource refuses a file with a bad header before anything is written. newline="": a
+    # newline inside a title must reach the file as is, on every platform.
+    with (
+        CsvSource(path) as source,
+        written_whole(out_path) as partial,
+        open(partial, "w", encoding="utf-8", newline="") as out,
+    ):
+        _write_script(out, source, report, options, progress)
     report.message = _outcome_message(report, options, out_path)
     report.seconds = round(time.perf_counter() - started, 3)
     return report

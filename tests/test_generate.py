@@ -238,6 +238,20 @@ def test_gz_output_decompresses_to_the_plain_output(tmp_path: Path) -> None:
     assert report.bytes_written == packed.stat().st_size < plain.stat().st_size
 
 
+@pytest.mark.parametrize("name", ["m.csv", "m.csv.gz"])
+def test_an_interrupted_run_leaves_no_half_file_and_keeps_the_one_there(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"an earlier file")
+
+    def ctrl_c(written: int) -> None:  # as if the user pressed Ctrl-C after the first progress report
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate_file(path, records=25_000, seed=1, progress=ctrl_c)
+    assert path.read_bytes() == b"an earlier file"
+    assert sorted(child.name for child in tmp_path.iterdir()) == [name]  # no partial file either
+
+
 def test_refuses_a_negative_record_count(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         generate_file(tmp_path / "m.csv", records=-1)

@@ -213,6 +213,15 @@ def test_checks_and_go_live_decision_match_a_direct_import(
     assert ("failed its checks and stays staged" in result.stderr) == stays_staged
 
 
+def test_an_interrupted_run_leaves_no_half_script(tmp_path: Path, head5000_path: Path) -> None:
+    def ctrl_c(bytes_read: int, size: int) -> None:  # as if the user pressed Ctrl-C after the first batch
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_sql_script(head5000_path, tmp_path / "load.sql", progress=ctrl_c)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_script_refuses_a_database_that_already_has_a_live_version(
     psql: str, script_url: str, script_engine: Engine, tmp_path: Path
 ) -> None:
