@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from sqlalchemy import Engine
@@ -51,6 +52,7 @@ if not out.is_terminal:
     out.width = 160  # piped output: tables keep their columns instead of wrapping at 80
 
 EXIT_FAILED = 1
+EXIT_USAGE = 2  # as click exits on a usage error
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
 
 
@@ -67,9 +69,15 @@ def main() -> None:
         sys.exit(EXIT_FAILED)
     except CommandFailed:
         sys.exit(EXIT_FAILED)
+    except ValidationError as error:  # the environment or .env holds a setting that cannot be used
+        for problem in error.errors():
+            name = "_".join(str(part) for part in problem["loc"]).upper()
+            err.print(f"[red]error:[/] setting {name}: {problem['msg'].removeprefix('Value error, ')}", highlight=False)
+        err.print("Fix the environment variable (or the .env file); the README's Settings table lists them all.")
+        sys.exit(EXIT_USAGE)
     except OperationalError as error:
         err.print(f"[red]database error:[/] {error.orig}", highlight=False)
-        err.print("Check DATABASE_URL (unset, the embedded SQLite file is used) and that the server is up.")
+        err.print("Check DATABASE_URL (when it is unset, the embedded SQLite file is used) and that the server is up.")
         sys.exit(EXIT_FAILED)
     except DBAPIError as error:  # the transaction was rolled back: nothing changed
         err.print(f"[red]database error:[/] {error.orig}", highlight=False)

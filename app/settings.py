@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SQLITE_PATH = Path("movie-stats.sqlite3")
+SUPPORTED_DATABASES = ("postgresql", "sqlite")
 
 
 class Settings(BaseSettings):
@@ -37,6 +40,24 @@ class Settings(BaseSettings):
     access_log: bool = Field(default=True, description="Print one JSON line per request on stderr.")
     db_max_connections: int = Field(default=10, ge=1, description="Database calls the API runs at once.")
     keep_versions: int = Field(default=3, ge=1, description="Dataset versions kept by `movie-stats prune`.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, url: str | None) -> str | None:
+        """Refuse a URL of another database, or no URL at all, before anything connects."""
+        if not url:
+            return None
+        try:
+            backend = make_url(normalize_database_url(url)).get_backend_name()
+        except ArgumentError:
+            backend = None
+        if backend not in SUPPORTED_DATABASES:
+            # The message never repeats the URL: it may hold a password.
+            raise ValueError(
+                "expected a PostgreSQL URL (postgresql://user@host:5432/database) or a SQLite one "
+                "(sqlite:///path/to/file.sqlite3); unset it for the embedded SQLite file"
+            )
+        return url
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: DATABASE_URL, or the embedded SQLite file in the working directory."""

@@ -30,8 +30,8 @@ class Run:
 
 @pytest.fixture
 def run_cli(database_url: str, tmp_path: Path):
-    def run(*args: str, database: str | None = database_url) -> Run:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    def run(*args: str, database: str | None = database_url, **settings: str) -> Run:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | settings
         if database:
             env["DATABASE_URL"] = database
         done = subprocess.run([MOVIE_STATS, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -160,6 +160,23 @@ def test_an_unreachable_database_is_a_clear_error(run_cli, tmp_path: Path) -> No
     result = run_cli("datasets", database="postgresql://nobody@127.0.0.1:1/none")
     assert result.exit_code == 1
     assert "database error" in result.stderr and "Check DATABASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_database_url_of_another_kind_is_a_usage_error_that_keeps_its_password(run_cli, tmp_path: Path) -> None:
+    result = run_cli("datasets", database="mysql://operator:s3cret@db.example/movies")
+    assert result.exit_code == 2
+    assert "error: setting DATABASE_URL: expected a PostgreSQL URL" in result.stderr
+    assert "s3cret" not in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_unusable_settings_are_named_and_exit_2(run_cli, tmp_path: Path) -> None:
+    result = run_cli("datasets", KEEP_VERSIONS="0", CACHE_TTL_SECONDS="soon")
+    assert result.exit_code == 2
+    assert "error: setting KEEP_VERSIONS: Input should be greater than or equal to 1" in result.stderr
+    assert "error: setting CACHE_TTL_SECONDS: Input should be a valid integer" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
