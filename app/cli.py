@@ -7,6 +7,7 @@ Errors become messages and exit codes here and nowhere else: 0 done, 1 refused o
 from __future__ import annotations
 
 import functools
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,11 +61,15 @@ class CommandFailed(Exception):
     """A command finished without doing what was asked (already reported); exit 1."""
 
 
+class PortInUse(Exception):
+    """The address to serve on is taken; exit 1 before anything is loaded."""
+
+
 def main() -> None:
     """Console entry point: run the command, turn known errors into a message and exit 1."""
     try:
         cli()
-    except (ImportRefused, ImportBusy, versions.VersionError, PartitionsBusy) as error:
+    except (ImportRefused, ImportBusy, versions.VersionError, PartitionsBusy, PortInUse) as error:
         err.print(f"[red]error:[/] {error}", highlight=False)
         sys.exit(EXIT_FAILED)
     except CommandFailed:
@@ -280,7 +285,22 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
+    _ensure_free(host, port)
     _serve(host, port, quiet=False)
+
+
+def _ensure_free(host: str, port: int) -> None:
+    """PortInUse unless (host, port) can be listened on, bound as uvicorn binds it."""
+    family, kind, _protocol, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise PortInUse(
+                f"cannot serve on {host}:{port} ({error.strerror}). Another server (another movie-stats?) "
+                "may be using it: stop it, or choose another port with --port."
+            ) from error
 
 
 def _serve(host: str, port: int, *, quiet: bool) -> None:
@@ -305,6 +325,7 @@ def quickstart(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Load FILE (or a generated sample) and serve the API: the one command to try the service."""
+    _ensure_free(host, port)  # before spending time on a load
     if file is None:
         from importer.generate import generate_file
 

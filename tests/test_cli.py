@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -177,6 +178,21 @@ def test_unusable_settings_are_named_and_exit_2(run_cli, tmp_path: Path) -> None
     assert "error: setting KEEP_VERSIONS: Input should be greater than or equal to 1" in result.stderr
     assert "error: setting CACHE_TTL_SECONDS: Input should be a valid integer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_port_in_use_is_refused_before_anything_is_loaded(run_cli, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "jan.csv", catalogue(5))
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = str(other_server.getsockname()[1])
+        served = run_cli("serve", "--port", port, database=None)
+        quickstarted = run_cli("quickstart", str(path), "--port", port, database=None)
+    for result in (served, quickstarted):
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port} (Address already in use)")
+        assert result.stdout == ""  # the quickstart loaded nothing: no import report
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
