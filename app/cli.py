@@ -276,7 +276,13 @@ def prune(
     keep = keep or read_settings().keep_versions
     with store(quiet=as_json) as engine, engine.begin() as connection:
         removed = versions.prune(connection, keep)
-    _say({"removed": removed, "kept": keep}, f"Removed versions {removed or 'none'}; kept the newest {keep}.", as_json)
+    listed = ", ".join(map(str, removed))
+    text = (
+        f"Removed versions {listed}; kept the newest {keep}."
+        if removed
+        else f"Nothing to remove: prune keeps the newest {keep} and the live one."
+    )
+    _say({"removed": removed, "kept": keep}, text, as_json)
 
 
 @cli.command()
