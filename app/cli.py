@@ -6,6 +6,7 @@ Errors become messages and exit codes here and nowhere else: 0 done, 1 refused o
 
 from __future__ import annotations
 
+import errno
 import functools
 import socket
 import sys
@@ -61,15 +62,15 @@ class CommandFailed(Exception):
     """A command finished without doing what was asked (already reported); exit 1."""
 
 
-class PortInUse(Exception):
-    """The address to serve on is taken; exit 1 before anything is loaded."""
+class CannotServe(Exception):
+    """The address to serve on is taken or unusable; exit 1 before anything is loaded."""
 
 
 def main() -> None:
     """Console entry point: run the command, turn known errors into a message and exit 1."""
     try:
         cli()
-    except (ImportRefused, ImportBusy, versions.VersionError, PartitionsBusy, PortInUse) as error:
+    except (ImportRefused, ImportBusy, versions.VersionError, PartitionsBusy, CannotServe) as error:
         err.print(f"[red]error:[/] {error}", highlight=False)
         sys.exit(EXIT_FAILED)
     except CommandFailed:
@@ -296,17 +297,20 @@ def serve(
 
 
 def _ensure_free(host: str, port: int) -> None:
-    """PortInUse unless (host, port) can be listened on, bound as uvicorn binds it."""
-    family, kind, _protocol, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    with socket.socket(family, kind) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
+    """CannotServe unless (host, port) can be listened on, bound as uvicorn binds it."""
+    try:
+        family, kind, _protocol, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
-        except OSError as error:
-            raise PortInUse(
-                f"cannot serve on {host}:{port} ({error.strerror}). Another server (another movie-stats?) "
-                "may be using it: stop it, or choose another port with --port."
-            ) from error
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            advice = (
+                "Another server (another movie-stats?) may be using it: stop it, or choose another port with --port."
+            )
+        else:
+            advice = "Check --host and --port."
+        raise CannotServe(f"cannot serve on {host}:{port} ({error.strerror or error}). {advice}") from error
 
 
 def _serve(host: str, port: int, *, quiet: bool) -> None:

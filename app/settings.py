@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, url: str | None) -> str | None:
-        """Refuse a URL of another database, or no URL at all, before anything connects."""
+        """Refuse a URL of any other database before anything connects; empty means unset."""
         if not url:
             return None
         try:
