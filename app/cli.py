@@ -58,6 +58,13 @@ EXIT_USAGE = 2  # as click exits on a usage error
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
 
 
+def _output_path(path: Path | None) -> Path | None:
+    """A usage error unless `path` can be created: its folder exists (the file itself may not)."""
+    if path is not None and not path.parent.is_dir():
+        raise typer.BadParameter(f"the folder {path.parent} does not exist; create it first")
+    return path
+
+
 class CommandFailed(Exception):
     """A command finished without doing what was asked (already reported); exit 1."""
 
@@ -81,6 +88,9 @@ def main() -> None:
             err.print(f"[red]error:[/] setting {name}: {problem['msg'].removeprefix('Value error, ')}", highlight=False)
         err.print("Fix the environment variable (or the .env file); the README's Settings table lists them all.")
         sys.exit(EXIT_USAGE)
+    except OSError as error:  # a file that cannot be read or written (permissions, a full disk, ...)
+        err.print(f"[red]error:[/] {error.strerror or error}: {error.filename}", highlight=False)
+        sys.exit(EXIT_FAILED)
     except OperationalError as error:
         err.print(f"[red]database error:[/] {error.orig}", highlight=False)
         err.print("Check DATABASE_URL (when it is unset, the embedded SQLite file is used) and that the server is up.")
@@ -140,6 +150,7 @@ def import_command(
             "--emit-sql",
             metavar="OUT.sql",
             dir_okay=False,
+            callback=_output_path,
             help="Write the load as a psql script instead of loading it.",
         ),
     ] = None,
@@ -197,7 +208,10 @@ def _finish_import(report: ImportReport, as_json: bool) -> None:
 
 @cli.command()
 def generate(
-    out_file: Annotated[Path, typer.Argument(metavar="OUT", help="Where to write; .gz compresses.")],
+    out_file: Annotated[
+        Path,
+        typer.Argument(metavar="OUT", dir_okay=False, callback=_output_path, help="Where to write; .gz compresses."),
+    ],
     records: Annotated[int, typer.Option(min=1, help="How many records.")] = 45_000,
     seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
     as_json: JsonFlag = False,

@@ -18,9 +18,10 @@ import pathlib
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Generic, TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 from . import generate_profile as profile
 from .output import written_whole
@@ -76,7 +77,8 @@ def generate_file(
     # The real file is exactly what csv.writer writes with "\n" line endings.
     writer = csv.writer(chunk, lineterminator="\n")
     writer.writerow(profile.HEADER)
-    with written_whole(path) as partial, _open_binary(partial, compress=path.name.endswith(".gz")) as out:
+    compress = path.name.endswith(".gz")
+    with written_whole(path) as raw, _gzip_writer(raw) if compress else nullcontext(raw) as out:
         for written in range(1, records + 1):
             writer.writerow(records_source.next())
             if written % PROGRESS_EVERY == 0 or written == records:
@@ -96,24 +98,9 @@ def generate_file(
     )
 
 
-def _open_binary(path: pathlib.Path, *, compress: bool) -> io.BufferedIOBase:
-    raw = open(path, "wb")  # noqa: SIM115 - closed by the caller, through the returned file
-    return _GzipOwningFile(raw) if compress else raw
-
-
-class _GzipOwningFile(gzip.GzipFile):
-    """A GzipFile that closes the file it writes into; no name and mtime 0 in its header."""
-
-    def __init__(self, raw: io.BufferedWriter) -> None:
-        # The header then depends on nothing but the content: same seed, same bytes.
-        super().__init__(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0)
-        self._owned_raw = raw
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._owned_raw.close()
+def _gzip_writer(raw: BinaryIO) -> gzip.GzipFile:
+    """Gzip into `raw` (left open), with no name and mtime 0 in the header: same seed, same bytes."""
+    return gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 class _Every:

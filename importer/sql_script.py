@@ -9,6 +9,7 @@ transaction: a version that goes live when it passes its checks, or nothing at a
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -69,8 +70,8 @@ def write_sql_script(
     # newline inside a title must reach the file as is, on every platform.
     with (
         CsvSource(path) as source,
-        written_whole(out_path) as partial,
-        open(partial, "w", encoding="utf-8", newline="") as out,
+        written_whole(out_path) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
     ):
         _write_script(out, source, report, options, progress)
     report.message = _outcome_message(report, options, out_path)

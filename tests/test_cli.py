@@ -91,6 +91,10 @@ def test_a_file_missing_budget_is_refused_with_exit_1_and_changes_nothing(run_cl
         ("import", "no-such-file.csv"),
         ("import", "{file}", "--mode", "sideways"),
         ("import", "{file}", "--workers", "-1"),
+        ("import", "{file}", "--emit-sql", "no-such-folder/load.sql"),
+        ("import", "{file}", "--emit-sql", "."),
+        ("generate", "no-such-folder/sample.csv"),
+        ("generate", "."),
         ("promote", "x"),
         ("diff", "1"),
     ],
@@ -99,6 +103,9 @@ def test_usage_errors_exit_2(run_cli, tmp_path: Path, args: tuple[str, ...]) -> 
     path = write_csv(tmp_path / "jan.csv", catalogue(3))
     result = run_cli(*[a.format(file=path) for a in args])
     assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    written = [child.name for child in tmp_path.iterdir() if not child.name.startswith("movie-stats.sqlite3")]
+    assert written == ["jan.csv"]  # nothing else was created
 
 
 def test_a_failed_check_exits_1_and_names_the_check_and_its_flag(run_cli, tmp_path: Path) -> None:
