@@ -172,13 +172,18 @@ def import_command(
         mode=mode, stage_only=stage, force=force, wait_for_lock=wait, workers=workers,
         limits=CheckLimits(max_rejected_share=max_rejected_share, max_shrink_share=max_shrink_share),
     )  # fmt: skip
-    if emit_sql is not None:
-        from importer.sql_script import write_sql_script
+    try:
+        if emit_sql is not None:
+            from importer.sql_script import write_sql_script
 
-        report = write_sql_script(file, emit_sql, options=options)
-    else:
-        with store(quiet=as_json) as engine:
-            report = _run_import(engine, file, options, show_progress=not as_json)
+            report = write_sql_script(file, emit_sql, options=options)
+        else:
+            with store(quiet=as_json) as engine:
+                report = _run_import(engine, file, options, show_progress=not as_json)
+    except ImportRefused as error:
+        if as_json:  # a script reading stdout learns of the refusal too; stderr still says it
+            print_json({"status": "refused", "source": file.name, "message": str(error)})
+        raise
     _finish_import(report, as_json)
 
 

@@ -80,6 +80,10 @@ def test_a_file_missing_budget_is_refused_with_exit_1_and_changes_nothing(run_cl
     result = run_cli("import", str(broken))
     assert result.exit_code == 1
     assert "missing required column(s): budget" in result.stderr
+    scripted = run_cli("import", str(broken), "--json")  # a script reads the refusal on stdout too
+    assert scripted.exit_code == 1
+    assert scripted.json["status"] == "refused" and scripted.json["source"] == "broken.csv"
+    assert "missing required column(s): budget" in scripted.json["message"]
     listed = run_cli("datasets", "--json").json["versions"]
     assert [(v["id"], v["status"]) for v in listed] == [(1, "live")]
 
