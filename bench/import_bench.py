@@ -121,14 +121,16 @@ def summary(records: int, results: list[dict]) -> dict:
         ),
         "movies": results[0]["movies"],
     }
-    result["cpu_seconds_median"] = {  # importer, workers and, when it runs on this host, database
-        side: round(statistics.median(r["cpu_seconds"][side] for r in results), 2) for side in results[0]["cpu_seconds"]
-    }
+    # importer, workers and, when it runs on this host, database
+    result["cpu_seconds_median"] = _medians(results, "cpu_seconds", digits=2)
     if results[0]["phases"]:  # our importer times its phases; medians show where the time goes
-        result["phase_median_seconds"] = {
-            phase: round(statistics.median(r["phases"][phase] for r in results), 3) for phase in results[0]["phases"]
-        }
+        result["phase_median_seconds"] = _medians(results, "phases", digits=3)
     return result
+
+
+def _medians(results: list[dict], key: str, *, digits: int) -> dict[str, float]:
+    """The median over the runs of each entry of the runs' `key` dict."""
+    return {name: round(statistics.median(r[key][name] for r in results), digits) for name in results[0][key]}
 
 
 def main() -> None:

@@ -2,9 +2,10 @@
 
 The script reuses the importer's own SQL (the tables of db.tables, the staging tables of
 db.staging, the version's partitions of db.partitions, the statements of db.build and
-db.precompute) with the new version's id read from its serial sequence. Applied with `psql -v ON_ERROR_STOP=1 -f OUT.sql` to an empty
-PostgreSQL database it yields what a direct import of the same file yields, in one
-transaction: a version that goes live when it passes its checks, or nothing at all.
+db.precompute) with the new version's id read from its serial sequence. Applied with
+`psql -v ON_ERROR_STOP=1 -f OUT.sql` to an empty PostgreSQL database it yields what a direct
+import of the same file yields, in one transaction: a version that goes live when it passes
+its checks, or nothing at all.
 """
 
 from __future__ import annotations

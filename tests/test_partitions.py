@@ -48,15 +48,13 @@ def test_each_version_is_a_set_of_indexed_partitions_and_prune_drops_them(
 
 def test_a_load_that_fails_midway_leaves_no_table_behind(postgres_engine: Engine, tmp_path: Path) -> None:
     live = load(postgres_engine, tmp_path / "first.csv", 40)
-    tables = rows(postgres_engine, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+    all_tables = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+    tables = rows(postgres_engine, all_tables)
     broken = write_csv(tmp_path / "broken.csv", catalogue(60))
     broken.write_bytes(broken.read_bytes() + b"61,\xff not UTF-8\r\n")
     with pytest.raises(NotCsvError):
         import_file(postgres_engine, broken, ImportOptions())
-    assert (
-        rows(postgres_engine, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
-        == tables
-    )
+    assert rows(postgres_engine, all_tables) == tables
     assert partitions(postgres_engine) == expected_partitions(live)
 
 
