@@ -340,7 +340,8 @@ def _serve(host: str, port: int, *, quiet: bool) -> None:
     with store(quiet=quiet):
         pass  # migrate before serving
     err.print(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql")
-    uvicorn.run(create_app(read_settings()), host=host, port=port, log_level="info")
+    # access_log=False: the app writes its own access log, one JSON line per request (ACCESS_LOG).
+    uvicorn.run(create_app(read_settings()), host=host, port=port, log_level="info", access_log=False)
 
 
 @cli.command()

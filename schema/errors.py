@@ -26,6 +26,7 @@ QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 INVALID_CURSOR = "INVALID_CURSOR"
+INVALID_VARIABLES = "INVALID_VARIABLES"
 STATEMENT_TIMEOUT = "STATEMENT_TIMEOUT"
 MASKED_MESSAGE = "Unexpected error. It has been logged; please try again later."
 
@@ -103,6 +104,10 @@ def error_code(error: GraphQLError) -> str:
         return INVALID_CURSOR
     if isinstance(original, DBAPIError) and any(text in str(original.orig) for text in _TIMEOUT_MESSAGES):
         return STATEMENT_TIMEOUT
+    if isinstance(original, GraphQLError) and error.path is None:
+        # graphql-core could not coerce a variable's value to its declared type (a string for
+        # an Int!, a missing required one): the client's mistake, found before anything ran.
+        return INVALID_VARIABLES
     if original is not None:
         return INTERNAL_ERROR
     for text, code in _LIMIT_MESSAGES:

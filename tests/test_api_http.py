@@ -103,6 +103,35 @@ def test_request_errors_have_codes(api: Api) -> None:
     assert unknown.status_code == 404 and _code(unknown) == "DATASET_NOT_FOUND"
 
 
+@pytest.mark.parametrize(
+    ("variables", "says"),
+    [({"year": "1995"}, "Int cannot represent non-integer value: '1995'"), ({}, "Expected a value of non-null type")],
+    ids=["wrong-type", "missing"],
+)
+def test_bad_variable_values_are_the_clients_error(
+    api: Api, variables: dict[str, object], says: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = "query Releases($year: Int!) { year(year: $year) { releases } }"
+    with caplog.at_level(logging.ERROR, logger="movie_stats.errors"):
+        over_get, over_post = api.get(query, variables), api.post(query, variables)
+    for response in (over_get, over_post):
+        assert response.status_code == 400 and _code(response) == "INVALID_VARIABLES"
+        message = response.json()["errors"][0]["message"]
+        assert message.startswith("Variable '$year' has invalid value") and says in message
+    assert over_get.headers["cache-control"] == "no-store"
+    assert not caplog.records  # nothing went wrong on the server's side
+    good = api.get(query, {"year": 1995})
+    assert good.status_code == 200 and good.json()["data"]["year"]["releases"] == 331
+
+
+def test_an_answer_the_schema_cannot_represent_stays_masked() -> None:
+    # graphql-core reports an output value its type cannot serialize as a GraphQLError wrapping
+    # another, like a bad variable, but at a path: the server's fault.
+    inner = GraphQLError("Int cannot represent non 32-bit signed integer value: 4294967296")
+    error = GraphQLError(inner.message, path=["year", "releases"], original_error=inner)
+    assert coded(error).extensions == {"code": "INTERNAL_ERROR"}
+
+
 def test_unexpected_errors_are_masked() -> None:
     error = GraphQLError("boom", original_error=RuntimeError("password=secret in /srv/app.py"))
     masked = coded(error)

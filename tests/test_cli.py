@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,6 +197,48 @@ def test_unusable_settings_are_named_and_exit_2(run_cli, tmp_path: Path) -> None
     assert "error: setting KEEP_VERSIONS: Input should be greater than or equal to 1" in result.stderr
     assert "error: setting CACHE_TTL_SECONDS: Input should be a valid integer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_serve_answers_graphql_and_logs_each_request_once(run_cli, tmp_path: Path) -> None:
+    assert run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(5))), database=None).exit_code == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    server = subprocess.Popen(
+        [MOVIE_STATS, "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        answer = _first_answer(f"http://127.0.0.1:{port}/graphql?query=%7Bdataset%7Bmovies%7D%7D", server)
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=30)[0]
+    assert answer == {"data": {"dataset": {"movies": 5}}}
+    requests = [line for line in output.splitlines() if "/graphql" in line and "GraphiQL" not in line]
+    assert len(requests) == 1, output  # the app's JSON line, not uvicorn's access log as well
+    assert json.loads(requests[0])["status"] == 200
+
+
+def _first_answer(url: str, server: subprocess.Popen) -> dict:
+    """The JSON answer to a GET of `url`, once the server listens."""
+    for _ in range(300):
+        assert server.poll() is None, server.communicate()[0]
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return json.loads(response.read())
+        except ConnectionRefusedError:
+            time.sleep(0.05)
+        except urllib.error.URLError as error:
+            if not isinstance(error.reason, ConnectionRefusedError):
+                raise
+            time.sleep(0.05)
+    raise AssertionError("the server never answered")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
