@@ -56,6 +56,7 @@ if not out.is_terminal:
 EXIT_FAILED = 1
 EXIT_USAGE = 2  # as click exits on a usage error
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
+VERSION_RANGE = {"min": 1, "max": versions.MAX_VERSION_ID}  # outside it: a usage error, not a database error
 
 
 def _output_path(path: Path | None) -> Path | None:
@@ -248,8 +249,12 @@ def datasets(as_json: JsonFlag = False) -> None:
 
 @cli.command()
 def diff(
-    a: Annotated[int | None, typer.Argument(help="Version to compare from [default: the live one].")] = None,
-    b: Annotated[int | None, typer.Argument(help="Version to compare to [default: the newest staged one].")] = None,
+    a: Annotated[
+        int | None, typer.Argument(**VERSION_RANGE, help="Version to compare from [default: the live one].")
+    ] = None,
+    b: Annotated[
+        int | None, typer.Argument(**VERSION_RANGE, help="Version to compare to [default: the newest staged one].")
+    ] = None,
     examples: Annotated[int, typer.Option(min=0, help="Movies named for each kind of change.")] = 20,
     as_json: JsonFlag = False,
 ) -> None:
@@ -271,12 +276,17 @@ def diff(
 
 @cli.command()
 def promote(
-    version: Annotated[int, typer.Argument(help="A staged or retired version id.")], as_json: JsonFlag = False
+    version: Annotated[int, typer.Argument(**VERSION_RANGE, help="A staged or retired version id.")],
+    as_json: JsonFlag = False,
 ) -> None:
     """Take a version live, atomically; the live one retires (and stays for rollback)."""
     with store(quiet=as_json) as engine, engine.begin() as connection:
         previous = versions.promote(connection, version)
-    _say({"live": version, "previous": previous}, f"Version {version} is live (was {previous}).", as_json)
+    if previous == version:
+        message = f"Version {version} was live already; nothing changed."
+    else:
+        message = f"Version {version} is live" + (f" (was {previous})." if previous is not None else ".")
+    _say({"live": version, "previous": previous}, message, as_json)
 
 
 @cli.command()

@@ -7,11 +7,12 @@ the cached bytes. GraphQL parsing and execution only happen on a miss.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -22,6 +23,7 @@ from strawberry.types.graphql import OperationType
 from app.database import Database
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
 from app.live_version import LiveVersion
+from db.versions import MAX_VERSION_ID
 from resolvers.datasets import find_version
 from schema.context import Context
 from schema.errors import (
@@ -177,7 +179,8 @@ class GraphQLView:
         return version_id
 
     async def _chosen_version(self, dataset: str) -> int:
-        version = await find_version(self.db, int(dataset)) if dataset.strip().isdigit() else None
+        number = _version_number(dataset)
+        version = await find_version(self.db, number) if number is not None else None
         if version is None:
             raise DatasetNotFound(f"There is no dataset version {dataset!r}; `movie-stats datasets` lists them.")
         return version.id
@@ -191,6 +194,12 @@ class GraphQLView:
         allowed: frozenset[OperationType],
     ) -> tuple[bytes, int, bool]:
         """Run the query on one version: (body, HTTP status, cacheable)."""
+        if operation_name is None and len(names := _operation_names(query, self.options.max_query_tokens)) > 1:
+            # The GraphQL spec asks for `operationName` here; Strawberry would run the first one.
+            raise BadRequest(
+                f"The query holds {len(names)} operations ({', '.join(names)}): "
+                "name the one to run with `operationName`."
+            )
         context = Context.for_version(self.db, version_id, self.options.max_page_size)
         try:
             result = await self.schema.execute(
@@ -199,7 +208,9 @@ class GraphQLView:
         except InvalidOperationTypeError as error:
             raise OperationNotAllowed("Only queries are served over GET, and this API has no mutations.") from error
         except (CannotGetOperationTypeError, MissingQueryError) as error:
-            raise BadRequest("Name the operation to run with `operationName`.") from error
+            if operation_name is not None:
+                raise BadRequest(f"The query has no operation named {operation_name!r}.") from error
+            raise BadRequest("The query has no operation to run: send a `query { ... }`.") from error
         if not result.errors:
             return orjson.dumps({"data": result.data}), 200, True
         errors = ensure_coded(result.errors)
@@ -212,6 +223,26 @@ def _status(data: Any, errors: list[GraphQLError]) -> int:
         return 200
     codes = {(error.extensions or {}).get("code") for error in errors}
     return 500 if codes & {INTERNAL_ERROR, STATEMENT_TIMEOUT} else 400
+
+
+def _version_number(text: str) -> int | None:
+    """`?dataset=` as a version id, or None when it cannot be one."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_VERSION_ID)):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_VERSION_ID else None
+
+
+@lru_cache(maxsize=1024)
+def _operation_names(query: str, max_tokens: int) -> tuple[str, ...]:
+    """The names of the query's operations (`anonymous` for one without); none if it does not parse."""
+    try:
+        document = parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return ()  # execution reports the syntax error
+    operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
+    return tuple(node.name.value if node.name else "anonymous" for node in operations)
 
 
 def _variables(text: str | None) -> dict[str, Any] | None:

@@ -99,8 +99,20 @@ def test_request_errors_have_codes(api: Api) -> None:
     assert missing.status_code == 400 and _code(missing) == "BAD_REQUEST"
     bad_json = api.client.post("/graphql", content=b"{not json", headers={"content-type": "application/json"})
     assert bad_json.status_code == 400 and _code(bad_json) == "BAD_REQUEST"
-    unknown = api.get("{ dataset { version } }", dataset="999")
-    assert unknown.status_code == 404 and _code(unknown) == "DATASET_NOT_FOUND"
+    for dataset in ("999", "0", "abc", "²", str(2**31), str(2**64)):  # ² passes str.isdigit()
+        unknown = api.get("{ dataset { version } }", dataset=dataset)
+        assert unknown.status_code == 404 and _code(unknown) == "DATASET_NOT_FOUND", dataset
+        assert unknown.json()["errors"][0]["message"].startswith(f"There is no dataset version {dataset!r}")
+    several = "query A { genres { id } } query B { years { year } }"
+    for response in (api.get(several), api.post(several)):  # the GraphQL spec asks for operationName
+        assert response.status_code == 400 and _code(response) == "BAD_REQUEST"
+        assert response.json()["errors"][0]["message"] == (
+            "The query holds 2 operations (A, B): name the one to run with `operationName`."
+        )
+    assert api.get(several, operationName="B").json()["data"]["years"][0]["year"] > 1800
+    unknown_operation = api.get(several, operationName="C")
+    assert unknown_operation.status_code == 400
+    assert unknown_operation.json()["errors"][0]["message"] == "The query has no operation named 'C'."
 
 
 @pytest.mark.parametrize(

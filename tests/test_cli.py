@@ -154,8 +154,14 @@ def test_the_monthly_operator_flow(run_cli, tmp_path: Path) -> None:
     )
     # Version 1 was live before version 3 but is pruned: rollback goes to the latest other live one.
     assert run_cli("rollback").stdout.strip() == "Rolled back: version 2 is live (was 3)."
+    assert run_cli("promote", "2").stdout.strip() == "Version 2 was live already; nothing changed."
+    assert run_cli("promote", "3").stdout.strip() == "Version 3 is live (was 2)."
     bad = run_cli("promote", "99")
     assert bad.exit_code == 1 and "There is no dataset version 99" in bad.stderr
+    # Past the 32-bit ids (SQLite used to fail with a traceback): a usage error, like a negative id.
+    for args in (["promote", str(2**63)], ["promote", "0"], ["diff", "1", str(2**31)]):
+        refused = run_cli(*args)
+        assert refused.exit_code == 2 and "Invalid value" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_emit_sql_writes_a_script_and_loads_nothing(run_cli, tmp_path: Path) -> None:
