@@ -196,6 +196,7 @@ class GraphQLView:
         """Run the query on one version: (body, HTTP status, cacheable)."""
         if operation_name is None and len(names := _operation_names(query, self.options.max_query_tokens)) > 1:
             # The GraphQL spec asks for `operationName` here; Strawberry would run the first one.
+            # (With an anonymous one among them, validation refuses the query: it cannot be named.)
             raise BadRequest(
                 f"The query holds {len(names)} operations ({', '.join(names)}): "
                 "name the one to run with `operationName`."
@@ -236,13 +237,15 @@ def _version_number(text: str) -> int | None:
 
 @lru_cache(maxsize=1024)
 def _operation_names(query: str, max_tokens: int) -> tuple[str, ...]:
-    """The names of the query's operations (`anonymous` for one without); none if it does not parse."""
+    """The names of the query's operations if all of them have one, else none (nor if it does not parse)."""
     try:
         document = parse(query, no_location=True, max_tokens=max_tokens)
     except GraphQLError:
         return ()  # execution reports the syntax error
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
-    return tuple(node.name.value if node.name else "anonymous" for node in operations)
+    if any(node.name is None for node in operations):
+        return ()
+    return tuple(node.name.value for node in operations if node.name)
 
 
 def _variables(text: str | None) -> dict[str, Any] | None:

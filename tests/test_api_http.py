@@ -110,6 +110,9 @@ def test_request_errors_have_codes(api: Api) -> None:
             "The query holds 2 operations (A, B): name the one to run with `operationName`."
         )
     assert api.get(several, operationName="B").json()["data"]["years"][0]["year"] > 1800
+    with_anonymous = api.get("query A { genres { id } } { years { year } }")
+    assert with_anonymous.status_code == 400 and _code(with_anonymous) == "GRAPHQL_VALIDATION_FAILED"
+    assert "anonymous operation must be the only" in with_anonymous.json()["errors"][0]["message"]
     unknown_operation = api.get(several, operationName="C")
     assert unknown_operation.status_code == 400
     assert unknown_operation.json()["errors"][0]["message"] == "The query has no operation named 'C'."
