@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.exc import DBAPIError
 
+from bench.catalogs import vacuum_catalogs
 from db.engine import make_engine
 from db.migrate import upgrade
 
@@ -49,7 +51,24 @@ def head5000_path() -> Path:
     return head5000()
 
 
+_postgres_schemas_made = 0
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After a run that made PostgreSQL schemas, vacuum the catalogs they bloated (see bench.catalogs)."""
+    if _postgres_schemas_made:
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        try:
+            outcome = vacuum_catalogs(admin)
+        except DBAPIError as error:  # the server went away meanwhile
+            outcome = f"could not vacuum the system catalogs ({error.__class__.__name__})"
+        finally:
+            admin.dispose()
+        terminalreporter.write_line(f"PostgreSQL at {make_url(POSTGRES_URL)}: {outcome}")  # password hidden
+
+
 def _postgres_schema_url() -> Iterator[str]:
+    global _postgres_schemas_made
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -58,6 +77,7 @@ def _postgres_schema_url() -> Iterator[str]:
     except Exception as error:  # noqa: BLE001 - any failure to connect means "not available"
         admin.dispose()
         unavailable(f"PostgreSQL at {POSTGRES_URL}", error)
+    _postgres_schemas_made += 1
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
         yield url.render_as_string(hide_password=False)
