@@ -122,6 +122,13 @@ _READABLE_MESSAGES = {
 }
 
 
+# graphql-core's own terse messages, and what they mean for the client.
+_EXPLAINED_MESSAGES = {
+    # Its budget against costly documents (many fields compared with each other) ran out.
+    "Validation aborted.": "Validation aborted: the query is too costly to check. Ask for fewer fields at once.",
+}
+
+
 def coded(error: GraphQLError) -> GraphQLError:
     """The error as the client sees it: with its code, and masked when unexpected."""
     code = error_code(error)
@@ -130,6 +137,8 @@ def coded(error: GraphQLError) -> GraphQLError:
         message = MASKED_MESSAGE
     elif code in _READABLE_MESSAGES:
         message = _READABLE_MESSAGES[code]
+    else:
+        message = _EXPLAINED_MESSAGES.get(message, message)
     return GraphQLError(
         message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
         original_error=None, extensions={**(error.extensions or {}), "code": code},
