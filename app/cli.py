@@ -29,6 +29,7 @@ from db.engine import make_engine
 from db.locks import ImportBusy
 from db.migrate import upgrade
 from db.partitions import PartitionsBusy
+from db.tables import MAX_INTEGER
 from importer.checks import DEFAULT_MAX_REJECTED_SHARE, DEFAULT_MAX_SHRINK_SHARE, CheckLimits
 from importer.errors import ImportRefused
 from importer.pipeline import (
@@ -56,7 +57,7 @@ if not out.is_terminal:
 EXIT_FAILED = 1
 EXIT_USAGE = 2  # as click exits on a usage error
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
-VERSION_RANGE = {"min": 1, "max": versions.MAX_VERSION_ID}  # outside it: a usage error, not a database error
+VERSION_RANGE = {"min": 1, "max": MAX_INTEGER}  # outside it: a usage error, not a database error
 
 
 def _output_path(path: Path | None) -> Path | None:

@@ -23,7 +23,7 @@ from strawberry.types.graphql import OperationType
 from app.database import Database
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
 from app.live_version import LiveVersion
-from db.versions import MAX_VERSION_ID
+from db.tables import MAX_INTEGER
 from resolvers.datasets import find_version
 from schema.context import Context
 from schema.errors import (
@@ -229,10 +229,10 @@ def _status(data: Any, errors: list[GraphQLError]) -> int:
 def _version_number(text: str) -> int | None:
     """`?dataset=` as a version id, or None when it cannot be one."""
     text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_VERSION_ID)):
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_INTEGER)):
         return None
     number = int(text)
-    return number if 0 < number <= MAX_VERSION_ID else None
+    return number if 0 < number <= MAX_INTEGER else None
 
 
 @lru_cache(maxsize=1024)

@@ -25,6 +25,9 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# The largest value of an Integer column: movie and entity ids, counts, dataset version ids.
+MAX_INTEGER = 2**31 - 1
+
 # Version statuses. Exactly one version is `live`; a partial unique index enforces it.
 # A version is `loading` only inside its load's transaction, so no other session ever sees it;
 # a failed or killed load leaves no row at all (there is no `failed` status to clean up).

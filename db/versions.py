@@ -16,8 +16,6 @@ from sqlalchemy.engine import Connection
 from db import partitions
 from db.tables import LIVE, LOADING, RETIRED, STAGED, dataset_versions
 
-MAX_VERSION_ID = 2**31 - 1  # dataset_versions.id is a 32-bit integer
-
 
 class VersionError(Exception):
     """A version command cannot be carried out (unknown version, nothing to roll back to...)."""

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from db.tables import MAX_INTEGER  # ids and counts live in Integer columns
 from importer.literals import UnparsableLiteral, parse_entities
 from importer.read import Header, RawRecord
 
-MAX_INT32 = 2**31 - 1  # ids and counts live in 32-bit columns
 # Larger amounts are junk in this domain, and keeping every amount below 2**53 means sums of
 # millions of them still fit the 64-bit columns (rule 19).
 MAX_AMOUNT = 2**53
@@ -62,7 +62,7 @@ def clean_record(header: Header, record: RawRecord) -> CleanMovie | Rejection:
         imdb_id, original_title, original_language, status, runtime, vote_average, vote_count, adult,
     ) = header.pick(fields if header.complete else [*fields, ""])  # fmt: skip
     raw_id = raw_id.strip()
-    if len(raw_id) > 10 or not _DIGITS.fullmatch(raw_id) or not 0 < int(raw_id) <= MAX_INT32:  # rule 2
+    if len(raw_id) > 10 or not _DIGITS.fullmatch(raw_id) or not 0 < int(raw_id) <= MAX_INTEGER:  # rule 2
         return Rejection(record.line, f"id {raw_id!r} is not a positive integer")
 
     warnings: list[str] = []
@@ -163,7 +163,7 @@ def _float(value: str) -> float | None:
 def _whole(value: str) -> int | None:
     """`373554033.0` and `373554033` are the same count."""
     number = _float(value)
-    return None if number is None or number != int(number) or not 0 <= number <= MAX_INT32 else int(number)
+    return None if number is None or number != int(number) or not 0 <= number <= MAX_INTEGER else int(number)
 
 
 def _bool(value: str) -> bool | None:
