@@ -63,7 +63,8 @@ class Api:
         return body["data"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -73,7 +74,7 @@ def _free_port() -> int:
 def serve(settings: Settings) -> Iterator[Api]:
     """Run `create_app(settings)` under uvicorn in a background thread until the block ends."""
     app = create_app(settings)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -10,13 +10,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.api_support import free_port
 from tests.csvfiles import HEADER, catalogue, movie, write_csv
 
 MOVIE_STATS = str(Path(sys.executable).parent / "movie-stats")
@@ -208,9 +208,7 @@ def test_unusable_settings_are_named_and_exit_2(run_cli, tmp_path: Path) -> None
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_serve_answers_graphql_and_logs_each_request_once(run_cli, tmp_path: Path) -> None:
     assert run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(5))), database=None).exit_code == 0
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     server = subprocess.Popen(
         [MOVIE_STATS, "serve", "--port", str(port)],
@@ -236,13 +234,8 @@ def _first_answer(url: str, server: subprocess.Popen) -> dict:
     for _ in range(300):
         assert server.poll() is None, server.communicate()[0]
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return json.loads(response.read())
-        except ConnectionRefusedError:
-            time.sleep(0.05)
-        except urllib.error.URLError as error:
-            if not isinstance(error.reason, ConnectionRefusedError):
-                raise
+            return httpx.get(url, timeout=5).json()
+        except httpx.ConnectError:
             time.sleep(0.05)
     raise AssertionError("the server never answered")
 
