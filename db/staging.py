@@ -43,6 +43,8 @@ _STAGING_DDL = {
     "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
 }
 STAGING_TABLES = tuple(_STAGING_DDL)
+# db.build's table of the records that a later record of the same id overrides (rule 4), by `ord`.
+SUPERSEDED = "stage_superseded"
 # How the planner runs a load's statements on PostgreSQL (SET LOCAL: for its transaction only).
 LOAD_SETTINGS = {
     # Joins and aggregates are hashed in memory instead of spilling to disk.
@@ -52,6 +54,9 @@ LOAD_SETTINGS = {
     # per row of another: the precompute of the real head-5000 file took 3 s instead of 0.06 s.
     # Every join of a load pairs whole tables, which a hash join reads once each.
     "enable_nestloop": "off",
+    # PostgreSQL's JIT compiled the build's statements (its cost estimates cross jit_above_cost
+    # for any sizable file) and took longer compiling than it saved (docs/benchmarks.md).
+    "jit": "off",
 }
 # psycopg2 reads the COPY data in chunks of this size (its default is 8 KiB): fewer round trips
 # through Python per batch.
@@ -85,8 +90,8 @@ def create_staging(connection: Connection) -> None:
 
 
 def drop_staging(connection: Connection) -> None:
-    """Drop the staging tables (and `stage_kept`, made by db.build) if present."""
-    for name in (*STAGING_TABLES, "stage_kept"):
+    """Drop the staging tables (and SUPERSEDED, made by db.build) if present."""
+    for name in (*STAGING_TABLES, SUPERSEDED):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 

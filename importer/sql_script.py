@@ -29,7 +29,7 @@ from db.build import build_statements
 from db.migrate import alembic_config
 from db.partitions import DIRECT_TARGETS, create_attached_sql
 from db.precompute import precompute_statements
-from db.staging import load_settings_sql, staging_ddl
+from db.staging import SUPERSEDED, load_settings_sql, staging_ddl
 from db.tables import LIVE, STAGED, metadata
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, run_checks
@@ -160,14 +160,14 @@ def _version_statement(report: ImportReport) -> str:
 
 def _finish_statements(report: ImportReport, options: ImportOptions) -> list[str]:
     """Record the figures and checks on the version row, then take it live as the import would."""
-    staged, kept = "(SELECT count(*) FROM stage_movies)", "(SELECT count(*) FROM stage_kept)"
+    staged, superseded = "(SELECT count(*) FROM stage_movies)", f"(SELECT count(*) FROM {SUPERSEDED})"
     checks = _checks_if_filled(report, options)
     report.checks = [check for check in checks if check["name"] != TABLES_FILLED]  # the ones known now
     figures = (
         f"UPDATE dataset_versions SET records = {report.records}, rejected = {report.rejected}, "
         f"warnings = {sql_literal(json.dumps(report.warnings))}, "
         # The distinct-id counts come from the database, not from ids held in memory here.
-        f"loaded = {kept}, duplicates = {staged} - {kept}, "
+        f"loaded = {staged} - {superseded}, duplicates = {superseded}, "
         f"movies = (SELECT count(*) FROM movies WHERE version_id = {VERSION_ID}), "
         f"checks = {_checks_sql(checks)} WHERE id = {VERSION_ID}"
     )
