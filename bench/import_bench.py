@@ -13,6 +13,8 @@ peak plus twice the worker's overstates the total.
 
 Before measuring, the benchmark vacuums the system catalogs of its database (bench.catalogs):
 the dead rows that test runs leave there slowed every load by up to 15%. `--no-vacuum` skips it.
+It also times two fixed workloads that no project code touches (`host_reference_seconds`), to
+tell a slower host from a slower importer when comparing runs of different days.
 
 CPU seconds are given per side: the importer process, its workers, and the database's client
 backends (read from /proc, so only when PostgreSQL runs on this host). On a machine with N
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url
@@ -39,6 +42,9 @@ from bench.catalogs import vacuum_catalogs
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 OUR_KINDS = {"ours": None, "ours-one-process": 0}  # worker processes: the default, or none
+# host_reference's workloads.
+REFERENCE_PYTHON_STEPS = 3_000_000
+REFERENCE_SQL = "SELECT count(*) FROM (SELECT mod(g, 100000), count(*) FROM generate_series(1, 2000000) g GROUP BY 1) q"
 
 
 def child(kind: str, path: Path, url: str, run: int) -> None:
@@ -67,6 +73,27 @@ def child(kind: str, path: Path, url: str, run: int) -> None:
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb, "workers": workers,
                       "worker_peak_rss_mb": worker_peak_mb, "movies": movies, "phases": phases,
                       "cpu_seconds": cpu}))  # fmt: skip
+
+
+def host_reference(admin: Engine) -> dict[str, float]:
+    """Seconds this host takes right now for two fixed workloads that no project code touches.
+
+    The host is shared and its speed varies through the day (the same load took 2.1 s one
+    evening and 3.5 s the next night), so figures from different runs compare only once
+    divided by these: plain Python, and PostgreSQL hashing two million rows. Best of three.
+    """
+
+    def best_of_three(workload: Callable[[], object]) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            workload()
+            times.append(time.perf_counter() - started)
+        return round(min(times), 3)
+
+    with admin.connect() as connection:
+        database = best_of_three(lambda: connection.exec_driver_sql(REFERENCE_SQL).scalar_one())
+    return {"python": best_of_three(lambda: sum(i * i for i in range(REFERENCE_PYTHON_STEPS))), "database": database}
 
 
 def _cpu_seconds(engine: Engine) -> dict[str, float]:
@@ -162,6 +189,10 @@ def main() -> None:
     admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
     if not args.no_vacuum:
         print(vacuum_catalogs(admin), file=sys.stderr)  # see bench.catalogs
+    reference = host_reference(admin)
+    print(
+        f"host reference: {reference['python']} s of Python, {reference['database']} s of PostgreSQL", file=sys.stderr
+    )
     with admin.connect() as connection:
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
     url = make_url(args.database_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
@@ -173,6 +204,7 @@ def main() -> None:
             print(f"generated {args.records:,} records in {time.perf_counter() - started:.1f} s "
                   f"({path.stat().st_size / 1e6:.0f} MB)", file=sys.stderr)  # fmt: skip
             report = {"records": args.records, "file_mb": round(path.stat().st_size / 1e6, 1), "runs": args.runs}
+            report["host_reference_seconds"] = reference
             report["movie_stats"] = summary(args.records, measure("ours", path, url, args.runs))
             if args.one_process_too:
                 one_process = summary(args.records, measure("ours-one-process", path, url, args.runs))

@@ -26,8 +26,15 @@ def test_import_bench_loads_the_same_movies_as_a_direct_import(postgres_engine: 
     command += ["--skip-pandas", "--database-url", POSTGRES_URL]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
-    ours = json.loads(finished.stdout)["movie_stats"]
-    assert finished.stderr.startswith("vacuumed the system catalogs: "), finished.stderr  # before measuring
+    report = json.loads(finished.stdout)
+    ours = report["movie_stats"]
+    vacuumed, reference = finished.stderr.splitlines()[:2]  # before measuring
+    assert vacuumed.startswith("vacuumed the system catalogs: "), finished.stderr
+    assert reference == (
+        f"host reference: {report['host_reference_seconds']['python']} s of Python, "
+        f"{report['host_reference_seconds']['database']} s of PostgreSQL"
+    )
+    assert all(seconds > 0 for seconds in report["host_reference_seconds"].values())
 
     # The same generated file (the benchmark's seed is 0), loaded into SQLite by the importer.
     path = tmp_path / "generated.csv"
