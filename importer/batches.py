@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from db.staging import MOVIE_COLUMNS, EncodedRows, Row
 from importer.clean import CleanMovie, Rejection, clean_record
+from importer.errors import NoRecordsError
 from importer.read import CsvSource, Header, RawRecord
 
 if TYPE_CHECKING:  # a runtime import would be circular: the pipeline imports this module
@@ -71,7 +72,8 @@ def cleaned_batches(
     """Yield the source's records cleaned batch by batch, counting them on `report` as it goes.
 
     With `workers`, that many processes clean the batches while this one reads the file; the
-    batches and the report come out exactly as without them.
+    batches and the report come out exactly as without them. A file without a single record
+    is refused (NoRecordsError) once read.
     """
     if workers:
         from importer.workers import clean_in_processes  # multiprocessing only when asked for
@@ -93,6 +95,8 @@ def cleaned_batches(
         report.warnings = dict(sorted((kind, count) for kind, count in warnings.items() if count))
         if progress:
             progress(source.bytes_read(), file_size)
+    if not report.records:  # refused as the file itself: a version of nothing would only fail its checks
+        raise NoRecordsError(str(source.path))
 
 
 def _staging_rows(movies: list[CleanMovie]) -> list[tuple[str, Sequence[str], Iterator[Row]]]:

@@ -21,3 +21,13 @@ class MissingColumnsError(ImportRefused):
 
 class NotCsvError(ImportRefused):
     """The file is not a UTF-8 CSV file (binary, wrong encoding, empty)."""
+
+
+class NoRecordsError(ImportRefused):
+    """The file holds a header and nothing else."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path}: the file has a header but no records, so there is nothing to load. "
+            "Check that the export or download finished."
+        )

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from importer.checks import CheckLimits
-from importer.errors import MissingColumnsError, NotCsvError
-from importer.pipeline import ImportOptions, ImportReport, import_file
+from importer.errors import MissingColumnsError, NoRecordsError, NotCsvError
+from importer.pipeline import FULL, INCREMENTAL, ImportOptions, ImportReport, import_file
 from tests.csvfiles import HEADER, companies, genres, movie, write_csv
 from tests.dbquery import live_id, live_rows, rows
 
@@ -263,6 +263,20 @@ def test_a_file_missing_budget_is_refused_and_the_live_version_keeps_serving(eng
         import_file(engine, broken, ImportOptions())
     assert live_id(engine) == first.version
     assert rows(engine, "SELECT count(*) FROM dataset_versions") == [(1,)]
+
+
+@pytest.mark.parametrize("mode", [FULL, INCREMENTAL])
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_file_with_a_header_and_no_records_is_refused_and_changes_nothing(
+    engine: Engine, tmp_path: Path, mode: str, workers: int
+) -> None:
+    """Rule 1 needs a header, and a load needs records: a header alone used to leave an empty
+    version behind, staged with its tables_filled check failed."""
+    first = load(engine, tmp_path, FIGURE_RECORDS)
+    header_only = write_csv(tmp_path / "header-only.csv", [])
+    with pytest.raises(NoRecordsError, match="header-only.csv: the file has a header but no records"):
+        import_file(engine, header_only, ImportOptions(mode=mode, workers=workers))
+    assert rows(engine, "SELECT id, status FROM dataset_versions") == [(first.version, "live")]
 
 
 @pytest.mark.parametrize(

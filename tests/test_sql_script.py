@@ -17,7 +17,7 @@ from sqlalchemy import Engine, make_url
 
 from db.engine import make_engine
 from importer.checks import CheckLimits
-from importer.errors import ImportRefused
+from importer.errors import ImportRefused, NoRecordsError
 from importer.pipeline import INCREMENTAL, ImportOptions, import_file
 from importer.sql_script import sql_literal, write_sql_script
 from tests.conftest import _postgres_schema_url, unavailable
@@ -245,6 +245,13 @@ def test_incremental_mode_is_refused(tmp_path: Path) -> None:
         "--emit-sql writes a full load for an empty database; an incremental load needs the live "
         "version of the target database. Apply a full script first, then import incrementally."
     )
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_file_without_records_is_refused_and_no_script_is_written(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "movies.csv", [])
+    with pytest.raises(NoRecordsError, match="the file has a header but no records"):
+        write_sql_script(path, tmp_path / "load.sql")
     assert list(tmp_path.iterdir()) == [path]
 
 
