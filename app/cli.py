@@ -37,6 +37,7 @@ from importer.pipeline import (
     AUTO_WORKERS_MIN_BYTES,
     FULL,
     INCREMENTAL,
+    MAX_WORKERS,
     ImportOptions,
     ImportReport,
     import_file,
@@ -160,6 +161,7 @@ def import_command(
         int | None,
         typer.Option(
             min=0,
+            max=MAX_WORKERS,
             show_default=False,
             help="Processes that clean records while this one reads and loads, 0 for none "
             f"(default: {AUTO_WORKERS} for files of {AUTO_WORKERS_MIN_BYTES >> 20} MiB or more, else 0).",

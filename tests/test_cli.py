@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from importer.pipeline import MAX_WORKERS
 from tests.api_support import free_port
 from tests.csvfiles import HEADER, catalogue, movie, write_csv
 
@@ -162,6 +163,17 @@ def test_the_monthly_operator_flow(run_cli, tmp_path: Path) -> None:
     for args in (["promote", str(2**63)], ["promote", "0"], ["diff", "1", str(2**31)]):
         refused = run_cli(*args)
         assert refused.exit_code == 2 and "Invalid value" in refused.stderr and "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_more_worker_processes_than_can_help_is_a_usage_error(run_cli, tmp_path: Path) -> None:
+    """`--workers 1000` used to fork a thousand processes of about 70 MB each."""
+    path = write_csv(tmp_path / "jan.csv", catalogue(5))
+    refused = run_cli("import", str(path), "--workers", str(MAX_WORKERS + 1))
+    assert refused.exit_code == 2
+    assert f"Invalid value for '--workers': Input should be less than or equal to {MAX_WORKERS}" in refused.stderr
+    assert run_cli("datasets", "--json").json["versions"] == []
+    assert run_cli("import", str(path), "--workers", str(MAX_WORKERS)).exit_code == 0
 
 
 def test_emit_sql_writes_a_script_and_loads_nothing(run_cli, tmp_path: Path) -> None:
