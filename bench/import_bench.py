@@ -79,7 +79,7 @@ def host_reference(admin: Engine) -> dict[str, float]:
     """Seconds this host takes right now for two fixed workloads that no project code touches.
 
     The host is shared and its speed varies through the day (the same load took 2.1 s one
-    evening and 3.5 s the next night), so figures from different runs compare only once
+    evening and 3.7 s the next night), so figures from different runs compare only once
     divided by these: plain Python, and PostgreSQL hashing two million rows. Best of three.
     """
 

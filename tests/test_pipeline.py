@@ -270,8 +270,8 @@ def test_a_file_missing_budget_is_refused_and_the_live_version_keeps_serving(eng
 def test_a_file_with_a_header_and_no_records_is_refused_and_changes_nothing(
     engine: Engine, tmp_path: Path, mode: str, workers: int
 ) -> None:
-    """Rule 1 needs a header, and a load needs records: a header alone used to leave an empty
-    version behind, staged with its tables_filled check failed."""
+    """A header alone used to leave an empty version behind, staged with its tables_filled
+    check failed. It is refused as a whole, as a file missing a required column is."""
     first = load(engine, tmp_path, FIGURE_RECORDS)
     header_only = write_csv(tmp_path / "header-only.csv", [])
     with pytest.raises(NoRecordsError, match="header-only.csv: the file has a header but no records"):
