@@ -34,12 +34,18 @@ class Run:
         return json.loads(self.stdout)
 
 
+def cli_environment(database: str | None, **settings: str) -> dict[str, str]:
+    """This process's environment for a command, with `database` as DATABASE_URL (None: unset)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | settings
+    if database:
+        env["DATABASE_URL"] = database
+    return env
+
+
 @pytest.fixture
 def run_cli(database_url: str, tmp_path: Path):
     def run(*args: str, database: str | None = database_url, **settings: str) -> Run:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | settings
-        if database:
-            env["DATABASE_URL"] = database
+        env = cli_environment(database, **settings)
         done = subprocess.run([MOVIE_STATS, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         return Run(done.returncode, done.stdout, done.stderr)
 
@@ -221,10 +227,9 @@ def test_unusable_settings_are_named_and_exit_2(run_cli, tmp_path: Path) -> None
 def test_serve_answers_graphql_and_logs_each_request_once(run_cli, tmp_path: Path) -> None:
     assert run_cli("import", str(write_csv(tmp_path / "jan.csv", catalogue(5))), database=None).exit_code == 0
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     server = subprocess.Popen(
         [MOVIE_STATS, "serve", "--port", str(port)],
-        env=env,
+        env=cli_environment(database=None),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
