@@ -23,10 +23,11 @@ if TYPE_CHECKING:  # a runtime import would be circular: the pipeline imports th
     from importer.pipeline import ImportReport
 
 BATCH_RECORDS = 10_000
-WORKER_BATCH_RECORDS = 2_000  # smaller: the workers start sooner, and less is in flight
+WORKER_CHUNK_CHARS = 1 << 20  # about 1,300 records: the workers start sooner, and less is in flight
 REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
 LINK_COLUMNS = ("ord", "movie_id", "entity_id", "name")
 REJECTION_COLUMNS = ("line", "reason")  # plus the version id, which only the writer knows
+NUL_WARNING = "nul_characters_removed"
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 Encoder = Callable[[Iterable[Row]], EncodedRows]  # see db.staging.row_encoder
@@ -67,7 +68,6 @@ def cleaned_batches(
     *,
     encode: Encoder = list,
     workers: int = 0,
-    size: int | None = None,
 ) -> Iterator[Batch]:
     """Yield the source's records cleaned batch by batch, counting them on `report` as it goes.
 
@@ -78,21 +78,21 @@ def cleaned_batches(
     if workers:
         from importer.workers import clean_in_processes  # multiprocessing only when asked for
 
-        batches = clean_in_processes(source, encode, workers, size or WORKER_BATCH_RECORDS)
+        batches = clean_in_processes(source, encode, workers, WORKER_CHUNK_CHARS)
     else:
-        groups = _groups(source.records(), size or BATCH_RECORDS)
+        groups = _groups(source.records(), BATCH_RECORDS)
         batches = (clean_batch(source.header, records, encode) for records in groups)
     warnings: Counter[str] = Counter()
     file_size = source.path.stat().st_size
     for batch in batches:
-        warnings.update(batch.warnings)
-        warnings["nul_characters_removed"] = source.nul_lines  # counted by the reader, so far
+        warnings.update(batch.warnings)  # a worker's batch counts the NUL lines of its piece
         yield batch
         report.records += batch.records
         report.rejected += len(batch.rejected)
         room = REPORTED_REJECTIONS - len(report.rejections)
         report.rejections.extend({"line": r.line, "reason": r.reason} for r in batch.rejected[:room])
-        report.warnings = dict(sorted((kind, count) for kind, count in warnings.items() if count))
+        shown = warnings + Counter({NUL_WARNING: source.nul_lines})  # and the reader those it read
+        report.warnings = dict(sorted(shown.items()))
         if progress:
             progress(source.bytes_read(), file_size)
     if not report.records:  # refused as the file itself: a version of nothing would only fail its checks

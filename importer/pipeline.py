@@ -47,8 +47,8 @@ class ImportOptions:
 # to start and feed (see docs/benchmarks.md); two workers were best on a 2-core machine.
 AUTO_WORKERS = 2
 AUTO_WORKERS_MIN_BYTES = 4 << 20
-# More cannot help: the one process that reads the file feeds about three workers (0.49 CPU-s
-# against their 1.24 for 45,000 records), and each worker holds about 70 MB.
+# More cannot help: the one process that reads the file feeds about four workers (0.25 CPU-s
+# against their 1.03 for 45,000 records), and each worker holds about 70 MB.
 MAX_WORKERS = 16
 
 

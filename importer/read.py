@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TextIO
 
 from importer.errors import MissingColumnsError, NotCsvError
 
@@ -34,6 +35,8 @@ OPTIONAL_COLUMNS = (
     "adult",
 )
 GZIP_MAGIC = b"\x1f\x8b"
+# What reading a file that is not UTF-8, or a broken .gz, raises partway.
+UNREADABLE = (UnicodeDecodeError, gzip.BadGzipFile, EOFError)
 
 # A broken quote can make one field swallow many lines; it must not crash the reader.
 csv.field_size_limit(64 * 1024 * 1024)
@@ -47,16 +50,67 @@ class RawRecord:
     fields: list[str]
 
 
+# Appended to a chunk whose end must be checked: a record of its own only if the chunk ends
+# between records. No record of the file can hold it: NULs are removed from every line.
+_END_MARK = "\x00"
+
+
+class ChunkBoundaryError(Exception):
+    """A chunk cut by counting quotes ends inside a quoted field (see RecordChunks)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TextChunk:
-    """Whole records as they stand in the file, and the line before the first of them."""
+    """Whole records as they stand in the file (NULs included), and the line before the first of them."""
 
     line_offset: int
     text: str
+    check_end: bool = False  # cut where quotes pair up: records() checks that it ends between records
 
     def records(self) -> Iterator[RawRecord | csv.Error]:
-        """The chunk's records, numbered by their line in the file, as `CsvSource.records` gives them."""
-        return read_records(csv.reader(io.StringIO(self.text, newline="")), self.line_offset)
+        """The chunk's records, numbered by their line in the file, as `CsvSource.records` gives them.
+
+        With `check_end`, raises ChunkBoundaryError at the end if the chunk does not end between records.
+        """
+        lines: Iterator[str] = io.StringIO(self.text, newline="")
+        if "\x00" in self.text:
+            lines = (line.replace("\x00", "") for line in lines)
+        if not self.check_end:
+            return read_records(csv.reader(lines), self.line_offset)
+        return self._records_then_end_mark(itertools.chain(lines, [_END_MARK]))
+
+    def nul_lines(self) -> int:
+        """Lines holding NUL characters, which records() removes."""
+        return sum("\x00" in line for line in io.StringIO(self.text, newline="")) if "\x00" in self.text else 0
+
+    def _records_then_end_mark(self, lines: Iterator[str]) -> Iterator[RawRecord | csv.Error]:
+        last = None
+        for record in read_records(csv.reader(lines), self.line_offset):
+            if last is not None:
+                yield last
+            last = record
+        if not (isinstance(last, RawRecord) and last.fields == [_END_MARK]):
+            raise ChunkBoundaryError(f"the chunk after line {self.line_offset} does not end between records")
+
+
+def count_lines(text: str) -> int:
+    """Lines in `text` as a file opened with newline="" reads them (`\n`, `\r\n` or `\r` ends one)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _end_of_last_record(text: str) -> int:
+    """Where `text` (starting between records) may be cut: after its last newline outside quotes; 0 if none.
+
+    Outside quoted fields a field's quotes come in pairs, so a newline preceded by an even
+    number of quotes ends a record, unless a stray quote in an unquoted field spoils the count.
+    """
+    end = text.rfind("\n")
+    quotes = text.count('"', 0, end + 1)
+    while end >= 0 and quotes % 2:
+        previous = text.rfind("\n", 0, end)
+        quotes -= text.count('"', previous + 1, end + 1)
+        end = previous
+    return end + 1
 
 
 class CsvReader(Protocol):
@@ -125,8 +179,7 @@ class CsvSource:
             self._binary.seek(0)
             stream: BinaryIO = gzip.GzipFile(fileobj=self._binary) if magic == GZIP_MAGIC else self._binary
             self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            self.nul_lines = 0  # lines that held NUL characters, removed (PostgreSQL text cannot hold them)
-            self._captured: list[str] | None = None  # lines read, kept while text_chunks() runs
+            self.nul_lines = 0  # lines read here that held NUL characters, removed (PostgreSQL text cannot hold them)
             self._reader = csv.reader(self._without_nul(self._text))
             self.header = self._read_header()
         except BaseException:
@@ -142,39 +195,27 @@ class CsvSource:
             if "\x00" in line:
                 self.nul_lines += 1
                 line = line.replace("\x00", "")
-            if self._captured is not None:
-                self._captured.append(line)
             yield line
 
     def records(self) -> Iterator[RawRecord | csv.Error]:
         """Yield every record; a record the CSV parser cannot read is yielded as its error."""
         try:
             yield from read_records(self._reader)
-        except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as error:
-            raise NotCsvError(
-                f"{self.path}: unreadable after line {self._reader.line_num} ({error}). "
-                "The file must be UTF-8 CSV, plain or gzip; check that it was copied completely."
-            ) from error
+        except UNREADABLE as error:
+            raise self._unreadable(self._reader.line_num, error) from error
 
-    def text_chunks(self, records_per_chunk: int) -> Iterator[TextChunk]:
-        """The remaining records as pieces of text holding whole records, to be parsed elsewhere.
+    def text_chunks(self, chars: int) -> RecordChunks:
+        """The remaining records as pieces of text of about `chars` characters, to be parsed elsewhere.
 
-        The records are parsed here too, but only to find where a piece may end (a quoted field
-        can span lines); `TextChunk.records()` then yields exactly what `records()` would have.
+        `TextChunk.records()` on each piece in turn yields exactly what `records()` would have.
         """
-        self._captured = captured = []
-        try:
-            line_offset, count = self._reader.line_num, 0
-            for _record in self.records():
-                count += 1
-                if count == records_per_chunk:
-                    yield TextChunk(line_offset, "".join(captured))
-                    captured.clear()
-                    line_offset, count = self._reader.line_num, 0
-            if captured:  # the last records, or only blank lines
-                yield TextChunk(line_offset, "".join(captured))
-        finally:
-            self._captured = None
+        return RecordChunks(self._text, self._reader.line_num, chars, self._unreadable)
+
+    def _unreadable(self, line: int, error: Exception) -> NotCsvError:
+        return NotCsvError(
+            f"{self.path}: unreadable after line {line} ({error}). "
+            "The file must be UTF-8 CSV, plain or gzip; check that it was copied completely."
+        )
 
     def close(self) -> None:
         """Close the file."""
@@ -191,8 +232,109 @@ class CsvSource:
             names = next(self._reader)
         except StopIteration:
             raise NotCsvError(f"{self.path}: the file is empty. Expected a header row and records.") from None
-        except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as error:
+        except (*UNREADABLE, csv.Error) as error:
             raise NotCsvError(
                 f"{self.path}: not a UTF-8 CSV file ({error}). Pass movies_metadata.csv, plain or gzip-compressed."
             ) from error
         return Header.from_names(self.path, names)
+
+
+# A run of text this many chunks long without a newline outside quotes is cut by parsing.
+MAX_CHUNKS_WITHOUT_CUT = 16
+
+
+class RecordChunks:
+    """The rest of a CsvSource as TextChunks of whole records, about `chars` characters each.
+
+    Finding where records end needs no parsing: a newline ends a record unless it lies inside
+    a quoted field, and a quoted field holds an even number of quotes, so a newline after an
+    even number of quotes (counted from the last cut) ends a record. str.count and str.rfind
+    find one at C speed, where parsing each record cost the importer a third of its CPU time
+    (docs/benchmarks.md). A stray quote in an unquoted field (`5" floppy`) spoils
+    the count, so each such chunk has its end checked by whoever parses it (TextChunk.check_end),
+    and `recut_by_parsing` then cuts that chunk and all that follows by parsing instead. So does
+    a long run of text with no cut.
+    """
+
+    def __init__(
+        self, text: TextIO, line_offset: int, chars: int, unreadable: Callable[[int, Exception], Exception]
+    ) -> None:
+        self._text, self._chars = text, chars
+        self._unreadable = unreadable  # the error to raise when `text` cannot be read after a given line
+        self._carry = ""  # text read past the last cut
+        self._next_line = line_offset  # lines before the next chunk
+        self._lines: Iterator[str] | None = None  # once cutting by parsing: the lines not yet parsed
+        self._parsed: Iterator[TextChunk] = iter(())
+
+    def __iter__(self) -> RecordChunks:
+        return self
+
+    def __next__(self) -> TextChunk:
+        if self._lines is not None:
+            return next(self._parsed)
+        while True:
+            more = self._read(self._text.read, self._chars)
+            text = self._carry + more
+            if not more:  # the end of the file: the last records end with it
+                self._carry = ""
+                if not text:
+                    raise StopIteration
+                return self._chunk(text, check_end=False)
+            cut = _end_of_last_record(text)
+            if cut:
+                self._carry = text[cut:]
+                return self._chunk(text[:cut], check_end=True)
+            self._carry = text
+            if len(text) > MAX_CHUNKS_WITHOUT_CUT * self._chars:
+                self.recut_by_parsing([])
+                return next(self._parsed)
+
+    def _read(self, read: Callable[..., str], *args: int) -> str:
+        try:
+            return read(*args)
+        except UNREADABLE as error:
+            raise self._unreadable(self._next_line + count_lines(self._carry), error) from error
+
+    def _chunk(self, text: str, *, check_end: bool) -> TextChunk:
+        chunk = TextChunk(self._next_line, text, check_end)
+        self._next_line += count_lines(text)
+        return chunk
+
+    def recut_by_parsing(self, pending: list[TextChunk]) -> None:
+        """Cut `pending` and the rest of the file by parsing, from here on.
+
+        `pending` are chunks handed out, in order, up to the last one: the first of them did not
+        end between records (ChunkBoundaryError), so none of them holds what it should.
+        """
+        text = "".join(chunk.text for chunk in pending) + self._carry
+        line_offset = pending[0].line_offset if pending else self._next_line
+        rest: Iterator[str] = self._lines if self._lines is not None else self._text
+        if self._lines is None and not text.endswith("\n"):
+            text += self._read(self._text.readline)  # the rest of the line, which parsing must see whole
+        self._carry = ""
+        self._lines = itertools.chain(io.StringIO(text, newline=""), rest)
+        self._parsed = self._cut_by_parsing(self._lines, line_offset)
+
+    def _cut_by_parsing(self, lines: Iterator[str], line_offset: int) -> Iterator[TextChunk]:
+        """The records in `lines` (starting between records) cut into chunks by parsing them."""
+        captured: list[str] = []
+        size = 0
+
+        def capturing() -> Iterator[str]:
+            nonlocal size
+            for line in lines:
+                captured.append(line)
+                size += len(line)
+                yield line.replace("\x00", "")  # as TextChunk.records() will, which also counts them
+
+        try:
+            for _record in read_records(csv.reader(capturing())):
+                if size >= self._chars:
+                    chunk = TextChunk(line_offset, "".join(captured))
+                    line_offset, size = line_offset + len(captured), 0
+                    captured.clear()
+                    yield chunk
+        except UNREADABLE as error:
+            raise self._unreadable(line_offset + len(captured), error) from error
+        if captured:  # the last records, or only blank lines
+            yield TextChunk(line_offset, "".join(captured))

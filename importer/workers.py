@@ -1,9 +1,10 @@
 """Cleaning in worker processes: this process reads the file, the workers apply the rules.
 
 Reading and cleaning is pure Python, so threads would take turns on the GIL; processes run
-on other cores. This process still parses each record once, but only to cut the file into
-pieces of whole records (`CsvSource.text_chunks`); a worker parses its piece again, cleans it
-and encodes the staging rows, so what travels back is one string per staging table.
+on other cores. This process only cuts the file into pieces of whole records, mostly without
+parsing them (`importer.read.RecordChunks`); a worker parses its piece, cleans it and encodes
+the staging rows, so what travels back is one string per staging table. A piece found not to
+end between records is cut again, with all that follows it, by parsing.
 
 About `2 * workers` pieces are in flight at a time, so memory stays flat however large the
 file is, and results are taken in file order.
@@ -26,8 +27,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from importer.batches import Batch, Encoder, clean_batch
-from importer.read import CsvSource, Header, TextChunk
+from importer.batches import NUL_WARNING, Batch, Encoder, clean_batch
+from importer.read import ChunkBoundaryError, CsvSource, Header, TextChunk
 
 # Fork starts a worker in milliseconds with everything imported; elsewhere (macOS, Windows)
 # fork is unsafe or absent and workers are spawned instead.
@@ -39,19 +40,30 @@ _header: Header | None = None
 _encode: Encoder = list
 
 
-def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, records_per_chunk: int) -> Iterator[Batch]:
+def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, chunk_chars: int) -> Iterator[Batch]:
     """Yield the source's records cleaned by `workers` processes, batch by batch, in file order."""
     context = multiprocessing.get_context(_START_METHOD)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(source.header, encode))
-    pending: deque[Future[Batch]] = deque()
+    chunks = source.text_chunks(chunk_chars)
+    pending: deque[tuple[TextChunk, Future[Batch]]] = deque()
     try:
-        for chunk in source.text_chunks(records_per_chunk):
-            with _ctrl_c_held_back():  # submitting may fork the workers
-                pending.append(pool.submit(_clean_chunk, chunk))
-            if len(pending) > 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        while True:
+            if len(pending) <= 2 * workers and (chunk := next(chunks, None)) is not None:
+                with _ctrl_c_held_back():  # submitting may fork the workers
+                    pending.append((chunk, pool.submit(_clean_chunk, chunk)))
+                continue
+            if not pending:
+                return
+            chunk, cleaned = pending.popleft()
+            try:
+                batch = cleaned.result()
+            except ChunkBoundaryError:  # this chunk and those after it hold the wrong records
+                chunks.recut_by_parsing([chunk, *(later for later, _ in pending)])
+                for _, unwanted in pending:
+                    unwanted.cancel()
+                pending.clear()
+                continue
+            yield batch
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -96,4 +108,7 @@ def _exit_with_parent(parent: int) -> None:
 
 def _clean_chunk(chunk: TextChunk) -> Batch:
     assert _header is not None, "the worker was started without a header"
-    return clean_batch(_header, chunk.records(), _encode)
+    batch = clean_batch(_header, chunk.records(), _encode)
+    if nul_lines := chunk.nul_lines():
+        batch.warnings[NUL_WARNING] += nul_lines
+    return batch

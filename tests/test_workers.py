@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import random
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +23,8 @@ from importer.pipeline import (
     import_file,
     worker_count,
 )
-from importer.read import CsvSource
-from tests.csvfiles import catalogue, companies, genres, movie, write_csv
+from importer.read import ChunkBoundaryError, CsvSource, RecordChunks, TextChunk
+from tests.csvfiles import HEADER, catalogue, companies, genres, movie, write_csv
 from tests.dbquery import live_id, rows, stored
 
 REPORTED = ("status", "records", "loaded", "rejected", "duplicates", "movies", "rejections", "warnings")
@@ -46,27 +48,107 @@ def dirty_file(path: Path) -> Path:
     return path
 
 
-def test_text_chunks_hold_whole_records_and_read_back_as_the_file_reads(tmp_path: Path) -> None:
-    path = dirty_file(tmp_path / "dirty.csv")
-    with CsvSource(path) as whole:
-        expected = [describe(record) for record in whole.records()]
+def read_in_chunks(path: Path, chars: int, in_flight: int = 3) -> tuple[list[tuple], int, int]:
+    """The file's records as workers get them: chunks handed out ahead and cut again as clean_in_processes does.
+
+    Returns the records, the lines whose NULs were removed, and how many times chunks were cut again.
+    """
+    records: list[tuple] = []
     with CsvSource(path) as source:
-        chunks = list(source.text_chunks(4))
-        assert source.nul_lines == 1
-    assert [describe(record) for chunk in chunks for record in chunk.records()] == expected
-    assert len(chunks) == 16  # 61 records in pieces of 4
+        chunks, pending, recuts = source.text_chunks(chars), deque[TextChunk](), 0
+        nul_lines = source.nul_lines  # the header's
+        while (chunk := next(chunks, None)) is not None or pending:
+            if chunk is not None:
+                pending.append(chunk)
+                if len(pending) <= in_flight:
+                    continue
+            first = pending.popleft()
+            try:
+                records += [describe(record) for record in first.records()]
+            except ChunkBoundaryError:
+                chunks.recut_by_parsing([first, *pending])
+                pending.clear()
+                recuts += 1
+                continue
+            nul_lines += first.nul_lines()
+    return records, nul_lines, recuts
+
+
+def read_whole(path: Path) -> tuple[list[tuple], int]:
+    """The file's records as one process reads them, and the lines whose NULs were removed."""
+    with CsvSource(path) as source:
+        return [describe(record) for record in source.records()], source.nul_lines
+
+
+@pytest.mark.parametrize("chars", [1, 100, 1000, 1 << 20])
+def test_text_chunks_hold_whole_records_and_read_back_as_the_file_reads(tmp_path: Path, chars: int) -> None:
+    path = dirty_file(tmp_path / "dirty.csv")
+    expected, expected_nul_lines = read_whole(path)
+    assert (len(expected), expected_nul_lines) == (61, 1)
     # Three line breaks inside quotes: the record starting on line 32 ends on line 35.
     assert [line for line, _fields in expected[30:32]] == [32, 36]
+    assert read_in_chunks(path, chars)[:2] == (expected, expected_nul_lines)
+
+
+def test_the_real_head_5000_reads_back_from_chunks_cut_by_counting_quotes(head5000_path: Path) -> None:
+    expected, _ = read_whole(head5000_path)
+    assert read_in_chunks(head5000_path, 20_000) == (expected, 0, 0)  # about 200 cuts, none of them wrong
+
+
+def stray_quote_file(path: Path) -> Path:
+    """A quote inside an unquoted field (`5" Floppy`), then fields with line breaks inside quotes."""
+    records = [*catalogue(10), movie(11, title="STRAY"), *catalogue(10, first_id=12)]
+    records += [movie(100 + i, overview=f"line one\nline two of {i}") for i in range(20)]
+    write_csv(path, records)
+    path.write_text(path.read_text(encoding="utf-8").replace("STRAY", '5" Floppy'), encoding="utf-8")
+    return path
+
+
+def test_a_stray_quote_misleads_the_quote_count_and_the_chunk_is_cut_again_by_parsing(tmp_path: Path) -> None:
+    path = stray_quote_file(tmp_path / "stray.csv")
+    expected, _ = read_whole(path)
+    assert expected[10][1][HEADER.index("title")] == '5" Floppy'  # the parser takes it as it stands
+    records, _, recuts = read_in_chunks(path, 3000)
+    assert recuts == 1
+    assert records == expected
+
+
+def test_a_long_run_without_a_cut_is_cut_by_parsing(tmp_path: Path) -> None:
+    # After the stray quote every line break seems to be inside quotes: no cut for the rest of the file.
+    path = write_csv(tmp_path / "stray.csv", [movie(1, title="STRAY"), *catalogue(200, first_id=2)])
+    path.write_text(path.read_text(encoding="utf-8").replace("STRAY", '5" Floppy'), encoding="utf-8")
+    expected, _ = read_whole(path)
+    with CsvSource(path) as source:
+        chunks = list(source.text_chunks(2000))
+    # Not one chunk of the whole file: once 16 chunks' worth went by without a cut, all was parsed.
+    assert (len(chunks), max(len(chunk.text) for chunk in chunks)) == (19, 2106)
+    assert not any(chunk.check_end for chunk in chunks)
+    assert [describe(record) for chunk in chunks for record in chunk.records()] == expected
+
+
+def test_random_text_reads_back_from_chunks_as_the_file_reads(tmp_path: Path) -> None:
+    """Quotes, line breaks of every kind, NULs and blank lines in any order: the chunks never differ."""
+    pieces = ["a", ",", '"', '"', '""', "\n", "\n", "\r", "\r\n", "\x00", " ", "é"]
+    path = tmp_path / "random.csv"
+    recuts = 0
+    for seed in range(1000):
+        rng = random.Random(seed)
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 300)))
+        path.write_text(",".join(HEADER) + "\n" + body, encoding="utf-8", newline="")
+        expected = read_whole(path)
+        for chars in (1, 10, 60):
+            records, nul_lines, chunk_recuts = read_in_chunks(path, chars)
+            assert (records, nul_lines) == expected, f"seed {seed}, chunks of {chars}"
+            recuts += chunk_recuts
+    assert recuts > 300  # misleading quotes were common, and caught
 
 
 def test_a_record_the_csv_parser_refuses_is_refused_at_the_same_line_either_way(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "long.csv", [*catalogue(5), movie(6, overview="x" * 500), *catalogue(5, first_id=7)])
     limit = csv.field_size_limit(200)  # the module-wide limit, so that one field is too large
     try:
-        with CsvSource(path) as whole:
-            expected = [describe(record) for record in whole.records()]
-        with CsvSource(path) as source:
-            got = [describe(record) for chunk in source.text_chunks(3) for record in chunk.records()]
+        expected, _ = read_whole(path)
+        got, _, _ = read_in_chunks(path, 1000)
     finally:
         csv.field_size_limit(limit)
     assert ("error", 7) in expected
@@ -75,8 +157,8 @@ def test_a_record_the_csv_parser_refuses_is_refused_at_the_same_line_either_way(
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Pieces of 7 records: a small file still goes through many of them."""
-    monkeypatch.setattr(batches, "WORKER_BATCH_RECORDS", 7)
+    """Pieces of a few records: a small file still goes through many of them."""
+    monkeypatch.setattr(batches, "WORKER_CHUNK_CHARS", 2000)
     yield
 
 
@@ -110,6 +192,21 @@ def test_workers_load_the_real_head_5000_as_one_process_does(
 ) -> None:
     one_process = load_both_ways(engine, head5000_path)
     assert (one_process.records, one_process.loaded) == (5000, 4999)
+
+
+def test_workers_load_a_file_with_a_stray_quote_as_one_process_does(
+    engine: Engine, tmp_path: Path, small_chunks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recuts = []
+    recut_by_parsing = RecordChunks.recut_by_parsing
+    monkeypatch.setattr(
+        RecordChunks,
+        "recut_by_parsing",
+        lambda self, pending: recuts.append(len(pending)) or recut_by_parsing(self, pending),
+    )
+    one_process = load_both_ways(engine, stray_quote_file(tmp_path / "stray.csv"))
+    assert one_process.records == 41
+    assert len(recuts) == 1 and recuts[0] > 1  # with later chunks already handed to the workers
 
 
 def describe(record: object) -> tuple:
