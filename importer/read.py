@@ -6,11 +6,13 @@ import csv
 import gzip
 import io
 import itertools
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Protocol, TextIO
+from typing import BinaryIO, Protocol, TextIO, TypeVar
 
 from importer.errors import MissingColumnsError, NotCsvError
 
@@ -241,6 +243,7 @@ class CsvSource:
 
 # A run of text this many chunks long without a newline outside quotes is cut by parsing.
 MAX_CHUNKS_WITHOUT_CUT = 16
+T = TypeVar("T")
 
 
 class RecordChunks:
@@ -288,6 +291,30 @@ class RecordChunks:
             if len(text) > MAX_CHUNKS_WITHOUT_CUT * self._chars:
                 self.recut_by_parsing([])
                 return next(self._parsed)
+
+    def parsed_in_order(self, start: Callable[[TextChunk], Future[T]], ahead: int) -> Iterator[T]:
+        """Start parsing each chunk, up to `ahead` chunks beyond the one awaited; yield the results in file order.
+
+        When a chunk's parse fails with ChunkBoundaryError, that chunk and the ones after it are
+        cut again by parsing (`recut_by_parsing`) and started anew; their other results are dropped.
+        """
+        pending: deque[tuple[TextChunk, Future[T]]] = deque()
+        while True:
+            if len(pending) <= ahead and (chunk := next(self, None)) is not None:
+                pending.append((chunk, start(chunk)))
+                continue
+            if not pending:
+                return
+            chunk, parsing = pending.popleft()
+            try:
+                result = parsing.result()
+            except ChunkBoundaryError:  # this chunk and those after it hold the wrong records
+                self.recut_by_parsing([chunk, *(later for later, _ in pending)])
+                for _, unwanted in pending:
+                    unwanted.cancel()
+                pending.clear()
+                continue
+            yield result
 
     def _read(self, read: Callable[..., str], *args: int) -> str:
         try:

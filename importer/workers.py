@@ -22,13 +22,12 @@ import signal
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
 from importer.batches import NUL_WARNING, Batch, Encoder, clean_batch
-from importer.read import ChunkBoundaryError, CsvSource, Header, TextChunk
+from importer.read import CsvSource, Header, TextChunk
 
 # Fork starts a worker in milliseconds with everything imported; elsewhere (macOS, Windows)
 # fork is unsafe or absent and workers are spawned instead.
@@ -44,26 +43,13 @@ def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, chunk_c
     """Yield the source's records cleaned by `workers` processes, batch by batch, in file order."""
     context = multiprocessing.get_context(_START_METHOD)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(source.header, encode))
-    chunks = source.text_chunks(chunk_chars)
-    pending: deque[tuple[TextChunk, Future[Batch]]] = deque()
+
+    def start(chunk: TextChunk) -> Future[Batch]:
+        with _ctrl_c_held_back():  # submitting may fork the workers
+            return pool.submit(_clean_chunk, chunk)
+
     try:
-        while True:
-            if len(pending) <= 2 * workers and (chunk := next(chunks, None)) is not None:
-                with _ctrl_c_held_back():  # submitting may fork the workers
-                    pending.append((chunk, pool.submit(_clean_chunk, chunk)))
-                continue
-            if not pending:
-                return
-            chunk, cleaned = pending.popleft()
-            try:
-                batch = cleaned.result()
-            except ChunkBoundaryError:  # this chunk and those after it hold the wrong records
-                chunks.recut_by_parsing([chunk, *(later for later, _ in pending)])
-                for _, unwanted in pending:
-                    unwanted.cancel()
-                pending.clear()
-                continue
-            yield batch
+        yield from source.text_chunks(chunk_chars).parsed_in_order(start, ahead=2 * workers)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

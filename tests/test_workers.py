@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import gzip
 import random
-from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -49,29 +49,29 @@ def dirty_file(path: Path) -> Path:
 
 
 def read_in_chunks(path: Path, chars: int, in_flight: int = 3) -> tuple[list[tuple], int, int]:
-    """The file's records as workers get them: chunks handed out ahead and cut again as clean_in_processes does.
+    """The file's records as workers get them: chunks parsed ahead, in file order, cut again where needed.
 
+    Each chunk is parsed at once here, where a worker would parse it in its own process.
     Returns the records, the lines whose NULs were removed, and how many times chunks were cut again.
     """
-    records: list[tuple] = []
+
+    def parsed_now(chunk: TextChunk) -> Future[tuple[list[tuple], int]]:
+        parsed: Future[tuple[list[tuple], int]] = Future()
+        try:
+            parsed.set_result(([describe(record) for record in chunk.records()], chunk.nul_lines()))
+        except ChunkBoundaryError as error:
+            parsed.set_exception(error)
+        return parsed
+
+    recuts = []
     with CsvSource(path) as source:
-        chunks, pending, recuts = source.text_chunks(chars), deque[TextChunk](), 0
+        chunks = source.text_chunks(chars)
+        recut_by_parsing = chunks.recut_by_parsing
+        chunks.recut_by_parsing = lambda pending: recuts.append(pending) or recut_by_parsing(pending)  # type: ignore[method-assign]
+        results = list(chunks.parsed_in_order(parsed_now, ahead=in_flight))
         nul_lines = source.nul_lines  # the header's
-        while (chunk := next(chunks, None)) is not None or pending:
-            if chunk is not None:
-                pending.append(chunk)
-                if len(pending) <= in_flight:
-                    continue
-            first = pending.popleft()
-            try:
-                records += [describe(record) for record in first.records()]
-            except ChunkBoundaryError:
-                chunks.recut_by_parsing([first, *pending])
-                pending.clear()
-                recuts += 1
-                continue
-            nul_lines += first.nul_lines()
-    return records, nul_lines, recuts
+    records = [record for chunk_records, _ in results for record in chunk_records]
+    return records, nul_lines + sum(lines for _, lines in results), len(recuts)
 
 
 def read_whole(path: Path) -> tuple[list[tuple], int]:
