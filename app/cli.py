@@ -121,6 +121,11 @@ def store(*, quiet: bool = False) -> Iterator[Engine]:
     engine = make_engine(settings.resolved_database_url())
     try:
         upgrade(engine)
+        removed = versions.remove_abandoned_if_idle(engine)
+        if removed and not quiet:
+            listed = ", ".join(map(str, removed))
+            plural = "s" if len(removed) > 1 else ""
+            err.print(f"Removed unfinished version{plural} {listed}: an import was killed before it finished.")
         yield engine
     finally:
         engine.dispose()

@@ -61,7 +61,8 @@ def pandas_import(engine: Engine, path: Path, version_id: int) -> int:
         table.insert(0, "version_id", version_id)
         links[entity] = table
     with engine.begin() as connection:
-        # Into the version's own tables, indexed as they are attached, as our importer does.
+        # Into the version's own tables, indexed once full and then attached, as our importer
+        # does (on one connection here: the plain way).
         partitions.create_for_load(connection, version_id)
         targets = partitions.load_targets(connection, version_id)
         options = {"con": connection, "if_exists": "append", "index": False, "chunksize": 10_000, "method": "multi"}
@@ -74,7 +75,11 @@ def pandas_import(engine: Engine, path: Path, version_id: int) -> int:
             link[["version_id", "movie_id", f"{entity}_id"]].to_sql(targets[link_table], **options)
             names = link.drop_duplicates(f"{entity}_id", keep="last")[["version_id", f"{entity}_id", "name"]]
             names.rename(columns={f"{entity}_id": "id"}).to_sql(targets[entity_table], **options)
-        for statement in precompute_statements(targets, postgresql=True):
+        for statement in precompute_statements(targets, postgresql=True).values():
             connection.execute(text(statement), {"v": version_id})
+        connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{partitions.INDEX_MAINTENANCE_WORK_MEM}'")
+        for statements in partitions.index_statements(version_id).values():
+            for statement in statements:
+                connection.exec_driver_sql(statement)
         partitions.attach(connection, version_id)
     return len(movies)

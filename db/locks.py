@@ -42,15 +42,32 @@ def sqlite_lock_wait(connection: Connection, wait: bool) -> Iterator[None]:
             raw.execute(f"PRAGMA busy_timeout={int(previous)}")  # type: ignore[union-attr]
 
 
-def take_import_lock(connection: Connection, *, wait: bool) -> None:
-    """Hold the import lock until the transaction ends; ImportBusy when taken and not waiting."""
+@contextmanager
+def import_lock(connection: Connection, *, wait: bool) -> Iterator[None]:
+    """Hold the import lock on PostgreSQL for the whole block: ImportBusy when taken and not waiting.
+
+    A session-level advisory lock, so that it spans the several transactions of a load
+    (importer.pipeline); the server releases it if the process dies. On SQLite this does
+    nothing: the BEGIN IMMEDIATE of the load's one transaction takes SQLite's write lock.
+    """
     if is_sqlite(connection):
-        return  # the BEGIN IMMEDIATE of the load's transaction already holds the write lock
+        yield
+        return
     key = {"class": IMPORT_LOCK_CLASS}
     if wait:
-        connection.execute(text(f"SELECT pg_advisory_xact_lock{_LOCK_KEY_SQL}"), key)
-    elif not connection.execute(text(f"SELECT pg_try_advisory_xact_lock{_LOCK_KEY_SQL}"), key).scalar():
+        connection.execute(text(f"SELECT pg_advisory_lock{_LOCK_KEY_SQL}"), key)
+    elif not connection.execute(text(f"SELECT pg_try_advisory_lock{_LOCK_KEY_SQL}"), key).scalar():
+        connection.rollback()
         raise ImportBusy()
+    connection.commit()  # end the transaction the query began; the lock stays with the session
+    try:
+        yield
+    finally:
+        if not connection.invalidated:  # a lost connection took its lock with it
+            if connection.in_transaction():
+                connection.rollback()
+            connection.execute(text(f"SELECT pg_advisory_unlock{_LOCK_KEY_SQL}"), key)
+            connection.commit()
 
 
 def is_lock_timeout(error: Exception) -> bool:

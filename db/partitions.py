@@ -1,11 +1,11 @@
 """Per-version partitions on PostgreSQL: each dataset version's rows sit in tables of their own.
 
 Every data table (db.tables) is partitioned by `version_id`. A load fills plain tables named
-after its version (`movies_v7`, ...) that have no index to keep up to date, and attaches them
-at the end as the partitions `version_id = 7`; attaching builds each index in one sorted pass,
-which costs far less than maintaining it row by row (docs/benchmarks.md). It all happens in
-the load's transaction, so a failed load leaves no table behind, and removing a version drops
-its tables instead of deleting rows one by one.
+after its version (`movies_v7`, ...) that have no index to keep up to date, builds their
+indexes once they are full (`index_statements`, one sorted pass each, on any connection), and
+attaches them at the end as the partitions `version_id = 7`, which adopts those indexes and
+takes a moment (docs/benchmarks.md). Until attached, no reader of the data tables sees them;
+removing a version drops its tables instead of deleting rows one by one.
 
 SQLite has no partitions: there a version's rows go straight into the shared tables, and
 removing a version deletes them.
@@ -24,8 +24,8 @@ from db.engine import is_sqlite
 from db.tables import VERSIONED_DATA_TABLES
 
 VERSIONED_TABLES = tuple(table.name for table in VERSIONED_DATA_TABLES)
-# Attaching sorts each table once to build its indexes; this keeps the sort in memory.
-ATTACH_MAINTENANCE_WORK_MEM = "256MB"
+# Building an index sorts its table once; this keeps the sort in memory (SET LOCAL it).
+INDEX_MAINTENANCE_WORK_MEM = "256MB"
 # Dropping a partition locks its parent table against readers for a moment. Waiting long for
 # that lock would queue every new reader behind the drop, so a busy table makes it give up.
 DROP_LOCK_TIMEOUT = "1s"
@@ -71,26 +71,60 @@ def create_attached_sql(version_sql: str) -> str:
 
 
 def create_for_load(connection: Connection, version_id: int) -> None:
-    """Create the version's tables, not yet attached and without indexes (PostgreSQL only)."""
-    if not in_use(connection):
-        return
-    for table in VERSIONED_TABLES:
-        connection.exec_driver_sql(
-            f"CREATE TABLE {partition_name(table, version_id)} (LIKE {table} INCLUDING DEFAULTS)"
-        )
+    """Create the version's tables, not yet attached and without indexes (PostgreSQL only).
 
-
-def attach(connection: Connection, version_id: int) -> None:
-    """Attach the version's filled tables as its partitions, building their indexes (PostgreSQL only).
-
-    Attaching takes a lock that lets readers of other versions carry on.
+    Each checks that its rows belong to the version, which proves to ATTACH PARTITION that
+    they all do, so attaching does not scan the table to find out.
     """
     if not in_use(connection):
         return
-    connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{ATTACH_MAINTENANCE_WORK_MEM}'")
     for table in VERSIONED_TABLES:
         connection.exec_driver_sql(
-            f"ALTER TABLE {table} ATTACH PARTITION {partition_name(table, version_id)} FOR VALUES IN ({int(version_id)})"
+            f"CREATE TABLE {partition_name(table, version_id)} "
+            f"(LIKE {table} INCLUDING DEFAULTS, CHECK (version_id = {int(version_id)}))"
+        )
+
+
+def _key_index(table: str, version_id: int) -> str:
+    """The unique index that becomes the primary key of the version's table when it is attached."""
+    return f"{partition_name(table, version_id)}_pkey"
+
+
+def index_statements(version_id: int) -> dict[str, list[str]]:
+    """For each data table, the statements that give the version's filled table its parent's indexes.
+
+    They take a lock that lets others read the table, so they can run while the precompute
+    reads it, on other connections. The primary key is built as a plain unique index, because
+    adding the constraint itself would lock the table against those readers; `attach` makes
+    it the primary key.
+    """
+    statements = {}
+    for table in VERSIONED_DATA_TABLES:
+        partition = partition_name(table.name, version_id)
+        key = ", ".join(column.name for column in table.primary_key.columns)
+        statements[table.name] = [f"CREATE UNIQUE INDEX {_key_index(table.name, version_id)} ON {partition} ({key})"]
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            columns = ", ".join(column.name for column in index.columns)
+            unique = "UNIQUE " if index.unique else ""
+            statements[table.name].append(
+                f"CREATE {unique}INDEX {index.name}_v{int(version_id)} ON {partition} ({columns})"
+            )
+    return statements
+
+
+def attach(connection: Connection, version_id: int) -> None:
+    """Attach the version's filled and indexed tables (`index_statements`) as its partitions (PostgreSQL only).
+
+    Attaching adopts the tables' indexes and checks, so it takes a moment, under a lock that
+    lets readers of other versions carry on.
+    """
+    if not in_use(connection):
+        return
+    for table in VERSIONED_TABLES:
+        partition, key = partition_name(table, version_id), _key_index(table, version_id)
+        connection.exec_driver_sql(f"ALTER TABLE {partition} ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {key}")
+        connection.exec_driver_sql(
+            f"ALTER TABLE {table} ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})"
         )
 
 

@@ -29,8 +29,10 @@ metadata = MetaData()
 MAX_INTEGER = 2**31 - 1
 
 # Version statuses. Exactly one version is `live`; a partial unique index enforces it.
-# A version is `loading` only inside its load's transaction, so no other session ever sees it;
-# a failed or killed load leaves no row at all (there is no `failed` status to clean up).
+# A version is `loading` while its load runs; nothing reads it. On PostgreSQL the load commits
+# it so before its precompute (importer.pipeline): a load killed after that leaves it `loading`,
+# and the next command removes it (db.versions.remove_abandoned). On SQLite a load is one
+# transaction, and a killed one leaves no row at all.
 LOADING, STAGED, LIVE, RETIRED = "loading", "staged", "live", "retired"
 
 dataset_versions = Table(

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from db import partitions
+from db import locks, partitions
+from db.engine import is_sqlite
 from db.tables import LIVE, LOADING, RETIRED, STAGED, dataset_versions
 
 
@@ -59,7 +60,7 @@ def now() -> datetime:
 def create_version(
     connection: Connection, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None
 ) -> int:
-    """Insert a version that is being loaded; visible to nobody until the load commits."""
+    """Insert a version that is being loaded (`loading`): no reader uses it until its load stages it."""
     result = connection.execute(
         insert(dataset_versions).values(
             status=LOADING,
@@ -135,8 +136,11 @@ def rollback(connection: Connection) -> tuple[int, int]:
 
 
 def prune(connection: Connection, keep: int) -> list[int]:
-    """Delete all but the newest `keep` versions; the live version always stays."""
-    versions = list_versions(connection)
+    """Delete all but the newest `keep` versions; the live version always stays.
+
+    Versions being loaded neither count nor go: their load, or `remove_abandoned`, settles them.
+    """
+    versions = [version for version in list_versions(connection) if version.status != LOADING]
     kept = {v.id for v in versions[:keep]} | {v.id for v in versions if v.status == LIVE}
     doomed = sorted(v.id for v in versions if v.id not in kept)
     delete_versions(connection, doomed)
@@ -149,3 +153,40 @@ def delete_versions(connection: Connection, version_ids: list[int]) -> None:
         return
     partitions.remove_rows(connection, version_ids)
     connection.execute(delete(dataset_versions).where(dataset_versions.c.id.in_(version_ids)))
+
+
+def remove_abandoned(connection: Connection) -> list[int]:
+    """Remove the versions that a killed import left `loading`; the caller holds the import lock.
+
+    On PostgreSQL a load commits its version's tables, unattached, before it precomputes
+    (importer.pipeline), so a load killed after that leaves them behind, invisible to readers.
+    Returns the ids removed: none when the tables are busy for now (PartitionsBusy).
+    """
+    abandoned = list(
+        connection.execute(select(dataset_versions.c.id).where(dataset_versions.c.status == LOADING)).scalars()
+    )
+    if abandoned:
+        try:
+            with connection.begin_nested():
+                delete_versions(connection, abandoned)
+        except partitions.PartitionsBusy:
+            return []
+    return abandoned
+
+
+def remove_abandoned_if_idle(engine: Engine) -> list[int]:
+    """`remove_abandoned`, unless an import is running: what every command does first."""
+    if is_sqlite(engine):
+        return []  # a load there is one transaction: a killed one leaves nothing
+    with engine.connect() as connection:
+        if (
+            connection.execute(select(dataset_versions.c.id).where(dataset_versions.c.status == LOADING)).first()
+            is None
+        ):
+            return []
+        connection.rollback()
+        try:
+            with locks.import_lock(connection, wait=False), connection.begin():
+                return remove_abandoned(connection)
+        except locks.ImportBusy:
+            return []  # its own version is `loading`, and the others wait for it to finish

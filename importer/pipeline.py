@@ -1,7 +1,15 @@
-"""The import: read -> clean -> stage -> build -> precompute -> index -> check -> go live, in one transaction.
+"""The import: read -> clean -> stage -> build -> precompute -> check -> go live.
 
-One transaction means a load is all or nothing: a refused file, an error or a killed process
-leaves the database exactly as it was, and readers only ever see a finished version.
+A load is all or nothing for readers: they only ever see a finished version, and a refused
+file, an error or a killed process leaves the live version exactly as it was.
+
+On SQLite it is one transaction. On PostgreSQL it is two, so that the precompute and the
+index builds between them can run on two connections (db.precompute.precompute_and_index):
+the first stages the file and builds the version's tables, which stay unattached (unseen by
+readers) with the version `loading`; the second attaches them, checks the version and makes
+it live. On an error in between, the load removes what the first committed; a killed load
+leaves it to the next command (db.versions.remove_abandoned). The import lock is held across
+both.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from db import locks, partitions, staging, versions
 from db.build import build_version
 from db.engine import SQLITE_BEGIN
-from db.precompute import precompute
+from db.precompute import precompute, precompute_and_index
 from db.tables import LIVE, STAGED
 from db.tables import metadata as store
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
@@ -105,23 +113,68 @@ def import_file(engine: Engine, path: Path, options: ImportOptions, progress: Pr
         CsvSource(path) as source,
         engine.connect().execution_options(**{SQLITE_BEGIN: "immediate"}) as connection,
         locks.sqlite_lock_wait(connection, options.wait_for_lock),
+        locks.import_lock(connection, wait=options.wait_for_lock),
     ):
-        try:
-            transaction = connection.begin()
-        except OperationalError as error:
-            if locks.is_lock_timeout(error):
-                raise locks.ImportBusy() from error
-            raise
-        with transaction:
-            locks.take_import_lock(connection, wait=options.wait_for_lock)
-            _load(connection, source, options, report, progress)
+        if partitions.in_use(connection):
+            _load_in_two_transactions(engine, connection, source, options, report, progress)
+        else:
+            _load_in_one_transaction(connection, source, options, report, progress)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
-def _load(
+def _load_in_one_transaction(
     connection: Connection, source: CsvSource, options: ImportOptions, report: ImportReport, progress: Progress | None
 ) -> None:
+    """SQLite: the whole load in the transaction that holds the write lock."""
+    try:
+        transaction = connection.begin()
+    except OperationalError as error:
+        if locks.is_lock_timeout(error):
+            raise locks.ImportBusy() from error
+        raise
+    with transaction:
+        version_id, live = _stage_and_build(connection, source, options, report, progress)
+        if version_id is None:
+            return
+        with _phase(report, "precompute"):
+            precompute(connection, version_id)
+        with _phase(report, "check"):
+            _check_and_finish(connection, version_id, live, options, report)
+
+
+def _load_in_two_transactions(
+    engine: Engine,
+    connection: Connection,
+    source: CsvSource,
+    options: ImportOptions,
+    report: ImportReport,
+    progress: Progress | None,
+) -> None:
+    """PostgreSQL: stage and build, commit; precompute on two connections; attach, check, go live."""
+    with connection.begin():
+        versions.remove_abandoned(connection)
+    with connection.begin():
+        version_id, live = _stage_and_build(connection, source, options, report, progress)
+    if version_id is None:
+        return
+    try:
+        with _phase(report, "precompute"):  # and the indexes of all the version's tables
+            precompute_and_index(engine, version_id)
+        with connection.begin():
+            with _phase(report, "attach"):
+                partitions.attach(connection, version_id)
+            with _phase(report, "check"):
+                _check_and_finish(connection, version_id, live, options, report)
+    except BaseException:
+        _remove_unfinished(connection, version_id)
+        raise
+
+
+def _stage_and_build(
+    connection: Connection, source: CsvSource, options: ImportOptions, report: ImportReport, progress: Progress | None
+) -> tuple[int | None, versions.Version | None]:
+    """Stage the file and build the new version's movies and links: its id (None if unchanged) and the live version."""
     live_id = versions.live_version_id(connection)
     live = versions.get_version(connection, live_id) if live_id is not None else None
     if live is not None and live.source_sha256 == report.sha256 and not options.force:
@@ -129,7 +182,7 @@ def _load(
         report.message = (
             f"Unchanged: version {live.id} (live) was loaded from the same file. Use --force to load it again."
         )
-        return
+        return None, live
     if options.mode == INCREMENTAL and live is None:
         raise versions.VersionError("An incremental load needs a live version to start from; load a full file first.")
     base_id = live_id if options.mode == INCREMENTAL else None
@@ -144,14 +197,21 @@ def _load(
     with _phase(report, "build"):  # this and precompute run inside the database
         counts = build_version(connection, version_id, base_id)
         staging.drop_staging(connection)
-    with _phase(report, "precompute"):
-        precompute(connection, version_id)
-    if partitions.in_use(connection):
-        with _phase(report, "index"):  # the version's tables become its partitions, indexed
-            partitions.attach(connection, version_id)
     report.loaded, report.duplicates, report.movies = counts.loaded, counts.duplicates, counts.movies
-    with _phase(report, "check"):
-        _check_and_finish(connection, version_id, live, options, report)
+    return version_id, live
+
+
+def _remove_unfinished(connection: Connection, version_id: int) -> None:
+    """Remove a version whose load failed after its first commit; if that fails too, the next command will."""
+    if connection.invalidated:  # the database went away: db.versions.remove_abandoned, later
+        return
+    try:
+        if connection.in_transaction():
+            connection.rollback()
+        with connection.begin():
+            versions.delete_versions(connection, [version_id])
+    except Exception:  # noqa: BLE001 - the load's own error is the one to report
+        return
 
 
 def _check_and_finish(

@@ -117,7 +117,7 @@ def _write_script(
         _write_inserts(out, "rejections", ("version_id", *REJECTION_COLUMNS), rendered)
     statements = [
         *build_statements(incremental=False, postgresql=True, targets=DIRECT_TARGETS),
-        *precompute_statements(DIRECT_TARGETS, postgresql=True),
+        *precompute_statements(DIRECT_TARGETS, postgresql=True).values(),
     ]
     _write_statements(out, [_bind_version(statement) for statement in statements])
     _write_statements(out, _finish_statements(report, options))

@@ -61,9 +61,9 @@ def test_import_reports_the_real_head_5000_as_json(run_cli, database_url: str, h
     )  # fmt: skip
     assert report["version"] == 1 and report["rejections"] == [] and report["seconds"] > 0
     # Where the time went, phase by phase, in the order they ran; together they are the whole load.
-    # Only PostgreSQL indexes a version apart from building it (db.partitions).
-    index = ["index"] if database_url.startswith("postgresql") else []
-    assert list(report["phases"]) == ["stage", "build", "precompute", *index, "check"]
+    # Only PostgreSQL attaches a version's tables apart from filling them (db.partitions).
+    attach = ["attach"] if database_url.startswith("postgresql") else []
+    assert list(report["phases"]) == ["stage", "build", "precompute", *attach, "check"]
     assert all(seconds > 0 for seconds in report["phases"].values())
     assert sum(report["phases"].values()) <= report["seconds"]
     again = run_cli("import", str(head5000_path), "--json")
@@ -80,7 +80,7 @@ def test_import_prints_a_readable_report(run_cli, tmp_path: Path) -> None:
     assert "line 22: id '2012-09-29' is not a positive integer" in result.stdout
     assert "Version 1 is live." in result.stdout
     assert re.search(
-        r"time +[0-9.]+ s \(stage [0-9.]+, build [0-9.]+, precompute [0-9.]+, (index [0-9.]+, )?check [0-9.]+\)",
+        r"time +[0-9.]+ s \(stage [0-9.]+, build [0-9.]+, precompute [0-9.]+, (attach [0-9.]+, )?check [0-9.]+\)",
         result.stdout,
     )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, make_url, text
 
+from db.partitions import VERSIONED_TABLES
 from importer.pipeline import ImportOptions, import_file
 from tests.csvfiles import companies, genres, movie, write_csv
 from tests.dbquery import live_id, rows, snapshot
@@ -138,9 +139,65 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
     # The file is large enough for two cleaning processes; they are done before the precompute.
     assert len(workers) == (0 if phase == "precompute" else 2)
     assert_exited(workers, within_seconds=5)  # orphaned workers notice and exit
-    time.sleep(0.2)  # let the server notice the dropped connection and abort its transaction
+    wait_for_backends_to_end(engine, application)  # each aborts its transaction
+    versions_before, figures_before = before
+    versions_after, figures_after = state_of(engine)
+    assert figures_after == figures_before
+    # The precompute runs after the load's first commit: the version stays `loading`, never
+    # live, until the next command removes it with its tables (importer.pipeline).
+    unfinished = [row for row in versions_after if row not in versions_before]
+    assert [status for _id, status, _sha, _movies in unfinished] == (["loading"] if phase == "precompute" else [])
+    if unfinished:
+        assert len(tables_of(engine, unfinished[0][0])) == len(VERSIONED_TABLES)  # unattached, so unseen
+    next_command = subprocess.run(
+        [MOVIE_STATS, "datasets"], env={**os.environ, "DATABASE_URL": database_url}, capture_output=True, text=True
+    )
+    assert next_command.returncode == 0, next_command.stderr
+    if unfinished:
+        removed = f"Removed unfinished version {unfinished[0][0]}: an import was killed before it finished."
+        assert removed in next_command.stderr
+        assert tables_of(engine, unfinished[0][0]) == []
     assert state_of(engine) == before
     assert_next_import_works(engine, tmp_path)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_ctrl_c_during_the_precompute_on_postgresql_removes_the_unfinished_version_at_once(
+    database_url: str, engine: Engine, big_file: Path, tmp_path: Path, head5000_path: Path
+) -> None:
+    """The precompute runs on two connections of its own: Ctrl-C cancels both, and the load
+    removes the version its first transaction committed before it exits."""
+    import_file(engine, head5000_path, ImportOptions())
+    before = state_of(engine)
+    tables = rows(engine, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+    application = f"ctrl_c_{uuid.uuid4().hex[:8]}"
+    url = make_url(database_url).update_query_dict({"application_name": application})
+    process = start_import(url.render_as_string(hide_password=False), big_file, tmp_path)
+    try:
+        wait_for_backend(engine, application, "precompute", time.monotonic() + 120)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+    _stdout, stderr = process.communicate(timeout=30)
+    assert (process.returncode, stderr) == (130, "")
+    wait_for_backends_to_end(engine, application)
+    assert state_of(engine) == before
+    assert rows(engine, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1") == tables
+    assert_next_import_works(engine, tmp_path)
+
+
+def wait_for_backends_to_end(engine: Engine, application: str) -> None:
+    """Poll pg_stat_activity until the backends of a killed import have noticed and gone."""
+    deadline = time.monotonic() + 30
+    query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = :a"
+    while rows(engine, query, a=application) != [(0,)]:
+        assert time.monotonic() < deadline, "the killed import's backends are still there"
+        time.sleep(0.02)
+
+
+def tables_of(engine: Engine, version_id: int) -> list[tuple]:
+    """The tables of one version (db.partitions.partition_name) in the test's schema."""
+    query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE :name"
+    return rows(engine, query, name=f"%\\_v{version_id}")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

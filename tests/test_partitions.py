@@ -8,9 +8,9 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine
 
-from db import versions
+from db import locks, versions
 from db.migrate import alembic_config, upgrade
-from db.partitions import VERSIONED_TABLES, PartitionsBusy, partition_name
+from db.partitions import VERSIONED_TABLES, PartitionsBusy, create_for_load, partition_name
 from db.tables import VERSIONED_DATA_TABLES
 from importer.errors import NotCsvError
 from importer.pipeline import ImportOptions, import_file
@@ -56,6 +56,29 @@ def test_a_load_that_fails_midway_leaves_no_table_behind(postgres_engine: Engine
         import_file(postgres_engine, broken, ImportOptions())
     assert rows(postgres_engine, all_tables) == tables
     assert partitions(postgres_engine) == expected_partitions(live)
+
+
+def test_a_version_left_loading_is_removed_by_the_next_command_unless_an_import_runs(
+    postgres_engine: Engine, tmp_path: Path
+) -> None:
+    """Rule 20: a load killed after its first commit leaves its version `loading`, unattached."""
+    live = load(postgres_engine, tmp_path / "a.csv", 10)
+    own_tables = "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE :name"
+    with postgres_engine.begin() as connection:  # what the killed load had committed
+        killed = versions.create_version(
+            connection, mode="full", source_name="killed.csv", source_sha256="0" * 64, base_version_id=live
+        )
+        create_for_load(connection, killed)
+    assert rows(postgres_engine, own_tables, name=f"%\\_v{killed}") == [(len(VERSIONED_TABLES),)]
+    with postgres_engine.begin() as connection:
+        assert versions.prune(connection, keep=1) == []  # a version being loaded is not prune's to remove
+    with postgres_engine.connect() as running_import, locks.import_lock(running_import, wait=False):
+        assert versions.remove_abandoned_if_idle(postgres_engine) == []  # it may be that import's own
+    assert versions.remove_abandoned_if_idle(postgres_engine) == [killed]
+    assert rows(postgres_engine, own_tables, name=f"%\\_v{killed}") == [(0,)]
+    assert rows(postgres_engine, "SELECT id, status FROM dataset_versions") == [(live, "live")]
+    assert partitions(postgres_engine) == expected_partitions(live)
+    assert versions.remove_abandoned_if_idle(postgres_engine) == []
 
 
 def test_prune_gives_up_with_a_clear_error_while_a_reader_holds_the_tables(
