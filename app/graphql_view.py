@@ -23,7 +23,7 @@ from strawberry.types.graphql import OperationType
 from app.database import Database
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
 from app.live_version import LiveVersion
-from db.tables import MAX_INTEGER
+from db.tables import LOADING, MAX_INTEGER
 from resolvers.datasets import find_version
 from schema.context import Context
 from schema.errors import (
@@ -183,6 +183,10 @@ class GraphQLView:
         version = await find_version(self.db, number) if number is not None else None
         if version is None:
             raise DatasetNotFound(f"There is no dataset version {dataset!r}; `movie-stats datasets` lists them.")
+        if version.status == LOADING:  # its tables are not attached yet: it would read as empty
+            raise DatasetNotFound(
+                f"Dataset version {dataset!r} is still being loaded; it can be read once it is staged or live."
+            )
         return version.id
 
     async def _execute(

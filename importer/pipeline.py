@@ -30,7 +30,7 @@ from db import locks, partitions, staging, versions
 from db.build import build_version
 from db.engine import SQLITE_BEGIN
 from db.precompute import precompute, precompute_and_index
-from db.tables import LIVE, STAGED
+from db.tables import LIVE, LOADING, STAGED
 from db.tables import metadata as store
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, CheckLimits, CheckResult, run_checks
@@ -209,7 +209,9 @@ def _remove_unfinished(connection: Connection, version_id: int) -> None:
         if connection.in_transaction():
             connection.rollback()
         with connection.begin():
-            versions.delete_versions(connection, [version_id])
+            # Still `loading`: a Ctrl-C that lands just after the last commit must not remove a live version.
+            if versions.get_version(connection, version_id).status == LOADING:
+                versions.delete_versions(connection, [version_id])
     except Exception:  # noqa: BLE001 - the load's own error is the one to report
         return
 

@@ -14,8 +14,10 @@ from sqlalchemy.exc import OperationalError
 
 from app.database import open_database
 from db import versions
+from db.engine import make_engine
 from schema.errors import MASKED_MESSAGE, coded
 from tests.api_support import Api, api_settings, load, serve, write_subset
+from tests.csvfiles import catalogue, write_csv
 
 WARNER_1995 = "{ company(id: 6194) { name years(from: 1995, to: 1995) { releases budget } } }"
 
@@ -230,6 +232,24 @@ def test_access_log_is_one_json_line_per_request(api: Api) -> None:
         "status": 200,
     }
     assert isinstance(entries[-1]["duration_ms"], float)
+
+
+def test_a_version_still_being_loaded_cannot_be_read(database_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL a load commits its version `loading`, tables unattached, before its precompute."""
+    live = load(database_url, write_csv(tmp_path / "a.csv", catalogue(10)))
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        loading = versions.create_version(
+            connection, mode="full", source_name="b.csv", source_sha256="0" * 64, base_version_id=live
+        )
+    engine.dispose()
+    with serve(api_settings(database_url)) as api:
+        response = api.get("{ dataset { version } }", dataset=str(loading))
+        assert response.status_code == 404 and _code(response) == "DATASET_NOT_FOUND"
+        assert response.json()["errors"][0]["message"] == (
+            f"Dataset version '{loading}' is still being loaded; it can be read once it is staged or live."
+        )
+        assert api.data("{ dataset { version } }") == {"dataset": {"version": str(live)}}
 
 
 def test_promote_and_rollback_change_a_cached_answer(database_url: str, tmp_path: Path) -> None:
