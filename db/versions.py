@@ -162,9 +162,7 @@ def remove_abandoned(connection: Connection) -> list[int]:
     (importer.pipeline), so a load killed after that leaves them behind, invisible to readers.
     Returns the ids removed: none when the tables are busy for now (PartitionsBusy).
     """
-    abandoned = list(
-        connection.execute(select(dataset_versions.c.id).where(dataset_versions.c.status == LOADING)).scalars()
-    )
+    abandoned = _loading_ids(connection)
     if abandoned:
         try:
             with connection.begin_nested():
@@ -179,10 +177,7 @@ def remove_abandoned_if_idle(engine: Engine) -> list[int]:
     if is_sqlite(engine):
         return []  # a load there is one transaction: a killed one leaves nothing
     with engine.connect() as connection:
-        if (
-            connection.execute(select(dataset_versions.c.id).where(dataset_versions.c.status == LOADING)).first()
-            is None
-        ):
+        if not _loading_ids(connection):
             return []
         connection.rollback()
         try:
@@ -190,3 +185,7 @@ def remove_abandoned_if_idle(engine: Engine) -> list[int]:
                 return remove_abandoned(connection)
         except locks.ImportBusy:
             return []  # its own version is `loading`, and the others wait for it to finish
+
+
+def _loading_ids(connection: Connection) -> list[int]:
+    return list(connection.execute(select(dataset_versions.c.id).where(dataset_versions.c.status == LOADING)).scalars())
