@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import Engine
+from sqlalchemy.exc import ProgrammingError
 
 from db import locks, versions
 from db.migrate import alembic_config, upgrade
@@ -55,6 +56,31 @@ def test_a_load_that_fails_midway_leaves_no_table_behind(postgres_engine: Engine
     with pytest.raises(NotCsvError):
         import_file(postgres_engine, broken, ImportOptions())
     assert rows(postgres_engine, all_tables) == tables
+    assert partitions(postgres_engine) == expected_partitions(live)
+
+
+def test_a_load_that_fails_after_its_first_commit_removes_its_version_at_once(
+    postgres_engine: Engine, tmp_path: Path
+) -> None:
+    """The precompute runs after the first commit, on connections of its own; when it fails,
+    the load removes the committed version before the error reaches the caller."""
+    live = load(postgres_engine, tmp_path / "first.csv", 40)
+    before = rows(postgres_engine, "SELECT id, status FROM dataset_versions")
+    doomed = live + 1  # the id the next load gets
+    with postgres_engine.begin() as connection:  # an index by the name the load will give one of its own
+        connection.exec_driver_sql("CREATE TABLE blocker (x integer)")
+        connection.exec_driver_sql(f"CREATE INDEX company_year_genres_v{doomed}_pkey ON blocker (x)")
+    with pytest.raises(ProgrammingError, match=f'relation "company_year_genres_v{doomed}_pkey" already exists'):
+        import_file(postgres_engine, write_csv(tmp_path / "second.csv", catalogue(60)), ImportOptions())
+    assert rows(postgres_engine, "SELECT id, status FROM dataset_versions") == before
+    assert (
+        rows(
+            postgres_engine,
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE :n",
+            n=f"%\\_v{doomed}",
+        )
+        == []
+    )
     assert partitions(postgres_engine) == expected_partitions(live)
 
 
