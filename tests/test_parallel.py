@@ -16,7 +16,8 @@ def test_every_task_runs_in_order_on_its_own_connection_and_commits(postgres_eng
     with postgres_engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE done (task integer, step integer, backend integer, setting text)")
     step = "INSERT INTO done VALUES ({task}, {step}, pg_backend_pid(), current_setting('work_mem'))"
-    tasks = [[step.format(task=task, step=n) for n in range(3)] for task in range(6)]
+    # Each task waits a moment first, so that the second connection is up before the first is done.
+    tasks = [["SELECT pg_sleep(0.1)", *(step.format(task=task, step=n) for n in range(3))] for task in range(6)]
     run_on_connections(postgres_engine, tasks, connections=2, setup=["SET LOCAL work_mem = '7MB'"])
 
     done = rows(postgres_engine, "SELECT task, step, backend, setting FROM done ORDER BY task, step")
@@ -40,4 +41,5 @@ def test_the_first_error_cancels_the_other_connections_and_is_the_one_raised(pos
         run_on_connections(postgres_engine, tasks, connections=2)
     assert time.monotonic() - started < 30  # the sleep of 60 s was cancelled
     assert rows(postgres_engine, "SELECT task FROM done") == []  # both transactions rolled back
-    assert rows(postgres_engine, "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'") == [(0,)]
+    sleeping = "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'"
+    assert rows(postgres_engine, sleeping) == [(0,)]
