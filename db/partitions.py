@@ -50,11 +50,16 @@ def partition_name(table: str, version_id: int) -> str:
     return f"{table}_v{int(version_id)}"
 
 
+def version_tables(version_id: int) -> dict[str, str]:
+    """Each data table's table of `version_id`'s rows (PostgreSQL)."""
+    return {table: partition_name(table, version_id) for table in VERSIONED_TABLES}
+
+
 def load_targets(connection: Connection, version_id: int) -> Mapping[str, str]:
     """The table each data table's rows of a version being loaded are written to."""
     if not in_use(connection):
         return DIRECT_TARGETS
-    return {table: partition_name(table, version_id) for table in VERSIONED_TABLES}
+    return version_tables(version_id)
 
 
 def create_attached_sql(version_sql: str) -> str:

@@ -88,8 +88,7 @@ def precompute_and_index(engine: Engine, version_id: int) -> None:
     The version's movies and links must be committed, since the work runs on connections of
     its own, and its tables must not be attached yet (`partitions.attach` comes next).
     """
-    targets = {table: partitions.partition_name(table, version_id) for table in partitions.VERSIONED_TABLES}
-    fills = precompute_statements(targets, postgresql=True)
+    fills = precompute_statements(partitions.version_tables(version_id), postgresql=True)
     indexes = partitions.index_statements(version_id)
     tables = sorted(partitions.VERSIONED_TABLES, key=_LONGEST_FIRST.index)  # a table missing there fails here
     tasks = [[*([fills[table]] if table in fills else []), *indexes[table]] for table in tables]

@@ -156,11 +156,13 @@ def delete_versions(connection: Connection, version_ids: list[int]) -> None:
 
 
 def remove_abandoned(connection: Connection) -> list[int]:
-    """Remove the versions that a killed import left `loading`; the caller holds the import lock.
+    """Remove the versions left `loading` by loads that died or failed; the caller holds the import lock.
 
     On PostgreSQL a load commits its version's tables, unattached, before it precomputes
-    (importer.pipeline), so a load killed after that leaves them behind, invisible to readers.
-    Returns the ids removed: none when the tables are busy for now (PartitionsBusy).
+    (importer.pipeline), so a load killed after that leaves them behind, invisible to readers;
+    one that fails after that calls this itself. With the lock held, no version left `loading`
+    is still being loaded. Returns the ids removed: none when the tables are busy for now
+    (PartitionsBusy).
     """
     abandoned = _loading_ids(connection)
     if abandoned:

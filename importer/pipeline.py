@@ -30,7 +30,7 @@ from db import locks, partitions, staging, versions
 from db.build import build_version
 from db.engine import SQLITE_BEGIN
 from db.precompute import precompute, precompute_and_index
-from db.tables import LIVE, LOADING, STAGED
+from db.tables import LIVE, STAGED
 from db.tables import metadata as store
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, CheckLimits, CheckResult, run_checks
@@ -167,7 +167,7 @@ def _load_in_two_transactions(
             with _phase(report, "check"):
                 _check_and_finish(connection, version_id, live, options, report)
     except BaseException:
-        _remove_unfinished(connection, version_id)
+        _remove_unfinished(connection)
         raise
 
 
@@ -201,17 +201,19 @@ def _stage_and_build(
     return version_id, live
 
 
-def _remove_unfinished(connection: Connection, version_id: int) -> None:
-    """Remove a version whose load failed after its first commit; if that fails too, the next command will."""
-    if connection.invalidated:  # the database went away: db.versions.remove_abandoned, later
+def _remove_unfinished(connection: Connection) -> None:
+    """Remove the version of a load that failed after its first commit; if that fails too, the next command will.
+
+    The load holds the import lock, so the only version left `loading` is its own. One that
+    is no longer `loading` stays: a Ctrl-C can land just after the last commit made it live.
+    """
+    if connection.invalidated:  # the database went away: the next command's remove_abandoned_if_idle
         return
     try:
         if connection.in_transaction():
             connection.rollback()
         with connection.begin():
-            # Still `loading`: a Ctrl-C that lands just after the last commit must not remove a live version.
-            if versions.get_version(connection, version_id).status == LOADING:
-                versions.delete_versions(connection, [version_id])
+            versions.remove_abandoned(connection)
     except Exception:  # noqa: BLE001 - the load's own error is the one to report
         return
 
