@@ -71,3 +71,14 @@ def partitions(engine: Engine) -> dict[str, list[tuple[str, str, int]]]:
     for parent, *partition in rows(engine, query):
         found.setdefault(parent, []).append(tuple(partition))
     return found
+
+
+def schema_tables(engine: Engine) -> list[str]:
+    """PostgreSQL: the names of the tables in the test's schema, sorted."""
+    query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+    return [name for (name,) in rows(engine, query)]
+
+
+def version_tables(engine: Engine, version_id: int) -> list[str]:
+    """PostgreSQL: the names of one version's tables (db.partitions.partition_name) in the test's schema, sorted."""
+    return [name for name in schema_tables(engine) if name.endswith(f"_v{version_id}")]

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, make_url, text
 from db.partitions import VERSIONED_TABLES
 from importer.pipeline import ImportOptions, import_file
 from tests.csvfiles import companies, genres, movie, write_csv
-from tests.dbquery import live_id, rows, snapshot
+from tests.dbquery import live_id, rows, schema_tables, snapshot, version_tables
 
 MOVIE_STATS = str(Path(sys.executable).parent / "movie-stats")
 BIG_FILE_RECORDS = 120_000
@@ -148,7 +148,7 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
     unfinished = [row for row in versions_after if row not in versions_before]
     assert [status for _id, status, _sha, _movies in unfinished] == (["loading"] if phase == "precompute" else [])
     if unfinished:
-        assert len(tables_of(engine, unfinished[0][0])) == len(VERSIONED_TABLES)  # unattached, so unseen
+        assert len(version_tables(engine, unfinished[0][0])) == len(VERSIONED_TABLES)  # unattached, so unseen
     next_command = subprocess.run(
         [MOVIE_STATS, "datasets"], env={**os.environ, "DATABASE_URL": database_url}, capture_output=True, text=True
     )
@@ -156,7 +156,7 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
     if unfinished:
         removed = f"Removed unfinished version {unfinished[0][0]}: an import was killed before it finished."
         assert removed in next_command.stderr
-        assert tables_of(engine, unfinished[0][0]) == []
+        assert version_tables(engine, unfinished[0][0]) == []
     assert state_of(engine) == before
     assert_next_import_works(engine, tmp_path)
 
@@ -169,7 +169,7 @@ def test_ctrl_c_during_the_precompute_on_postgresql_removes_the_unfinished_versi
     removes the version its first transaction committed before it exits."""
     import_file(engine, head5000_path, ImportOptions())
     before = state_of(engine)
-    tables = rows(engine, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+    tables = schema_tables(engine)
     application = f"ctrl_c_{uuid.uuid4().hex[:8]}"
     url = make_url(database_url).update_query_dict({"application_name": application})
     process = start_import(url.render_as_string(hide_password=False), big_file, tmp_path)
@@ -181,7 +181,7 @@ def test_ctrl_c_during_the_precompute_on_postgresql_removes_the_unfinished_versi
     assert (process.returncode, stderr) == (130, "")
     wait_for_backends_to_end(engine, application)
     assert state_of(engine) == before
-    assert rows(engine, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1") == tables
+    assert schema_tables(engine) == tables
     assert_next_import_works(engine, tmp_path)
 
 
@@ -192,12 +192,6 @@ def wait_for_backends_to_end(engine: Engine, application: str) -> None:
     while rows(engine, query, a=application) != [(0,)]:
         assert time.monotonic() < deadline, "the killed import's backends are still there"
         time.sleep(0.02)
-
-
-def tables_of(engine: Engine, version_id: int) -> list[tuple]:
-    """The tables of one version (db.partitions.partition_name) in the test's schema."""
-    query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE :name"
-    return rows(engine, query, name=f"%\\_v{version_id}")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -16,7 +16,7 @@ from db.tables import VERSIONED_DATA_TABLES
 from importer.errors import NotCsvError
 from importer.pipeline import ImportOptions, import_file
 from tests.csvfiles import catalogue, write_csv
-from tests.dbquery import partitions, rows, stored
+from tests.dbquery import partitions, rows, schema_tables, stored, version_tables
 
 INDEXES = {table.name: 1 + len(table.indexes) for table in VERSIONED_DATA_TABLES}  # primary key and the rest
 
@@ -49,13 +49,12 @@ def test_each_version_is_a_set_of_indexed_partitions_and_prune_drops_them(
 
 def test_a_load_that_fails_midway_leaves_no_table_behind(postgres_engine: Engine, tmp_path: Path) -> None:
     live = load(postgres_engine, tmp_path / "first.csv", 40)
-    all_tables = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
-    tables = rows(postgres_engine, all_tables)
+    tables = schema_tables(postgres_engine)
     broken = write_csv(tmp_path / "broken.csv", catalogue(60))
     broken.write_bytes(broken.read_bytes() + b"61,\xff not UTF-8\r\n")
     with pytest.raises(NotCsvError):
         import_file(postgres_engine, broken, ImportOptions())
-    assert rows(postgres_engine, all_tables) == tables
+    assert schema_tables(postgres_engine) == tables
     assert partitions(postgres_engine) == expected_partitions(live)
 
 
@@ -73,14 +72,7 @@ def test_a_load_that_fails_after_its_first_commit_removes_its_version_at_once(
     with pytest.raises(ProgrammingError, match=f'relation "company_year_genres_v{doomed}_pkey" already exists'):
         import_file(postgres_engine, write_csv(tmp_path / "second.csv", catalogue(60)), ImportOptions())
     assert rows(postgres_engine, "SELECT id, status FROM dataset_versions") == before
-    assert (
-        rows(
-            postgres_engine,
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE :n",
-            n=f"%\\_v{doomed}",
-        )
-        == []
-    )
+    assert version_tables(postgres_engine, doomed) == []
     assert partitions(postgres_engine) == expected_partitions(live)
 
 
@@ -89,19 +81,20 @@ def test_a_version_left_loading_is_removed_by_the_next_command_unless_an_import_
 ) -> None:
     """Rule 20: a load killed after its first commit leaves its version `loading`, unattached."""
     live = load(postgres_engine, tmp_path / "a.csv", 10)
-    own_tables = "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE :name"
     with postgres_engine.begin() as connection:  # what the killed load had committed
         killed = versions.create_version(
             connection, mode="full", source_name="killed.csv", source_sha256="0" * 64, base_version_id=live
         )
         create_for_load(connection, killed)
-    assert rows(postgres_engine, own_tables, name=f"%\\_v{killed}") == [(len(VERSIONED_TABLES),)]
+    assert version_tables(postgres_engine, killed) == sorted(
+        partition_name(table, killed) for table in VERSIONED_TABLES
+    )
     with postgres_engine.begin() as connection:
         assert versions.prune(connection, keep=1) == []  # a version being loaded is not prune's to remove
     with postgres_engine.connect() as running_import, locks.import_lock(running_import, wait=False):
         assert versions.remove_abandoned_if_idle(postgres_engine) == []  # it may be that import's own
     assert versions.remove_abandoned_if_idle(postgres_engine) == [killed]
-    assert rows(postgres_engine, own_tables, name=f"%\\_v{killed}") == [(0,)]
+    assert version_tables(postgres_engine, killed) == []
     assert rows(postgres_engine, "SELECT id, status FROM dataset_versions") == [(live, "live")]
     assert partitions(postgres_engine) == expected_partitions(live)
     assert versions.remove_abandoned_if_idle(postgres_engine) == []
