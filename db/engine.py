@@ -19,7 +19,8 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0, busy_timeout_ms: int
         # Keep any `options` the URL already carries (a search_path, say).
         options = f"{parsed.query.get('options', '')} -c statement_timeout={statement_timeout_ms}".strip()
         parsed = parsed.update_query_dict({"options": options})
-    return create_engine(parsed, pool_pre_ping=True)
+    # UTF-8 whatever the server's encoding: the importer sends COPY data as UTF-8 bytes.
+    return create_engine(parsed, pool_pre_ping=True, client_encoding="utf8")
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:

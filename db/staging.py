@@ -65,7 +65,7 @@ COPY_CHUNK_BYTES = 1 << 20
 NOT_NULL_TEXT = frozenset({"title", "name", "reason"})
 
 Row = Sequence[object]
-EncodedRows = list[Row] | str  # rows as write_rows takes them: a list, or COPY data
+EncodedRows = list[Row] | bytes  # rows as write_rows takes them: a list, or COPY data
 
 
 def staging_ddl(*, postgresql: bool) -> list[str]:
@@ -95,16 +95,17 @@ def drop_staging(connection: Connection) -> None:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
-def encode_for_copy(rows: Iterable[Row]) -> str:
-    """Rows as the data of a `COPY ... (FORMAT csv)`, written by the csv module's C writer.
+def encode_for_copy(rows: Iterable[Row]) -> bytes:
+    """Rows as the UTF-8 data of a `COPY ... (FORMAT csv)`, written by the csv module's C writer.
 
     An unquoted empty field is NULL (None); `write_rows` adds FORCE_NOT_NULL so that an empty
     title or name stays an empty string. A plain function of the rows, so that worker
-    processes can encode batches for the process that holds the connection.
+    processes can encode batches for the process that holds the connection, which sends the
+    bytes as they are.
     """
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
+    return buffer.getvalue().encode("utf-8")
 
 
 def row_encoder(connection: Connection) -> Callable[[Iterable[Row]], EncodedRows]:
@@ -112,13 +113,13 @@ def row_encoder(connection: Connection) -> Callable[[Iterable[Row]], EncodedRows
     return list if is_sqlite(connection) else encode_for_copy
 
 
-def write_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Row] | str) -> None:
+def write_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Row] | bytes) -> None:
     """Append rows to a table in one bulk statement (COPY on PostgreSQL).
 
     `rows` may come already encoded by `encode_for_copy` (PostgreSQL only).
     """
     if is_sqlite(connection):
-        if isinstance(rows, str):
+        if isinstance(rows, bytes):
             raise TypeError("COPY data cannot be written to SQLite; pass the rows")
         rows = list(rows)
         if rows:
@@ -126,7 +127,7 @@ def write_rows(connection: Connection, table: str, columns: Sequence[str], rows:
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
             connection.exec_driver_sql(sql, rows)  # executemany
         return
-    data = rows if isinstance(rows, str) else encode_for_copy(rows)
+    data = rows if isinstance(rows, bytes) else encode_for_copy(rows)
     if not data:
         return
     not_null = [column for column in columns if column in NOT_NULL_TEXT]
@@ -134,6 +135,6 @@ def write_rows(connection: Connection, table: str, columns: Sequence[str], rows:
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})"
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.copy_expert(sql, io.StringIO(data), size=COPY_CHUNK_BYTES)
+        cursor.copy_expert(sql, io.BytesIO(data), size=COPY_CHUNK_BYTES)
     finally:
         cursor.close()

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # a runtime import would be circular: the pipeline imports th
     from importer.pipeline import ImportReport
 
 BATCH_RECORDS = 10_000
-WORKER_CHUNK_CHARS = 1 << 20  # about 1,300 records: the workers start sooner, and less is in flight
+WORKER_CHUNK_BYTES = 1 << 20  # about 1,300 records: the workers start sooner, and less is in flight
 REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
 LINK_COLUMNS = ("ord", "movie_id", "entity_id", "name")
 REJECTION_COLUMNS = ("line", "reason")  # plus the version id, which only the writer knows
@@ -78,7 +78,7 @@ def cleaned_batches(
     if workers:
         from importer.workers import clean_in_processes  # multiprocessing only when asked for
 
-        batches = clean_in_processes(source, encode, workers, WORKER_CHUNK_CHARS)
+        batches = clean_in_processes(source, encode, workers, WORKER_CHUNK_BYTES)
     else:
         groups = _groups(source.records(), BATCH_RECORDS)
         batches = (clean_batch(source.header, records, encode) for records in groups)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -12,7 +13,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Protocol, TextIO, TypeVar
+from typing import BinaryIO, Protocol, TypeVar
 
 from importer.errors import MissingColumnsError, NotCsvError
 
@@ -63,19 +64,25 @@ class ChunkBoundaryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class TextChunk:
-    """Whole records as they stand in the file (NULs included), and the line before the first of them."""
+    """Whole records as they stand in the file (UTF-8, NULs included), and the line before the first of them.
+
+    Bytes, not text: the importer passes them on to a worker process without decoding them
+    (docs/benchmarks.md), and the worker decodes them.
+    """
 
     line_offset: int
-    text: str
+    data: bytes
     check_end: bool = False  # cut where quotes pair up: records() checks that it ends between records
 
     def records(self) -> Iterator[RawRecord | csv.Error]:
         """The chunk's records, numbered by their line in the file, as `CsvSource.records` gives them.
 
-        With `check_end`, raises ChunkBoundaryError at the end if the chunk does not end between records.
+        Raises UnicodeDecodeError at once if the chunk is not UTF-8. With `check_end`, raises
+        ChunkBoundaryError at the end if the chunk does not end between records.
         """
-        lines: Iterator[str] = io.StringIO(self.text, newline="")
-        if "\x00" in self.text:
+        text = self.data.decode("utf-8")
+        lines: Iterator[str] = io.StringIO(text, newline="")
+        if "\x00" in text:
             lines = (line.replace("\x00", "") for line in lines)
         if not self.check_end:
             return read_records(csv.reader(lines), self.line_offset)
@@ -83,7 +90,9 @@ class TextChunk:
 
     def nul_lines(self) -> int:
         """Lines holding NUL characters, which records() removes."""
-        return sum("\x00" in line for line in io.StringIO(self.text, newline="")) if "\x00" in self.text else 0
+        if b"\x00" not in self.data:
+            return 0
+        return sum(b"\x00" in line for line in self.data.splitlines())  # bytes split at \n, \r\n and \r only
 
     def _records_then_end_mark(self, lines: Iterator[str]) -> Iterator[RawRecord | csv.Error]:
         last = None
@@ -95,22 +104,26 @@ class TextChunk:
             raise ChunkBoundaryError(f"the chunk after line {self.line_offset} does not end between records")
 
 
-def count_lines(text: str) -> int:
-    """Lines in `text` as a file opened with newline="" reads them (`\n`, `\r\n` or `\r` ends one)."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
+def count_lines(data: bytes) -> int:
+    """Lines in UTF-8 `data` as a file opened with newline="" reads them (`\n`, `\r\n` or `\r` ends one)."""
+    lines = data.count(b"\n")
+    if b"\r" in data:  # rare: most files end lines with \n alone
+        lines += data.count(b"\r") - data.count(b"\r\n")
+    return lines
 
 
-def _end_of_last_record(text: str) -> int:
-    """Where `text` (starting between records) may be cut: after its last newline outside quotes; 0 if none.
+def _end_of_last_record(data: bytes) -> int:
+    """Where UTF-8 `data` (starting between records) may be cut: after its last newline outside quotes; 0 if none.
 
     Outside quoted fields a field's quotes come in pairs, so a newline preceded by an even
     number of quotes ends a record, unless a stray quote in an unquoted field spoils the count.
+    In UTF-8 no byte of a longer character is a newline or a quote.
     """
-    end = text.rfind("\n")
-    quotes = text.count('"', 0, end + 1)
+    end = data.rfind(b"\n")
+    quotes = data.count(b'"', 0, end + 1)
     while end >= 0 and quotes % 2:
-        previous = text.rfind("\n", 0, end)
-        quotes -= text.count('"', previous + 1, end + 1)
+        previous = data.rfind(b"\n", 0, end)
+        quotes -= data.count(b'"', previous + 1, end + 1)
         end = previous
     return end + 1
 
@@ -175,25 +188,35 @@ class CsvSource:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._binary: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._files: list[BinaryIO] = []  # closed by close()
         try:
-            magic = self._binary.read(2)
-            self._binary.seek(0)
-            stream: BinaryIO = gzip.GzipFile(fileobj=self._binary) if magic == GZIP_MAGIC else self._binary
-            self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            self._text = io.TextIOWrapper(self._open(), encoding="utf-8-sig", newline="")
             self.nul_lines = 0  # lines read here that held NUL characters, removed (PostgreSQL text cannot hold them)
+            self._header_lines: list[str] | None = []  # the lines read until the header is, as in the file
             self._reader = csv.reader(self._without_nul(self._text))
             self.header = self._read_header()
+            self._header_bytes = len("".join(self._header_lines).encode("utf-8"))  # BOM aside
+            self._header_lines = None
         except BaseException:
             self.close()
             raise
 
+    def _open(self) -> BinaryIO:
+        """A new stream of the file's bytes (decompressed if it is gzip)."""
+        file: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        self._files.append(file)
+        magic = file.read(2)
+        file.seek(0)
+        return gzip.GzipFile(fileobj=file) if magic == GZIP_MAGIC else file
+
     def bytes_read(self) -> int:
         """Position in the file on disk (compressed bytes for .gz), for progress."""
-        return self._binary.tell()
+        return self._files[-1].tell()
 
     def _without_nul(self, lines: Iterator[str]) -> Iterator[str]:
         for line in lines:
+            if self._header_lines is not None:
+                self._header_lines.append(line)
             if "\x00" in line:
                 self.nul_lines += 1
                 line = line.replace("\x00", "")
@@ -206,12 +229,16 @@ class CsvSource:
         except UNREADABLE as error:
             raise self._unreadable(self._reader.line_num, error) from error
 
-    def text_chunks(self, chars: int) -> RecordChunks:
-        """The remaining records as pieces of text of about `chars` characters, to be parsed elsewhere.
+    def text_chunks(self, size: int) -> RecordChunks:
+        """The records after the header as pieces of about `size` bytes, to be parsed elsewhere.
 
         `TextChunk.records()` on each piece in turn yields exactly what `records()` would have.
+        Read from a stream of their own: the text reader has read ahead of the header.
         """
-        return RecordChunks(self._text, self._reader.line_num, chars, self._unreadable)
+        stream = self._open()
+        bom = stream.read(len(codecs.BOM_UTF8))  # which the header's text does not hold
+        _skip(stream, self._header_bytes - (0 if bom == codecs.BOM_UTF8 else len(bom)))
+        return RecordChunks(stream, self._reader.line_num, size, self._unreadable)
 
     def _unreadable(self, line: int, error: Exception) -> NotCsvError:
         return NotCsvError(
@@ -221,7 +248,8 @@ class CsvSource:
 
     def close(self) -> None:
         """Close the file."""
-        self._binary.close()
+        for file in self._files:
+            file.close()
 
     def __enter__(self) -> CsvSource:
         return self
@@ -247,24 +275,24 @@ T = TypeVar("T")
 
 
 class RecordChunks:
-    """The rest of a CsvSource as TextChunks of whole records, about `chars` characters each.
+    """The rest of a CsvSource as TextChunks of whole records, about `size` bytes each.
 
-    Finding where records end needs no parsing: a newline ends a record unless it lies inside
-    a quoted field, and a quoted field holds an even number of quotes, so a newline after an
-    even number of quotes (counted from the last cut) ends a record. str.count and str.rfind
-    find one at C speed, where parsing each record cost the importer a third of its CPU time
-    (docs/benchmarks.md). A stray quote in an unquoted field (`5" floppy`) spoils the count,
+    Finding where records end needs neither decoding nor parsing: a newline ends a record
+    unless it lies inside a quoted field, and a quoted field holds an even number of quotes,
+    so a newline after an even number of quotes (counted from the last cut) ends a record.
+    bytes.count and bytes.rfind find one at C speed, where parsing each record cost the
+    importer a third of its CPU time (docs/benchmarks.md). A stray quote in an unquoted field (`5" floppy`) spoils the count,
     so each such chunk has its end checked by whoever parses it (TextChunk.check_end), and
     `recut_by_parsing` then cuts that chunk and all that follows by parsing instead. So does a
     long run of text with no cut.
     """
 
     def __init__(
-        self, text: TextIO, line_offset: int, chars: int, unreadable: Callable[[int, Exception], Exception]
+        self, stream: BinaryIO, line_offset: int, size: int, unreadable: Callable[[int, Exception], Exception]
     ) -> None:
-        self._text, self._chars = text, chars
-        self._unreadable = unreadable  # the error to raise when `text` cannot be read after a given line
-        self._carry = ""  # text read past the last cut
+        self._stream, self._size = stream, size
+        self._unreadable = unreadable  # the error to raise when the file cannot be read after a given line
+        self._carry = b""  # bytes read past the last cut
         self._next_line = line_offset  # lines before the next chunk
         self._lines: Iterator[str] | None = None  # once cutting by parsing: the lines not yet parsed
         self._parsed: Iterator[TextChunk] = iter(())
@@ -276,19 +304,19 @@ class RecordChunks:
         if self._lines is not None:
             return next(self._parsed)
         while True:
-            more = self._read(self._text.read, self._chars)
-            text = self._carry + more
+            more = self._read(self._stream.read, self._size)
+            data = self._carry + more
             if not more:  # the end of the file: the last records end with it
-                self._carry = ""
-                if not text:
+                self._carry = b""
+                if not data:
                     raise StopIteration
-                return self._chunk(text, check_end=False)
-            cut = _end_of_last_record(text)
+                return self._chunk(data, check_end=False)
+            cut = _end_of_last_record(data)
             if cut:
-                self._carry = text[cut:]
-                return self._chunk(text[:cut], check_end=True)
-            self._carry = text
-            if len(text) > MAX_CHUNKS_WITHOUT_CUT * self._chars:
+                self._carry = data[cut:]
+                return self._chunk(data[:cut], check_end=True)
+            self._carry = data
+            if len(data) > MAX_CHUNKS_WITHOUT_CUT * self._size:
                 self.recut_by_parsing([])
                 return next(self._parsed)
 
@@ -297,6 +325,7 @@ class RecordChunks:
 
         When a chunk's parse fails with ChunkBoundaryError, that chunk and the ones after it are
         cut again by parsing (`recut_by_parsing`) and started anew; their other results are dropped.
+        A chunk that is not UTF-8 makes the file unreadable from its line on.
         """
         pending: deque[tuple[TextChunk, Future[T]]] = deque()
         while True:
@@ -314,17 +343,19 @@ class RecordChunks:
                     unwanted.cancel()
                 pending.clear()
                 continue
+            except UnicodeDecodeError as error:
+                raise self._unreadable(chunk.line_offset + count_lines(chunk.data[: error.start]), error) from error
             yield result
 
-    def _read(self, read: Callable[..., str], *args: int) -> str:
+    def _read(self, read: Callable[[int], bytes], size: int) -> bytes:
         try:
-            return read(*args)
+            return read(size)
         except UNREADABLE as error:
             raise self._unreadable(self._next_line + count_lines(self._carry), error) from error
 
-    def _chunk(self, text: str, *, check_end: bool) -> TextChunk:
-        chunk = TextChunk(self._next_line, text, check_end)
-        self._next_line += count_lines(text)
+    def _chunk(self, data: bytes, *, check_end: bool) -> TextChunk:
+        chunk = TextChunk(self._next_line, data, check_end)
+        self._next_line += count_lines(data)
         return chunk
 
     def recut_by_parsing(self, pending: list[TextChunk]) -> None:
@@ -333,13 +364,13 @@ class RecordChunks:
         `pending` are chunks handed out, in order, up to the last one: the first of them did not
         end between records (ChunkBoundaryError), so none of them holds what it should.
         """
-        text = "".join(chunk.text for chunk in pending) + self._carry
+        data = b"".join(chunk.data for chunk in pending) + self._carry
         line_offset = pending[0].line_offset if pending else self._next_line
-        rest: Iterator[str] = self._lines if self._lines is not None else self._text
-        if self._lines is None and not text.endswith("\n"):
-            text += self._read(self._text.readline)  # the rest of the line, which parsing must see whole
-        self._carry = ""
-        self._lines = itertools.chain(io.StringIO(text, newline=""), rest)
+        self._carry = b""
+        if self._lines is None:  # the bytes not yet read follow `data`
+            self._lines = _text_lines(_Prepended(data, self._stream))
+        else:  # cut by parsing already: the lines not yet parsed follow `data`
+            self._lines = itertools.chain(_text_lines(_Prepended(data, io.BytesIO())), self._lines)
         self._parsed = self._cut_by_parsing(self._lines, line_offset)
 
     def _cut_by_parsing(self, lines: Iterator[str], line_offset: int) -> Iterator[TextChunk]:
@@ -356,12 +387,44 @@ class RecordChunks:
 
         try:
             for _record in read_records(csv.reader(capturing())):
-                if size >= self._chars:
-                    chunk = TextChunk(line_offset, "".join(captured))
+                if size >= self._size:
+                    chunk = TextChunk(line_offset, "".join(captured).encode("utf-8"))
                     line_offset, size = line_offset + len(captured), 0
                     captured.clear()
                     yield chunk
         except UNREADABLE as error:
             raise self._unreadable(line_offset + len(captured), error) from error
         if captured:  # the last records, or only blank lines
-            yield TextChunk(line_offset, "".join(captured))
+            yield TextChunk(line_offset, "".join(captured).encode("utf-8"))
+
+
+def _text_lines(raw: io.RawIOBase) -> Iterator[str]:
+    """The lines of UTF-8 bytes as a file opened with newline="" reads them; a decoding error raises midway."""
+    return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", newline="")
+
+
+class _Prepended(io.RawIOBase):
+    """Bytes already read from a stream, then the rest of the stream: reads them again in order."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        super().__init__()
+        self._head, self._stream = memoryview(head), stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _skip(stream: BinaryIO, size: int) -> None:
+    """Read past `size` bytes of `stream` (gzip streams cannot seek cheaply)."""
+    while size > 0 and (data := stream.read(min(size, 1 << 20))):
+        size -= len(data)

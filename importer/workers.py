@@ -1,10 +1,11 @@
 """Cleaning in worker processes: this process reads the file, the workers apply the rules.
 
 Reading and cleaning is pure Python, so threads would take turns on the GIL; processes run
-on other cores. This process only cuts the file into pieces of whole records, mostly without
-parsing them (`importer.read.RecordChunks`); a worker parses its piece, cleans it and encodes
-the staging rows, so what travels back is one string per staging table. A piece found not to
-end between records is cut again, with all that follows it, by parsing.
+on other cores. This process only cuts the file's bytes into pieces of whole records, mostly
+without decoding or parsing them (`importer.read.RecordChunks`); a worker decodes its piece,
+parses and cleans it and encodes the staging rows, so what travels back is one piece of COPY
+data per staging table, sent on as it is. A piece found not to end between records is cut
+again, with all that follows it, by parsing.
 
 About `2 * workers` pieces are in flight at a time, so memory stays flat however large the
 file is, and results are taken in file order.
@@ -39,7 +40,7 @@ _header: Header | None = None
 _encode: Encoder = list
 
 
-def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, chunk_chars: int) -> Iterator[Batch]:
+def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, chunk_bytes: int) -> Iterator[Batch]:
     """Yield the source's records cleaned by `workers` processes, batch by batch, in file order."""
     context = multiprocessing.get_context(_START_METHOD)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(source.header, encode))
@@ -49,7 +50,7 @@ def clean_in_processes(source: CsvSource, encode: Encoder, workers: int, chunk_c
             return pool.submit(_clean_chunk, chunk)
 
     try:
-        yield from source.text_chunks(chunk_chars).parsed_in_order(start, ahead=2 * workers)
+        yield from source.text_chunks(chunk_bytes).parsed_in_order(start, ahead=2 * workers)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

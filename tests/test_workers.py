@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import random
+import re
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -59,7 +60,7 @@ def read_in_chunks(path: Path, chars: int, in_flight: int = 3) -> tuple[list[tup
         parsed: Future[tuple[list[tuple], int]] = Future()
         try:
             parsed.set_result(([describe(record) for record in chunk.records()], chunk.nul_lines()))
-        except ChunkBoundaryError as error:
+        except (ChunkBoundaryError, UnicodeDecodeError) as error:  # as a worker's future would hold them
             parsed.set_exception(error)
         return parsed
 
@@ -90,6 +91,30 @@ def test_text_chunks_hold_whole_records_and_read_back_as_the_file_reads(tmp_path
     assert read_in_chunks(path, chars)[:2] == (expected, expected_nul_lines)
 
 
+@pytest.mark.parametrize("gzipped", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize(
+    ("header_text", "header_lines"),
+    [
+        (",".join(HEADER) + "\r\n", 1),
+        ("\ufeff" + ",".join(HEADER) + "\n", 1),  # a byte order mark, which the header's text does not hold
+        (",".join(HEADER) + ',"an extra\ncolumn, é\x00"\r', 2),  # a quoted newline, a NUL, a two-byte character
+    ],
+    ids=["crlf", "bom", "two-lines"],
+)
+def test_chunks_start_right_after_the_header_however_it_is_written(
+    tmp_path: Path, header_text: str, header_lines: int, gzipped: bool
+) -> None:
+    """The chunks are read from a stream of their own, past the header's bytes."""
+    body = dirty_file(tmp_path / "body.csv").read_bytes().split(b"\r\n", 1)[1]  # write_csv ends lines with \r\n
+    data = header_text.encode("utf-8") + body
+    path = tmp_path / ("header.csv.gz" if gzipped else "header.csv")
+    path.write_bytes(gzip.compress(data) if gzipped else data)
+    expected, expected_nul_lines = read_whole(path)
+    assert (len(expected), expected[0][0], expected_nul_lines) == (61, header_lines + 1, 1 + header_text.count("\x00"))
+    for chars in (1, 1000, 1 << 20):
+        assert read_in_chunks(path, chars)[:2] == (expected, expected_nul_lines)
+
+
 def test_the_real_head_5000_reads_back_from_chunks_cut_by_counting_quotes(head5000_path: Path) -> None:
     expected, _ = read_whole(head5000_path)
     assert read_in_chunks(head5000_path, 20_000) == (expected, 0, 0)  # about 200 cuts, none of them wrong
@@ -113,6 +138,19 @@ def test_a_stray_quote_misleads_the_quote_count_and_the_chunk_is_cut_again_by_pa
     assert records == expected
 
 
+@pytest.mark.parametrize("stray_quote", [False, True], ids=["cut-by-counting", "cut-by-parsing"])
+def test_bytes_that_are_not_utf8_make_the_file_unreadable_from_their_line(tmp_path: Path, stray_quote: bool) -> None:
+    path = stray_quote_file(tmp_path / "stray.csv") if stray_quote else write_csv(tmp_path / "ok.csv", catalogue(40))
+    path.write_bytes(path.read_bytes() + b"99,\xff not UTF-8\r\n" + b"100,x\r\n" * 50)
+    good_lines = path.read_bytes().count(b"\n") - 51
+    with pytest.raises(NotCsvError, match=r"unreadable after line (\d+) .*can.t decode byte 0xff") as refused:
+        read_in_chunks(path, 500)
+    line = int(re.search(r"after line (\d+)", str(refused.value)).group(1))  # type: ignore[union-attr]
+    # A chunk cut by counting is decoded whole, which finds the line; text being parsed is
+    # decoded some kilobytes ahead, as when one process reads the file.
+    assert line == good_lines if not stray_quote else 0 < line <= good_lines
+
+
 def test_a_long_run_without_a_cut_is_cut_by_parsing(tmp_path: Path) -> None:
     # After the stray quote every line break seems to be inside quotes: no cut for the rest of the file.
     path = write_csv(tmp_path / "stray.csv", [movie(1, title="STRAY"), *catalogue(200, first_id=2)])
@@ -121,7 +159,7 @@ def test_a_long_run_without_a_cut_is_cut_by_parsing(tmp_path: Path) -> None:
     with CsvSource(path) as source:
         chunks = list(source.text_chunks(2000))
     # Not one chunk of the whole file: once 16 chunks' worth went by without a cut, all was parsed.
-    assert (len(chunks), max(len(chunk.text) for chunk in chunks)) == (19, 2106)
+    assert (len(chunks), max(len(chunk.data) for chunk in chunks)) == (19, 2106)
     assert not any(chunk.check_end for chunk in chunks)
     assert [describe(record) for chunk in chunks for record in chunk.records()] == expected
 
@@ -158,7 +196,7 @@ def test_a_record_the_csv_parser_refuses_is_refused_at_the_same_line_either_way(
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Pieces of a few records: a small file still goes through many of them."""
-    monkeypatch.setattr(batches, "WORKER_CHUNK_CHARS", 2000)
+    monkeypatch.setattr(batches, "WORKER_CHUNK_BYTES", 2000)
     yield
 
 
@@ -231,7 +269,8 @@ def test_a_file_unreadable_midway_is_refused_with_workers_and_changes_nothing(
     live = import_file(engine, write_csv(tmp_path / "first.csv", catalogue(40)), ImportOptions())
     broken = write_csv(tmp_path / "broken.csv", catalogue(60))
     broken.write_bytes(broken.read_bytes() + b"61,\xff\xfe not UTF-8\r\n" + b"62,x\r\n" * 50)
-    with pytest.raises(NotCsvError, match=r"broken.csv: unreadable after line \d+ .*codec can.t decode byte 0xff"):
+    # Line 62 is not UTF-8: the worker that decodes its chunk finds the byte, and the line.
+    with pytest.raises(NotCsvError, match=r"broken.csv: unreadable after line 61 .*codec can.t decode byte 0xff"):
         import_file(engine, broken, ImportOptions(workers=2))
     assert live_id(engine) == live.version
     assert rows(engine, "SELECT id, status FROM dataset_versions") == [(live.version, "live")]
