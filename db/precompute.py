@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
-from db import partitions, versions
+from db import partitions
 from db.engine import is_sqlite
 from db.parallel import run_on_connections
 from db.staging import load_settings_sql
@@ -92,9 +92,5 @@ def precompute_and_index(engine: Engine, version_id: int) -> None:
     indexes = partitions.index_statements(version_id)
     tables = sorted(partitions.VERSIONED_TABLES, key=_LONGEST_FIRST.index)  # a table missing there fails here
     tasks = [[*([fills[table]] if table in fills else []), *indexes[table]] for table in tables]
-    setup = [
-        *load_settings_sql(),
-        f"SET LOCAL maintenance_work_mem = '{partitions.INDEX_MAINTENANCE_WORK_MEM}'",
-        versions.LOADING_COMMIT_SQL,
-    ]
+    setup = [*load_settings_sql(), f"SET LOCAL maintenance_work_mem = '{partitions.INDEX_MAINTENANCE_WORK_MEM}'"]
     run_on_connections(engine, tasks, connections=PRECOMPUTE_CONNECTIONS, setup=setup, parameters={"v": version_id})

@@ -17,13 +17,6 @@ from db import locks, partitions
 from db.engine import is_sqlite
 from db.tables import LIVE, LOADING, RETIRED, STAGED, dataset_versions
 
-# PostgreSQL: a transaction that leaves its version `loading` need not wait for its commit to
-# reach the disk. A crash can lose such a commit only with everything after it, which leaves a
-# load that the next command would remove anyway (`remove_abandoned`). The transaction that
-# stages the version or takes it live waits as usual, and flushing its commit flushes all the
-# load wrote before it. Saves the 0.1-0.2 s a 45,000-record load spent waiting (docs/benchmarks.md).
-LOADING_COMMIT_SQL = "SET LOCAL synchronous_commit = off"
-
 
 class VersionError(Exception):
     """A version command cannot be carried out (unknown version, nothing to roll back to...)."""

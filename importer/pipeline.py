@@ -155,7 +155,6 @@ def _load_in_two_transactions(
     with connection.begin():
         versions.remove_abandoned(connection)
     with connection.begin():
-        connection.exec_driver_sql(versions.LOADING_COMMIT_SQL)
         version_id, live = _stage_and_build(connection, source, options, report, progress)
     if version_id is None:
         return
