@@ -1,7 +1,8 @@
 """Set-based SQL that turns the staging tables into a dataset version (rules 4, 9-19).
 
-Everything here runs inside the database, on the load's own transaction. The statements
-take the new version as `:v` and, for an incremental load, the version it copies as `:base`.
+Everything here runs inside the database: on the load's own transaction, or on PostgreSQL
+over two connections (`build_version_in_parallel`). The statements take the new version as
+`:v` and, for an incremental load, the version it copies as `:base`.
 They write the new version's rows to the tables `targets` names (db.partitions.load_targets)
 and read the base version through the data tables; `importer.sql_script` writes the very same
 statements into a script.
@@ -12,20 +13,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from db.engine import is_sqlite
+from db.parallel import run_on_connections
 from db.partitions import load_targets
-from db.staging import MOVIE_COLUMNS, SUPERSEDED
+from db.staging import MOVIE_COLUMNS, SUPERSEDED, Staging, drop_staging, load_settings_sql
 
 _MOVIE_COLUMN_LIST = ", ".join(MOVIE_COLUMNS)
-# Whether the staging row `s` comes from a kept record.
-_KEPT = f"NOT EXISTS (SELECT 1 FROM {SUPERSEDED} x WHERE x.ord = s.ord)"
 _ENTITIES = (  # (entity table, link table, link column, staging table)
     ("genres", "movie_genres", "genre_id", "stage_movie_genres"),
     ("companies", "movie_companies", "company_id", "stage_movie_companies"),
 )
+BUILD_CONNECTIONS = 2  # as many as the cores of the machine it was measured on
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,68 +43,121 @@ class BuildCounts:
         return self.staged - self.loaded
 
 
-def build_statements(*, incremental: bool, postgresql: bool, targets: Mapping[str, str]) -> list[str]:
-    """The SQL that fills version `:v` from staging into the `targets` tables, in order."""
-    on_commit_drop = " ON COMMIT DROP" if postgresql else ""
-    statements = [
+@dataclass(frozen=True, slots=True)
+class BuildStatements:
+    """The SQL that fills version `:v` from staging: `first`, then the `parts`, in any order or at once."""
+
+    first: list[str]  # rule 4: the records that later ones override, which every part reads
+    parts: dict[str, list[str]]  # by the data table(s) each fills, in order within a part, longest first
+
+    def in_order(self) -> list[str]:
+        """All of them, to run one after another."""
+        return [*self.first, *(statement for part in self.parts.values() for statement in part)]
+
+
+def build_statements(
+    *, incremental: bool, postgresql: bool, targets: Mapping[str, str], staging: Staging
+) -> BuildStatements:
+    """The SQL that fills version `:v` from the `staging` tables into the `targets` tables."""
+    stage = staging.names
+    first = [
         # Rule 4: the last record of an id wins. Duplicates are rare, so the records they
         # override make a small table, and everything else is kept by a cheap anti-join.
-        f"CREATE TEMPORARY TABLE {SUPERSEDED} (ord INTEGER PRIMARY KEY){on_commit_drop}",
-        f"INSERT INTO {SUPERSEDED} (ord) SELECT s.ord FROM stage_movies s JOIN ("
-        "SELECT id, max(ord) AS ord FROM stage_movies GROUP BY id HAVING count(*) > 1"
+        f"INSERT INTO {stage[SUPERSEDED]} (ord) SELECT s.ord FROM {stage['stage_movies']} s JOIN ("
+        f"SELECT id, max(ord) AS ord FROM {stage['stage_movies']} GROUP BY id HAVING count(*) > 1"
         ") last ON last.id = s.id WHERE s.ord < last.ord",
+    ]
+    kept = f"NOT EXISTS (SELECT 1 FROM {stage[SUPERSEDED]} x WHERE x.ord = s.ord)"  # the staging row `s`
+    movies = [
         f"INSERT INTO {targets['movies']} (version_id, {_MOVIE_COLUMN_LIST}) "
-        f"SELECT :v, {', '.join('s.' + c for c in MOVIE_COLUMNS)} FROM stage_movies s WHERE {_KEPT}",
+        f"SELECT :v, {', '.join('s.' + c for c in MOVIE_COLUMNS)} FROM {stage['stage_movies']} s WHERE {kept}",
     ]
     if incremental:
         if not postgresql:  # SQLite runs the anti-joins below once per base row; PostgreSQL hashes the ids
-            statements.append("CREATE INDEX stage_movies_by_id ON stage_movies (id)")
-        statements.append(
+            first.append(f"CREATE INDEX {stage['stage_movies']}_by_id ON {stage['stage_movies']} (id)")
+        movies.append(
             f"INSERT INTO {targets['movies']} (version_id, {_MOVIE_COLUMN_LIST}) SELECT :v, {_MOVIE_COLUMN_LIST} "
             "FROM movies b WHERE b.version_id = :base "
-            "AND NOT EXISTS (SELECT 1 FROM stage_movies s WHERE s.id = b.id)"
+            f"AND NOT EXISTS (SELECT 1 FROM {stage['stage_movies']} s WHERE s.id = b.id)"
         )
-    for entity, link, link_column, stage in _ENTITIES:
-        statements += _entity_statements(targets, entity, link, link_column, stage, incremental)
-    return statements
+    parts = {
+        entity: _entity_statements(targets, stage, kept, entity, link, link_column, stage_table, incremental)
+        for entity, link, link_column, stage_table in _ENTITIES
+    }
+    return BuildStatements(first, {**parts, "movies": movies})
 
 
-def build_version(connection: Connection, version_id: int, base_version_id: int | None) -> BuildCounts:
-    """Fill version `version_id` from staging; with a base version, upsert into a copy of it."""
+def build_version(
+    connection: Connection, version_id: int, base_version_id: int | None, staging: Staging
+) -> BuildCounts:
+    """Fill version `version_id` from staging on this connection; with a base version, upsert into a copy of it."""
     params = {"v": version_id, "base": base_version_id}
     targets = load_targets(connection, version_id)
     statements = build_statements(
-        incremental=base_version_id is not None, postgresql=not is_sqlite(connection), targets=targets
+        incremental=base_version_id is not None, postgresql=not is_sqlite(connection), targets=targets, staging=staging
     )
-    for statement in statements:
+    for statement in statements.in_order():
         connection.execute(text(statement), params)
-    staged = connection.execute(text("SELECT count(*) FROM stage_movies")).scalar_one()
-    superseded = connection.execute(text(f"SELECT count(*) FROM {SUPERSEDED}")).scalar_one()
-    loaded = staged - superseded
+    return _counts(connection, version_id, targets, staging)
+
+
+def build_version_in_parallel(
+    engine: Engine, connection: Connection, version_id: int, base_version_id: int | None, staging: Staging
+) -> BuildCounts:
+    """`build_version` with its parts spread over two connections, committing as it goes (PostgreSQL).
+
+    The staging tables must be committed (`Staging.for_version`), and are dropped at the end.
+    """
+    params = {"v": version_id, "base": base_version_id}
+    targets = load_targets(connection, version_id)
+    statements = build_statements(
+        incremental=base_version_id is not None, postgresql=True, targets=targets, staging=staging
+    )
+    with connection.begin():
+        for statement in [*load_settings_sql(), *statements.first]:
+            connection.execute(text(statement), params)
+    parts = list(statements.parts.values())
+    run_on_connections(engine, parts, connections=BUILD_CONNECTIONS, setup=load_settings_sql(), parameters=params)
+    with connection.begin():
+        counts = _counts(connection, version_id, targets, staging)
+        drop_staging(connection, staging)
+    return counts
+
+
+def _counts(connection: Connection, version_id: int, targets: Mapping[str, str], staging: Staging) -> BuildCounts:
+    staged = connection.execute(text(f"SELECT count(*) FROM {staging.names['stage_movies']}")).scalar_one()
+    superseded = connection.execute(text(f"SELECT count(*) FROM {staging.names[SUPERSEDED]}")).scalar_one()
     movies_sql = f"SELECT count(*) FROM {targets['movies']} WHERE version_id = :v"
-    movies = connection.execute(text(movies_sql), params).scalar_one()
-    return BuildCounts(staged=staged, loaded=loaded, movies=movies)
+    movies = connection.execute(text(movies_sql), {"v": version_id}).scalar_one()
+    return BuildCounts(staged=staged, loaded=staged - superseded, movies=movies)
 
 
 def _entity_statements(
-    targets: Mapping[str, str], entity: str, link: str, link_column: str, stage: str, incremental: bool
+    targets: Mapping[str, str],
+    stage: Mapping[str, str],
+    kept: str,
+    entity: str,
+    link: str,
+    link_column: str,
+    stage_table: str,
+    incremental: bool,
 ) -> list[str]:
     """Links of kept records (plus the base's untouched movies) and entity names (rule 9)."""
-    entity_target, link_target = targets[entity], targets[link]
+    entity_target, link_target, staged = targets[entity], targets[link], stage[stage_table]
     statements = [
         f"INSERT INTO {link_target} (version_id, movie_id, {link_column}) "
-        f"SELECT :v, s.movie_id, s.entity_id FROM {stage} s WHERE {_KEPT}",
+        f"SELECT :v, s.movie_id, s.entity_id FROM {staged} s WHERE {kept}",
         # Rule 9: the name given by the last kept record that mentions the id.
         f"INSERT INTO {entity_target} (version_id, id, name) "
-        f"SELECT :v, named.entity_id, named.name FROM {stage} named JOIN ("
-        f"SELECT s.entity_id, max(s.ord) AS ord FROM {stage} s WHERE {_KEPT} GROUP BY s.entity_id"
+        f"SELECT :v, named.entity_id, named.name FROM {staged} named JOIN ("
+        f"SELECT s.entity_id, max(s.ord) AS ord FROM {staged} s WHERE {kept} GROUP BY s.entity_id"
         ") last ON last.entity_id = named.entity_id AND last.ord = named.ord",
     ]
     if incremental:
         statements += [
             f"INSERT INTO {link_target} (version_id, movie_id, {link_column}) "
             f"SELECT :v, b.movie_id, b.{link_column} FROM {link} b WHERE b.version_id = :base "
-            "AND NOT EXISTS (SELECT 1 FROM stage_movies s WHERE s.id = b.movie_id)",
+            f"AND NOT EXISTS (SELECT 1 FROM {stage['stage_movies']} s WHERE s.id = b.movie_id)",
             # Entities the file does not mention keep the base version's name, while still in use.
             f"INSERT INTO {entity_target} (version_id, id, name) SELECT :v, b.id, b.name FROM {entity} b "
             "WHERE b.version_id = :base "

@@ -1,16 +1,20 @@
-"""Bulk writes of one load into session-private staging tables: COPY on PostgreSQL.
+"""Bulk writes of one load into staging tables: COPY on PostgreSQL.
 
 A load streams clean records in here; `db.build` then turns the staging tables into a
-dataset version with set-based SQL inside the database. Staging tables are temporary: they
-vanish with the transaction (PostgreSQL) or are dropped by `drop_staging` (SQLite), so a
-crashed load leaves nothing behind.
+dataset version with set-based SQL inside the database. On SQLite, and in a SQL script, the
+staging tables are temporary: they vanish with the transaction (PostgreSQL) or are dropped by
+`drop_staging` (SQLite). The PostgreSQL importer builds a version over several connections,
+which cannot see one another's temporary tables, so it stages into unlogged tables named after
+the version (`Staging.for_version`), drops them once the version is built, and leaves them to
+`db.versions.remove_abandoned` if it is killed first.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
@@ -41,9 +45,10 @@ _STAGING_DDL = {
     "runtime DOUBLE PRECISION, vote_average DOUBLE PRECISION, vote_count INTEGER, adult BOOLEAN",
     "stage_movie_genres": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
     "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
+    # Filled by db.build: the records that a later record of the same id overrides (rule 4).
+    "stage_superseded": "ord INTEGER PRIMARY KEY",
 }
 STAGING_TABLES = tuple(_STAGING_DDL)
-# db.build's table of the records that a later record of the same id overrides (rule 4), by `ord`.
 SUPERSEDED = "stage_superseded"
 # How the planner runs a load's statements on PostgreSQL (SET LOCAL: for its transaction only).
 LOAD_SETTINGS = {
@@ -68,10 +73,31 @@ Row = Sequence[object]
 EncodedRows = list[Row] | bytes  # rows as write_rows takes them: a list, or COPY data
 
 
-def staging_ddl(*, postgresql: bool) -> list[str]:
-    """CREATE statements of the staging tables (dropped at commit on PostgreSQL)."""
-    suffix = " ON COMMIT DROP" if postgresql else ""
-    return [f"CREATE TEMPORARY TABLE {name} ({columns}){suffix}" for name, columns in _STAGING_DDL.items()]
+@dataclass(frozen=True, slots=True)
+class Staging:
+    """The staging tables of one load: what each of STAGING_TABLES is called, and how it is made."""
+
+    names: Mapping[str, str]
+    shared: bool  # unlogged tables that all the load's connections read; else temporary ones
+
+    @classmethod
+    def temporary(cls) -> Staging:
+        """Temporary tables private to the load's connection and transaction."""
+        return cls({name: name for name in STAGING_TABLES}, shared=False)
+
+    @classmethod
+    def for_version(cls, version_id: int) -> Staging:
+        """Unlogged tables named after the version being loaded, readable from any connection (PostgreSQL)."""
+        return cls({name: f"{name}_v{int(version_id)}" for name in STAGING_TABLES}, shared=True)
+
+    def ddl(self, *, postgresql: bool) -> list[str]:
+        """The statements that create the staging tables (temporary ones are dropped at commit on PostgreSQL)."""
+        if self.shared:
+            return [f"CREATE UNLOGGED TABLE {self.names[name]} ({columns})" for name, columns in _STAGING_DDL.items()]
+        suffix = " ON COMMIT DROP" if postgresql else ""
+        return [
+            f"CREATE TEMPORARY TABLE {self.names[name]} ({columns}){suffix}" for name, columns in _STAGING_DDL.items()
+        ]
 
 
 def load_settings_sql() -> list[str]:
@@ -79,19 +105,19 @@ def load_settings_sql() -> list[str]:
     return [f"SET LOCAL {name} = '{value}'" for name, value in LOAD_SETTINGS.items()]
 
 
-def create_staging(connection: Connection) -> None:
-    """Create empty staging tables private to this connection's transaction, tuned for a load."""
-    drop_staging(connection)
+def create_staging(connection: Connection, staging: Staging) -> None:
+    """Create empty staging tables in this connection's transaction, which is tuned for a load."""
+    drop_staging(connection, staging)
     if not is_sqlite(connection):
         for statement in load_settings_sql():
             connection.exec_driver_sql(statement)
-    for statement in staging_ddl(postgresql=not is_sqlite(connection)):
+    for statement in staging.ddl(postgresql=not is_sqlite(connection)):
         connection.exec_driver_sql(statement)
 
 
-def drop_staging(connection: Connection) -> None:
-    """Drop the staging tables (and SUPERSEDED, made by db.build) if present."""
-    for name in (*STAGING_TABLES, SUPERSEDED):
+def drop_staging(connection: Connection, staging: Staging) -> None:
+    """Drop the staging tables that exist."""
+    for name in staging.names.values():
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 

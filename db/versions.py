@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from db import locks, partitions
+from db import locks, partitions, staging
 from db.engine import is_sqlite
 from db.tables import LIVE, LOADING, RETIRED, STAGED, dataset_versions
 
@@ -158,11 +158,11 @@ def delete_versions(connection: Connection, version_ids: list[int]) -> None:
 def remove_abandoned(connection: Connection) -> list[int]:
     """Remove the versions left `loading` by loads that died or failed; the caller holds the import lock.
 
-    On PostgreSQL a load commits its version's tables, unattached, before it precomputes
-    (importer.pipeline), so a load killed after that leaves them behind, invisible to readers;
-    one that fails after that calls this itself. With the lock held, no version left `loading`
-    is still being loaded. Returns the ids removed: none when the tables are busy for now
-    (PartitionsBusy).
+    On PostgreSQL a load commits its version's tables, unattached, and its staging tables
+    before it builds the version (importer.pipeline), so a load killed after that leaves them
+    behind, invisible to readers; one that fails after that calls this itself. With the lock
+    held, no version left `loading` is still being loaded. Returns the ids removed: none when
+    the tables are busy for now (PartitionsBusy).
     """
     abandoned = _loading_ids(connection)
     if abandoned:
@@ -171,6 +171,9 @@ def remove_abandoned(connection: Connection) -> list[int]:
                 delete_versions(connection, abandoned)
         except partitions.PartitionsBusy:
             return []
+        if partitions.in_use(connection):
+            for version_id in abandoned:
+                staging.drop_staging(connection, staging.Staging.for_version(version_id))
     return abandoned
 
 

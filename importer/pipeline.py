@@ -3,13 +3,13 @@
 A load is all or nothing for readers: they only ever see a finished version, and a refused
 file, an error or a killed process leaves the live version exactly as it was.
 
-On SQLite it is one transaction. On PostgreSQL it is two, so that the precompute and the
-index builds between them can run on two connections (db.precompute.precompute_and_index):
-the first stages the file and builds the version's tables, which stay unattached (unseen by
-readers) with the version `loading`; the second attaches them, checks the version and makes
-it live. On an error in between, the load removes what the first committed; a killed load
-leaves it to the next command (db.versions.remove_abandoned). The import lock is held across
-both.
+On SQLite it is one transaction. On PostgreSQL the build, the precompute and the index builds
+run on two connections (db.build.build_version_in_parallel, db.precompute.precompute_and_index),
+so the load commits as it goes: the first transaction creates the version (`loading`), its
+tables, which stay unattached (unseen by readers), and staging tables that all connections can
+read, and stages the file; the last attaches the tables, checks the version and makes it live.
+On an error in between, the load removes what it committed; a killed load leaves it to the
+next command (db.versions.remove_abandoned). The import lock is held throughout.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from db import locks, partitions, staging, versions
-from db.build import build_version
+from db.build import BuildCounts, build_version, build_version_in_parallel
 from db.engine import SQLITE_BEGIN
 from db.precompute import precompute, precompute_and_index
 from db.tables import LIVE, STAGED
@@ -134,9 +134,14 @@ def _load_in_one_transaction(
             raise locks.ImportBusy() from error
         raise
     with transaction:
-        version_id, live = _stage_and_build(connection, source, options, report, progress)
+        version_id, live = _stage(connection, source, options, report, progress)
         if version_id is None:
             return
+        with _phase(report, "build"):
+            staging_tables = _staging_tables(connection, version_id)
+            counts = build_version(connection, version_id, _base_id(options, live), staging_tables)
+            staging.drop_staging(connection, staging_tables)
+        _count(report, counts)
         with _phase(report, "precompute"):
             precompute(connection, version_id)
         with _phase(report, "check"):
@@ -151,14 +156,18 @@ def _load_in_two_transactions(
     report: ImportReport,
     progress: Progress | None,
 ) -> None:
-    """PostgreSQL: stage and build, commit; precompute on two connections; attach, check, go live."""
+    """PostgreSQL: stage, commit; build and precompute on two connections; attach, check, go live."""
     with connection.begin():
         versions.remove_abandoned(connection)
     with connection.begin():
-        version_id, live = _stage_and_build(connection, source, options, report, progress)
+        version_id, live = _stage(connection, source, options, report, progress)
     if version_id is None:
         return
     try:
+        with _phase(report, "build"):  # and it drops the staging tables
+            staging_tables = _staging_tables(connection, version_id)
+            counts = build_version_in_parallel(engine, connection, version_id, _base_id(options, live), staging_tables)
+        _count(report, counts)
         with _phase(report, "precompute"):  # and the indexes of all the version's tables
             precompute_and_index(engine, version_id)
         with connection.begin():
@@ -171,10 +180,10 @@ def _load_in_two_transactions(
         raise
 
 
-def _stage_and_build(
+def _stage(
     connection: Connection, source: CsvSource, options: ImportOptions, report: ImportReport, progress: Progress | None
 ) -> tuple[int | None, versions.Version | None]:
-    """Stage the file and build the new version's movies and links: its id (None if unchanged) and the live version."""
+    """Create the new version and its tables, and stage the file: its id (None if unchanged) and the live version."""
     live_id = versions.live_version_id(connection)
     live = versions.get_version(connection, live_id) if live_id is not None else None
     if live is not None and live.source_sha256 == report.sha256 and not options.force:
@@ -185,20 +194,30 @@ def _stage_and_build(
         return None, live
     if options.mode == INCREMENTAL and live is None:
         raise versions.VersionError("An incremental load needs a live version to start from; load a full file first.")
-    base_id = live_id if options.mode == INCREMENTAL else None
     version_id = versions.create_version(
         connection, mode=options.mode, source_name=report.source, source_sha256=report.sha256, base_version_id=live_id
     )
     report.version = version_id
     partitions.create_for_load(connection, version_id)
     with _phase(report, "stage"):  # read, clean and COPY into staging: Python-bound
-        staging.create_staging(connection)
-        _stage_records(connection, source, version_id, options, report, progress)
-    with _phase(report, "build"):  # this and precompute run inside the database
-        counts = build_version(connection, version_id, base_id)
-        staging.drop_staging(connection)
-    report.loaded, report.duplicates, report.movies = counts.loaded, counts.duplicates, counts.movies
+        staging_tables = _staging_tables(connection, version_id)
+        staging.create_staging(connection, staging_tables)
+        _stage_records(connection, source, version_id, options, report, progress, staging_tables)
     return version_id, live
+
+
+def _staging_tables(connection: Connection, version_id: int) -> staging.Staging:
+    """Where a load stages: tables all its connections read on PostgreSQL, temporary ones on SQLite."""
+    return staging.Staging.for_version(version_id) if partitions.in_use(connection) else staging.Staging.temporary()
+
+
+def _base_id(options: ImportOptions, live: versions.Version | None) -> int | None:
+    """The version an incremental load copies: the live one."""
+    return live.id if options.mode == INCREMENTAL and live is not None else None
+
+
+def _count(report: ImportReport, counts: BuildCounts) -> None:
+    report.loaded, report.duplicates, report.movies = counts.loaded, counts.duplicates, counts.movies
 
 
 def _remove_unfinished(connection: Connection) -> None:
@@ -257,6 +276,7 @@ def _stage_records(
     options: ImportOptions,
     report: ImportReport,
     progress: Progress | None,
+    staging_tables: staging.Staging,
 ) -> None:
     workers = worker_count(source.path, options.workers)
     encode = staging.row_encoder(connection)
@@ -265,7 +285,7 @@ def _stage_records(
     with closing(cleaned_batches(source, report, progress, encode=encode, workers=workers)) as batches:
         for batch in batches:
             for table, columns, rows in batch.tables:
-                staging.write_rows(connection, table, columns, rows)
+                staging.write_rows(connection, staging_tables.names[table], columns, rows)
             if batch.rejected:
                 rejections = [(version_id, r.line, r.reason) for r in batch.rejected]
                 staging.write_rows(connection, rejections_table, ("version_id", *REJECTION_COLUMNS), rejections)

@@ -29,7 +29,7 @@ from db.build import build_statements
 from db.migrate import alembic_config
 from db.partitions import DIRECT_TARGETS, create_attached_sql
 from db.precompute import precompute_statements
-from db.staging import SUPERSEDED, load_settings_sql, staging_ddl
+from db.staging import SUPERSEDED, Staging, load_settings_sql
 from db.tables import LIVE, STAGED, metadata
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, run_checks
@@ -109,14 +109,16 @@ def _write_script(
     _write_statements(
         out, [*load_settings_sql(), _guard_statement(), _version_statement(report), create_attached_sql(VERSION_ID)]
     )
-    _write_statements(out, staging_ddl(postgresql=True))
+    _write_statements(out, Staging.temporary().ddl(postgresql=True))
     for batch in cleaned_batches(source, report, progress):
         for table, columns, rows in batch.tables:
             _write_inserts(out, table, columns, _rendered(source.path, rows))
         rendered = (f"({VERSION_ID}, {sql_literal(r.line)}, {sql_literal(r.reason)})" for r in batch.rejected)
         _write_inserts(out, "rejections", ("version_id", *REJECTION_COLUMNS), rendered)
     statements = [
-        *build_statements(incremental=False, postgresql=True, targets=DIRECT_TARGETS),
+        *build_statements(
+            incremental=False, postgresql=True, targets=DIRECT_TARGETS, staging=Staging.temporary()
+        ).in_order(),
         *precompute_statements(DIRECT_TARGETS, postgresql=True).values(),
     ]
     _write_statements(out, [_bind_version(statement) for statement in statements])

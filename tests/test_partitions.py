@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import Engine
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import DataError, ProgrammingError
 
-from db import locks, versions
+from db import build, locks, versions
+from db.build import BuildStatements
 from db.migrate import alembic_config, upgrade
 from db.partitions import VERSIONED_TABLES, PartitionsBusy, create_for_load, partition_name
+from db.staging import Staging, create_staging
 from db.tables import VERSIONED_DATA_TABLES
 from importer.errors import NotCsvError
 from importer.pipeline import ImportOptions, import_file
@@ -76,6 +78,26 @@ def test_a_load_that_fails_after_its_first_commit_removes_its_version_at_once(
     assert partitions(postgres_engine) == expected_partitions(live)
 
 
+def test_a_build_that_fails_on_another_connection_removes_the_version_and_its_staging_tables(
+    postgres_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build runs after the first commit, over two connections, from staging tables of the version's own."""
+    live = load(postgres_engine, tmp_path / "first.csv", 40)
+    tables = schema_tables(postgres_engine)
+    build_statements = build.build_statements
+
+    def with_a_failing_part(**kwargs: object) -> BuildStatements:
+        statements = build_statements(**kwargs)  # type: ignore[arg-type]
+        return BuildStatements(statements.first, {**statements.parts, "doomed": ["SELECT 1 / 0"]})
+
+    monkeypatch.setattr(build, "build_statements", with_a_failing_part)
+    with pytest.raises(DataError, match="division by zero"):
+        import_file(postgres_engine, write_csv(tmp_path / "second.csv", catalogue(60)), ImportOptions())
+    assert schema_tables(postgres_engine) == tables
+    assert rows(postgres_engine, "SELECT id, status FROM dataset_versions") == [(live, "live")]
+    assert partitions(postgres_engine) == expected_partitions(live)
+
+
 def test_a_version_left_loading_is_removed_by_the_next_command_unless_an_import_runs(
     postgres_engine: Engine, tmp_path: Path
 ) -> None:
@@ -86,8 +108,9 @@ def test_a_version_left_loading_is_removed_by_the_next_command_unless_an_import_
             connection, mode="full", source_name="killed.csv", source_sha256="0" * 64, base_version_id=live
         )
         create_for_load(connection, killed)
+        create_staging(connection, Staging.for_version(killed))
     assert version_tables(postgres_engine, killed) == sorted(
-        partition_name(table, killed) for table in VERSIONED_TABLES
+        [*(partition_name(table, killed) for table in VERSIONED_TABLES), *Staging.for_version(killed).names.values()]
     )
     with postgres_engine.begin() as connection:
         assert versions.prune(connection, keep=1) == []  # a version being loaded is not prune's to remove
