@@ -15,8 +15,7 @@ from importer.read import Header, RawRecord
 # Larger amounts are junk in this domain, and keeping every amount below 2**53 means sums of
 # millions of them still fit the 64-bit columns (rule 19).
 MAX_AMOUNT = 2**53
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DIGITS = re.compile(r"[0-9]+")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(slots=True)
@@ -62,7 +61,7 @@ def clean_record(header: Header, record: RawRecord) -> CleanMovie | Rejection:
         imdb_id, original_title, original_language, status, runtime, vote_average, vote_count, adult,
     ) = header.pick(fields if header.complete else [*fields, ""])  # fmt: skip
     raw_id = raw_id.strip()
-    if len(raw_id) > 10 or not _DIGITS.fullmatch(raw_id) or not 0 < int(raw_id) <= MAX_INTEGER:  # rule 2
+    if len(raw_id) > 10 or not (raw_id.isdigit() and raw_id.isascii()) or not 0 < int(raw_id) <= MAX_INTEGER:  # rule 2
         return Rejection(record.line, f"id {raw_id!r} is not a positive integer")
 
     warnings: list[str] = []
@@ -95,8 +94,9 @@ def parse_amount(value: str, column: str, warnings: list[str]) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if value.isdigit() and value.isascii():
-        amount = int(value)
+    whole, _point, fraction = value.partition(".")
+    if whole.isdigit() and whole.isascii() and not fraction.strip("0"):  # `373554033.0`, the usual revenue
+        amount = int(whole)
     else:
         try:
             number = Decimal(value)
@@ -130,9 +130,11 @@ def parse_date(value: str, warnings: list[str]) -> str | None:
         return None
     if _ISO_DATE.fullmatch(value):
         try:
-            return date.fromisoformat(value).isoformat()
+            date.fromisoformat(value)  # a day of the calendar: not 2001-02-30
         except ValueError:
             pass
+        else:
+            return value
     warnings.append("invalid_release_date")
     return None
 

@@ -43,6 +43,9 @@ def test_rule_2_trims_the_id() -> None:
     [
         ("30000000", 30_000_000, False),
         ("373554033.0", 373_554_033, False),
+        ("4500.00", 4500, False),
+        ("4500.", 4500, False),
+        ("4500.0.0", None, True),
         ("373554033", 373_554_033, False),
         ("3e7", 30_000_000, False),
         (" 4500.5 ", 4501, False),  # rounded to whole dollars
@@ -88,6 +91,7 @@ def test_rule_6_popularity(raw: str, expected: float | None) -> None:
         (" 1874-12-09 ", "1874-12-09", 1874),
         ("1995-13-01", None, None),
         ("1995-02-30", None, None),
+        ("١٩٩٥-١٠-٣٠", None, None),  # digits, but not ISO's
         ("30/10/1995", None, None),
         ("1995", None, None),
         ("", None, None),
