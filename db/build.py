@@ -90,7 +90,10 @@ def build_statements(
 def build_version(
     connection: Connection, version_id: int, base_version_id: int | None, staging: Staging
 ) -> BuildCounts:
-    """Fill version `version_id` from staging on this connection; with a base version, upsert into a copy of it."""
+    """Fill version `version_id` from staging on this connection, then drop the staging tables.
+
+    With a base version, upsert into a copy of it.
+    """
     params = {"v": version_id, "base": base_version_id}
     targets = load_targets(connection, version_id)
     statements = build_statements(
@@ -98,7 +101,9 @@ def build_version(
     )
     for statement in statements.in_order():
         connection.execute(text(statement), params)
-    return _counts(connection, version_id, targets, staging)
+    counts = _counts(connection, version_id, targets, staging)
+    drop_staging(connection, staging)
+    return counts
 
 
 def build_version_in_parallel(
@@ -106,7 +111,8 @@ def build_version_in_parallel(
 ) -> BuildCounts:
     """`build_version` with its parts spread over two connections, committing as it goes (PostgreSQL).
 
-    The staging tables must be committed (`Staging.for_version`), and are dropped at the end.
+    The staging tables must be committed (`Staging.for_version`); like `build_version`, it
+    drops them at the end.
     """
     params = {"v": version_id, "base": base_version_id}
     targets = load_targets(connection, version_id)

@@ -140,7 +140,6 @@ def _load_in_one_transaction(
         with _phase(report, "build"):
             staging_tables = _staging_tables(connection, version_id)
             counts = build_version(connection, version_id, _base_id(options, live), staging_tables)
-            staging.drop_staging(connection, staging_tables)
         _count(report, counts)
         with _phase(report, "precompute"):
             precompute(connection, version_id)
@@ -164,7 +163,7 @@ def _load_in_two_transactions(
     if version_id is None:
         return
     try:
-        with _phase(report, "build"):  # and it drops the staging tables
+        with _phase(report, "build"):
             staging_tables = _staging_tables(connection, version_id)
             counts = build_version_in_parallel(engine, connection, version_id, _base_id(options, live), staging_tables)
         _count(report, counts)
