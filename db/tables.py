@@ -30,9 +30,9 @@ MAX_INTEGER = 2**31 - 1
 
 # Version statuses. Exactly one version is `live`; a partial unique index enforces it.
 # A version is `loading` while its load runs; nothing reads it. On PostgreSQL the load commits
-# it so before its precompute (importer.pipeline): a load killed after that leaves it `loading`,
-# and the next command removes it (db.versions.remove_abandoned). On SQLite a load is one
-# transaction, and a killed one leaves no row at all.
+# it so before it builds the version (importer.pipeline): a load killed after that leaves it
+# `loading`, and the next command removes it (db.versions.remove_abandoned). On SQLite a load
+# is one transaction, and a killed one leaves no row at all.
 LOADING, STAGED, LIVE, RETIRED = "loading", "staged", "live", "retired"
 
 dataset_versions = Table(

@@ -281,10 +281,10 @@ class RecordChunks:
     unless it lies inside a quoted field, and a quoted field holds an even number of quotes,
     so a newline after an even number of quotes (counted from the last cut) ends a record.
     bytes.count and bytes.rfind find one at C speed, where parsing each record cost the
-    importer a third of its CPU time (docs/benchmarks.md). A stray quote in an unquoted field (`5" floppy`) spoils the count,
-    so each such chunk has its end checked by whoever parses it (TextChunk.check_end), and
-    `recut_by_parsing` then cuts that chunk and all that follows by parsing instead. So does a
-    long run of text with no cut.
+    importer a third of its CPU time (docs/benchmarks.md). A stray quote in an unquoted field
+    (`5" floppy`) spoils the count, so each such chunk has its end checked by whoever parses it
+    (TextChunk.check_end), and `recut_by_parsing` then cuts that chunk and all that follows by
+    parsing instead. So does a long run of text with no cut.
     """
 
     def __init__(

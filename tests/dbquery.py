@@ -80,5 +80,9 @@ def schema_tables(engine: Engine) -> list[str]:
 
 
 def version_tables(engine: Engine, version_id: int) -> list[str]:
-    """PostgreSQL: the names of one version's tables (db.partitions.partition_name) in the test's schema, sorted."""
+    """PostgreSQL: the names of one version's tables in the test's schema, sorted.
+
+    Its data tables (db.partitions.partition_name) and, while it is built, its staging tables
+    (db.staging.Staging.for_version).
+    """
     return [name for name in schema_tables(engine) if name.endswith(f"_v{version_id}")]

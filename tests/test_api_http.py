@@ -235,7 +235,7 @@ def test_access_log_is_one_json_line_per_request(api: Api) -> None:
 
 
 def test_a_version_still_being_loaded_cannot_be_read(database_url: str, tmp_path: Path) -> None:
-    """On PostgreSQL a load commits its version `loading`, tables unattached, before its precompute."""
+    """On PostgreSQL a load commits its version `loading`, tables unattached, before it builds it."""
     live = load(database_url, write_csv(tmp_path / "a.csv", catalogue(10)))
     engine = make_engine(database_url)
     with engine.begin() as connection:

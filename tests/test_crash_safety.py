@@ -143,7 +143,7 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
     versions_before, figures_before = before
     versions_after, figures_after = state_of(engine)
     assert figures_after == figures_before
-    # The precompute runs after the load's first commit: the version stays `loading`, never
+    # The build and the precompute run after the load's first commit: the version stays `loading`, never
     # live, until the next command removes it with its tables (importer.pipeline).
     unfinished = [row for row in versions_after if row not in versions_before]
     assert [status for _id, status, _sha, _movies in unfinished] == (["loading"] if phase == "precompute" else [])
