@@ -55,6 +55,7 @@ def child(kind: str, path: Path, url: str, run: int) -> None:
     # Each side's modules are imported before the clock starts, as start-up (pandas alone takes
     # a good part of a second), and only by its side, whose peak RSS they would otherwise swell.
     if kind in OUR_KINDS:
+        import importer.workers  # noqa: F401 - imported by the load only once it starts its workers
         from importer.pipeline import ImportOptions, import_file, worker_count
     else:
         from bench.pandas_pipeline import pandas_import

@@ -60,33 +60,41 @@ def clean_record(header: Header, record: RawRecord) -> CleanMovie | Rejection:
         raw_id, title, budget, revenue, popularity, release_date, genres, companies,
         imdb_id, original_title, original_language, status, runtime, vote_average, vote_count, adult,
     ) = header.pick(fields if header.complete else [*fields, ""])  # fmt: skip
-    raw_id = raw_id.strip()
-    if len(raw_id) > 10 or not (raw_id.isdigit() and raw_id.isascii()) or not 0 < int(raw_id) <= MAX_INTEGER:  # rule 2
-        return Rejection(record.line, f"id {raw_id!r} is not a positive integer")
+    movie_id = parse_id(raw_id)
+    if movie_id is None:  # rule 2
+        return Rejection(record.line, f"id {raw_id.strip()!r} is not a positive integer")
 
     warnings: list[str] = []
     release_date = parse_date(release_date, warnings)
     return CleanMovie(
         line=record.line,
-        id=int(raw_id),
+        id=movie_id,
         title=title,
-        original_title=_text(original_title),
-        imdb_id=_text(imdb_id),
-        original_language=_text(original_language),
-        status=_text(status),
+        original_title=parse_text(original_title),
+        imdb_id=parse_text(imdb_id),
+        original_language=parse_text(original_language),
+        status=parse_text(status),
         release_date=release_date,
         release_year=int(release_date[:4]) if release_date else None,
         budget=parse_amount(budget, "budget", warnings),
         revenue=parse_amount(revenue, "revenue", warnings),
         popularity=parse_popularity(popularity, warnings),
-        runtime=_float(runtime),
-        vote_average=_float(vote_average),
-        vote_count=_whole(vote_count),
-        adult=_bool(adult),
+        runtime=parse_float(runtime),
+        vote_average=parse_float(vote_average),
+        vote_count=parse_whole(vote_count),
+        adult=parse_bool(adult),
         genres=parse_list(genres, "genres", warnings),
         companies=parse_list(companies, "production_companies", warnings),
         warnings=warnings,
     )
+
+
+def parse_id(value: str) -> int | None:
+    """Rule 2: a positive integer (after trimming) that fits an Integer column, else None."""
+    value = value.strip()
+    if len(value) > 10 or not (value.isdigit() and value.isascii()) or not 0 < int(value) <= MAX_INTEGER:
+        return None
+    return int(value)
 
 
 def parse_amount(value: str, column: str, warnings: list[str]) -> int | None:
@@ -115,7 +123,7 @@ def parse_amount(value: str, column: str, warnings: list[str]) -> int | None:
 
 def parse_popularity(value: str, warnings: list[str]) -> float | None:
     """Rule 6: a non-negative finite float, else unknown."""
-    number = _float(value)
+    number = parse_float(value)
     if number is None or number < 0:
         if value.strip():
             warnings.append("invalid_popularity")
@@ -148,11 +156,13 @@ def parse_list(value: str, column: str, warnings: list[str]) -> tuple[tuple[int,
         return ()
 
 
-def _text(value: str) -> str | None:
+def parse_text(value: str) -> str | None:
+    """An optional text column: trimmed, and unknown when empty."""
     return value.strip() or None
 
 
-def _float(value: str) -> float | None:
+def parse_float(value: str) -> float | None:
+    """An optional number column: a finite float, else unknown."""
     if not value:
         return None
     try:
@@ -162,12 +172,13 @@ def _float(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _whole(value: str) -> int | None:
+def parse_whole(value: str) -> int | None:
     """`373554033.0` and `373554033` are the same count."""
-    number = _float(value)
+    number = parse_float(value)
     return None if number is None or number != int(number) or not 0 <= number <= MAX_INTEGER else int(number)
 
 
-def _bool(value: str) -> bool | None:
+def parse_bool(value: str) -> bool | None:
+    """`adult`: True or False in any case, else unknown."""
     lowered = value.strip().lower()
     return True if lowered == "true" else False if lowered == "false" else None

@@ -168,6 +168,7 @@ class Header:
 
     width: int
     complete: bool  # every optional column is present
+    positions: tuple[int, ...]  # each of COLUMNS' field in a record; `width` for an absent optional column
     pick: Callable[[list[str]], tuple[str, ...]]  # a record's values in COLUMNS order
 
     @classmethod
@@ -179,8 +180,9 @@ class Header:
         if missing:
             raise MissingColumnsError(str(path), missing, names)
         # An absent optional column reads from one padding field past the end: an empty value.
-        picks = [positions.get(column, len(names)) for column in COLUMNS]
-        return cls(width=len(names), complete=all(c in positions for c in COLUMNS), pick=itemgetter(*picks))
+        picks = tuple(positions.get(column, len(names)) for column in COLUMNS)
+        complete = all(c in positions for c in COLUMNS)
+        return cls(width=len(names), complete=complete, positions=picks, pick=itemgetter(*picks))
 
 
 class CsvSource:

@@ -1,0 +1,250 @@
+"""Stage 2 at C speed: a piece of the file parsed by Arrow, and each rule applied to whole columns.
+
+`clean_chunk` gives exactly the batch that parsing the piece with the csv module and cleaning
+it record by record (`importer.batches.clean_batch`) gives, in about half the CPU time
+(docs/benchmarks.md). pyarrow's C++ reader parses the piece into columns. Each column's values
+go through the very functions of `importer.clean`, but once per distinct value in the piece,
+not once per record: a piece of ~1,300 records holds a few dozen distinct budgets, dates or
+genre lists. Values that a rule would return as they are (an id in range, text with nothing to
+trim, a popularity of plain digits) are recognized by a regular expression over the whole
+column and never reach Python. Rows are filtered, joined to their genres and companies, and
+written as COPY data without a Python loop over records.
+
+It declines (returns None) every piece whose parse it cannot vouch for, which the record by
+record path then cleans: a piece that holds NUL characters or a carriage return not followed
+by a newline (lines may end with `\r\n` or `\n`), that is not
+UTF-8 or that Arrow cannot parse, with a record of the wrong width (rule 1), or whose lines do
+not add up to its records (blank lines, or a piece cut inside a quoted field).
+tests/test_columnar.py checks that both paths give the same batches.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from db.staging import MOVIE_COLUMNS, encode_for_copy
+from importer.batches import LINK_COLUMNS, Batch, Encoder
+from importer.clean import (
+    Rejection,
+    parse_amount,
+    parse_bool,
+    parse_date,
+    parse_float,
+    parse_id,
+    parse_list,
+    parse_popularity,
+    parse_text,
+    parse_whole,
+)
+from importer.read import COLUMNS, Header, TextChunk, count_lines
+
+Rule = Callable[[str, list[str]], object]  # a raw value and the warnings it adds to -> the clean value
+
+# What str.isspace() calls white space, which str.strip() removes, as a character class's body.
+_PYTHON_SPACE = r"\t-\r\x1c- \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+# Values that a column's rule returns as they are, but for their type.
+_TEXT_AS_IS = rf"(?s)^[^{_PYTHON_SPACE}](?:.*[^{_PYTHON_SPACE}])?$"  # not empty, nothing to trim
+_ID_AS_IS = r"^[1-9][0-9]{0,8}$"  # below MAX_INTEGER (rule 2)
+_POPULARITY_AS_IS = r"^[0-9]{1,15}(?:\.[0-9]{1,20})?$"  # finite, not negative (rule 6)
+
+
+def _text_rule(value: str, _warnings: list[str]) -> object:
+    return parse_text(value)
+
+
+def _float_rule(value: str, _warnings: list[str]) -> object:
+    return parse_float(value)
+
+
+# For each movie column after `id` and `title`: its rule, the Arrow type of its clean values,
+# and the pattern of the raw values that the rule returns as they are (None: no such pattern).
+_MOVIE_RULES: dict[str, tuple[Rule, pa.DataType, str | None]] = {
+    "original_title": (_text_rule, pa.string(), _TEXT_AS_IS),
+    "imdb_id": (_text_rule, pa.string(), _TEXT_AS_IS),
+    "original_language": (_text_rule, pa.string(), None),
+    "status": (_text_rule, pa.string(), None),
+    "release_date": (parse_date, pa.string(), None),
+    "budget": (lambda value, warnings: parse_amount(value, "budget", warnings), pa.int64(), None),
+    "revenue": (lambda value, warnings: parse_amount(value, "revenue", warnings), pa.int64(), None),
+    "popularity": (parse_popularity, pa.float64(), _POPULARITY_AS_IS),
+    "runtime": (_float_rule, pa.float64(), None),
+    "vote_average": (_float_rule, pa.float64(), None),
+    "vote_count": (lambda value, _warnings: parse_whole(value), pa.int64(), None),
+    "adult": (lambda value, _warnings: parse_bool(value), pa.bool_(), None),
+}
+_LINKS = (("genres", "stage_movie_genres"), ("production_companies", "stage_movie_companies"))
+
+# pyarrow imports pandas, where it is installed, the first time it converts a Python list
+# (0.2 s). Here, at import, that happens once in the importer: forked workers inherit it.
+pa.array([], pa.int32())
+
+
+def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | None:
+    """The batch of `chunk`'s records, as `clean_batch(header, chunk.records(), encode)` gives it; None to decline."""
+    data = chunk.data
+    if b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+        return None  # NULs, which the record path removes and counts, or a line ended by \r alone
+    try:
+        data.decode("utf-8")  # Arrow checks only the columns it converts; the reader refuses any bad byte
+        table = _parse(data, header.width)
+    except (UnicodeDecodeError, pa.ArrowException):
+        return None
+    if table is None:
+        return None
+    lines = _record_lines(table, chunk.line_offset, count_lines(data) + (0 if data.endswith(b"\n") else 1))
+    if lines is None:
+        return None
+    return _clean_table(header, table, lines, encode)
+
+
+# Parsed after a piece's last record, as a record of its own: it is one only if the piece ends
+# between records. Cut inside a quoted field, the piece would swallow it into that field.
+_END_MARK = "\x01end of piece\x01"
+
+
+def _parse(data: bytes, width: int) -> pa.Table | None:
+    """Every field of every record as a string column `c0`..; None if a record has the wrong width or the piece ends in one."""
+    others, end_marks = 0, 0
+
+    def on_invalid_row(row: pa_csv.InvalidRow) -> str:
+        nonlocal others, end_marks
+        if row.text == _END_MARK:
+            end_marks += 1
+        else:
+            others += 1
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    ended = data if data.endswith(b"\n") else data + b"\n"
+    table = pa_csv.read_csv(
+        io.BytesIO(ended + _END_MARK.encode("utf-8") + b"\n"),
+        read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid_row),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    )
+    return table.combine_chunks() if (others, end_marks) == (0, 1) else None
+
+
+def _record_lines(table: pa.Table, line_offset: int, lines: int) -> pa.Array | None:
+    """The line each record starts on, if the records take up exactly the piece's `lines`; else None.
+
+    Each record starts on the line after the one the record before it ended on. A piece whose
+    lines add up otherwise has blank lines (which are no records) or was cut inside a quoted field.
+    """
+    records = table.num_rows
+    first = line_offset + 1
+    if lines == records:  # no record spans lines: the common case
+        return pa.array(range(first, first + records), pa.int32())
+    joined = pc.binary_join_element_wise(*table.columns, "")
+    spans = [1 + newlines for newlines in pc.count_substring(joined, "\n").to_pylist()]
+    if sum(spans) != lines:
+        return None
+    starts = []
+    for span in spans:
+        starts.append(first)
+        first += span
+    return pa.array(starts, pa.int32())
+
+
+def _clean_table(header: Header, table: pa.Table, lines: pa.Array, encode: Encoder) -> Batch:
+    records = table.num_rows
+    raw = dict(zip(COLUMNS, (_column(table, position) for position in header.positions)))
+    warnings: Counter[str] = Counter()
+    # Rule 2, with rule 3's report: a record whose id is not a positive integer is refused.
+    ids = _apply(raw["id"], lambda value, _warnings: parse_id(value), pa.int32(), warnings, _ID_AS_IS)
+    rejected: list[Rejection] = []
+    if ids.null_count:
+        refused = ids.is_null()
+        for line, value in zip(lines.filter(refused).to_pylist(), raw["id"].filter(refused).to_pylist()):
+            rejected.append(Rejection(line, f"id {value.strip()!r} is not a positive integer"))
+        kept = pc.invert(refused)
+        ids, lines = ids.filter(kept), lines.filter(kept)
+        raw = {name: column.filter(kept) for name, column in raw.items()}
+    movies = {"ord": lines, "id": ids, "title": raw["title"]}
+    for name, (rule, kind, as_is) in _MOVIE_RULES.items():
+        movies[name] = _apply(raw[name], rule, kind, warnings, as_is)
+    movies["release_year"] = pc.utf8_slice_codeunits(movies["release_date"], 0, 4).cast(pa.int32())
+    columns = ("ord", *MOVIE_COLUMNS)
+    tables = [("stage_movies", columns, pa.table([movies[name] for name in columns], names=list(columns)))]
+    for column, stage in _LINKS:
+        tables.append((stage, LINK_COLUMNS, _links(raw[column], column, lines, ids, warnings)))
+    encoded = [(stage, names, _encode(rows, encode)) for stage, names, rows in tables]
+    return Batch(records, encoded, rejected, warnings)
+
+
+def _column(table: pa.Table, position: int) -> pa.Array:
+    """The raw values of the column at `position`: empty strings for an absent optional column (past the last)."""
+    if position < table.num_columns:
+        return table.column(position).chunk(0) if table.num_rows else pa.array([], pa.string())
+    return pa.array([""] * table.num_rows, pa.string())
+
+
+def _apply(values: pa.Array, rule: Rule, kind: pa.DataType, warnings: Counter[str], as_is: str | None) -> pa.Array:
+    """`rule` applied to every value: as they are where they match `as_is`, the others once per distinct value."""
+    if as_is is None:
+        return _per_distinct_value(values, rule, kind, warnings)
+    plain = pc.match_substring_regex(values, as_is)
+    if plain.false_count == 0:
+        return values.cast(kind)
+    odd = pc.invert(plain)
+    cleaned = pc.if_else(plain, values, pa.scalar(None, pa.string())).cast(kind)
+    return pc.replace_with_mask(cleaned, odd, _per_distinct_value(values.filter(odd), rule, kind, warnings))
+
+
+def _per_distinct_value(values: pa.Array, rule: Rule, kind: pa.DataType, warnings: Counter[str]) -> pa.Array:
+    """`rule` applied to every value, called once per distinct value; its warnings counted once per record."""
+    encoded = values.dictionary_encode()
+    cleaned = []
+    for position, value in enumerate(encoded.dictionary.to_pylist()):
+        found: list[str] = []
+        cleaned.append(rule(value, found))
+        if found:
+            _count_warnings(warnings, found, encoded.indices, position)
+    return pa.array(cleaned, kind).take(encoded.indices)
+
+
+def _links(values: pa.Array, column: str, lines: pa.Array, ids: pa.Array, warnings: Counter[str]) -> pa.Table:
+    """Rule 8 for a list column: a staging row (LINK_COLUMNS) per record and entity, in record order."""
+    encoded = values.dictionary_encode()
+    offsets, entity_ids, names = [0], [], []
+    for position, value in enumerate(encoded.dictionary.to_pylist()):
+        found: list[str] = []
+        for entity_id, name in parse_list(value, column, found):
+            entity_ids.append(entity_id)
+            names.append(name)
+        offsets.append(len(entity_ids))
+        if found:
+            _count_warnings(warnings, found, encoded.indices, position)
+    entities = pa.StructArray.from_arrays(
+        [pa.array(entity_ids, pa.int32()), pa.array(names, pa.string())], ["id", "name"]
+    )
+    per_record = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), entities).take(encoded.indices)
+    owner = pc.list_parent_indices(per_record)
+    flat = pc.list_flatten(per_record)
+    return pa.table(
+        [lines.take(owner), ids.take(owner), flat.field("id"), flat.field("name")], names=list(LINK_COLUMNS)
+    )
+
+
+def _count_warnings(warnings: Counter[str], found: list[str], indices: pa.Array, position: int) -> None:
+    """Count the warnings that a distinct value's rule gave once for each record that holds the value."""
+    times = pc.sum(pc.equal(indices, position)).as_py()
+    for kind in found:
+        warnings[kind] += times
+
+
+def _encode(table: pa.Table, encode: Encoder) -> bytes | list[Sequence[object]]:
+    """The table as `encode` gives its rows: COPY data for PostgreSQL, else a list of tuples."""
+    if encode is encode_for_copy:
+        buffer = io.BytesIO()
+        pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+        return buffer.getvalue()
+    return encode(list(zip(*(column.to_pylist() for column in table.columns))))

@@ -1,0 +1,229 @@
+"""Cleaning by columns (importer.columnar) gives exactly the batches of cleaning record by record."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from db.staging import encode_for_copy
+from importer.batches import Batch, Encoder, clean_batch
+from importer.columnar import clean_chunk
+from importer.generate import generate_file
+from importer.read import CsvSource, Header, TextChunk
+from importer.workers import clean_piece
+from tests.csvfiles import HEADER, catalogue, companies, genres, movie, write_csv
+
+FULL_HEADER = Header.from_names("movies.csv", HEADER)
+ENCODERS = {"rows": list, "COPY data": encode_for_copy}
+
+
+def by_records(header: Header, chunk: TextChunk, encode: Encoder) -> Batch:
+    return clean_batch(header, chunk.records(), encode)
+
+
+def comparable(batch: Batch) -> tuple:
+    """A batch with its COPY data read back as typed values: `104.0` and `104`, `False` and `false` are alike."""
+
+    def value(field: str) -> object:
+        if field.lower() in ("true", "false"):
+            return field.lower() == "true"
+        try:
+            return float(field)
+        except ValueError:
+            return field
+
+    def rows(encoded: object) -> list:
+        if isinstance(encoded, bytes):  # an unquoted empty field and "" both load as '' where it counts (NOT_NULL_TEXT)
+            return [[value(field) for field in row] for row in csv.reader(io.StringIO(encoded.decode("utf-8")))]
+        return list(encoded)
+
+    tables = [(table, tuple(columns), rows(encoded)) for table, columns, encoded in batch.tables]
+    return batch.records, tables, batch.rejected, dict(batch.warnings)
+
+
+def chunks_of(path: Path, size: int) -> tuple[Header, list[TextChunk]]:
+    with CsvSource(path) as source:
+        return source.header, list(source.text_chunks(size))
+
+
+def assert_same_batches(header: Header, chunks: list[TextChunk], encode: Encoder) -> int:
+    """Every chunk the columns path takes gives the record path's batch; returns how many it declined."""
+    declined = 0
+    for chunk in chunks:
+        batch = clean_chunk(header, chunk, encode)
+        if batch is None:
+            declined += 1
+            continue
+        assert comparable(batch) == comparable(by_records(header, chunk, encode)), (
+            f"chunk after line {chunk.line_offset}"
+        )
+    return declined
+
+
+@pytest.mark.parametrize("encoding", ENCODERS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rules_1_to_9_give_the_same_batches_by_columns_on_generated_files(
+    tmp_path: Path, seed: int, encoding: str
+) -> None:
+    """Rules 1-9 as both paths apply them, on the generator's dirt: shifted ids, bad dates, broken literals."""
+    path = tmp_path / "movies.csv"
+    generate_file(path, records=6_000, seed=seed)
+    header, chunks = chunks_of(path, 64 << 10)
+    declined = assert_same_batches(header, chunks, ENCODERS[encoding])
+    assert len(chunks) > 50
+    assert declined < len(chunks) / 10  # the generated dirt is no reason to decline
+
+
+@pytest.mark.parametrize("encoding", ENCODERS)
+def test_the_real_first_5000_records_give_the_same_batches_by_columns(head5000_path: Path, encoding: str) -> None:
+    header, chunks = chunks_of(head5000_path, 64 << 10)
+    assert assert_same_batches(header, chunks, ENCODERS[encoding]) == 0
+
+
+# Raw values that take each rule's other branches: padding, Unicode white space, signs, exponents,
+# non-ASCII digits, calendar errors, literals the fast regex does not read.
+ODD_VALUES = {
+    "id": ["862", " 862 ", "\u3000 863", "0", "-5", "1e3", "٣", "2147483647", "2147483648", "999999999", "1997-08-20"],
+    "title": ["", " padded ", "Ünïcode", 'quote " inside', "comma, inside", "new\nline"],
+    "budget": ["0", "30000000", "373554033.0", "3e7", " 4500.5 ", "-100", "", "abc", "nan", "1e300", "4500."],
+    "revenue": ["0.0", "12", "1.5e3", "x", "00012"],
+    "popularity": ["21.946943", "0", "1e3", "-1", "nan", "inf", "", " 2.5", "0.000001", "123456789012345678.5", "abc"],
+    "release_date": ["1995-10-30", "2001-02-30", "1995-1-3", "", " 1995-10-30 ", "１９９５-10-30", "1995/10/30"],
+    "genres": [
+        "[]",
+        "[{'id': 16, 'name': 'Animation'}]",
+        "[{'id': 16, 'name': 'Animation'}, {'id': 16, 'name': 'Cartoons'}]",
+        "[{'name': \"Director's\", 'id': 35}]",
+        "[{'id': 1,",
+        "",
+        "[{'id': 0, 'name': 'Zero'}, {'id': 5, 'name': ' '}]",
+        "[{'id': 7, 'name': 'Esc\\'aped'}]",
+    ],
+    "production_companies": ["[]", "[{'name': 'Pixar', 'id': 3}]", "not a list", "{'id': 1}", "[1, 2]"],
+    "imdb_id": ["tt0114709", "", "  ", "\u00a0tt1\u00a0", "tt2\u2028"],
+    "original_title": ["Toy Story", " Toy ", "\x1ctext", "x\u3000"],
+    "original_language": ["en", " en", ""],
+    "status": ["Released", "", "Rumored "],
+    "runtime": ["81.0", "81", "", "x", "inf"],
+    "vote_average": ["7.7", "", "-1"],
+    "vote_count": ["5415.0", "5415", "12.5", "-1", "", "99999999999"],
+    "adult": ["False", "True", "true", " FALSE ", "maybe", ""],
+}
+
+
+def odd_records(rng: random.Random, count: int) -> list[dict[str, str]]:
+    return [
+        movie(rng.choice(ODD_VALUES["id"]), **{c: rng.choice(v) for c, v in ODD_VALUES.items() if c != "id"})
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\n"])
+@pytest.mark.parametrize("encoding", ENCODERS)
+@pytest.mark.parametrize("seed", range(3))
+def test_rules_2_and_5_to_8_give_the_same_values_by_columns_for_odd_values(
+    tmp_path: Path, seed: int, encoding: str, line_end: str
+) -> None:
+    """Odd values of every column, mixed at random: both paths keep, warn and refuse alike."""
+    path = tmp_path / "odd.csv"
+    write_csv(path, odd_records(random.Random(seed), 400))
+    path.write_bytes(path.read_bytes().replace(b"\r\n", line_end.encode()))
+    header, chunks = chunks_of(path, 16 << 10)
+    assert assert_same_batches(header, chunks, ENCODERS[encoding]) == 0
+
+
+def test_rule_5_warnings_count_every_record_that_holds_the_value(tmp_path: Path) -> None:
+    path = tmp_path / "movies.csv"
+    write_csv(path, [*catalogue(3), *(movie(10 + i, budget="abc") for i in range(3)), movie(20, budget="x")])
+    header, chunks = chunks_of(path, 1 << 20)
+    batch = clean_chunk(header, chunks[0], list)
+    assert batch is not None
+    assert batch.warnings["unparsable_budget"] == 4
+
+
+def test_rule_3_refused_ids_keep_their_lines_after_records_that_span_lines(tmp_path: Path) -> None:
+    path = tmp_path / "movies.csv"
+    write_csv(path, [movie(1, overview="one\ntwo\nthree"), movie("2012-09-29"), movie(2), movie(" x ")])
+    header, chunks = chunks_of(path, 1 << 20)
+    batch = clean_chunk(header, chunks[0], list)
+    assert batch is not None
+    assert [(r.line, r.reason) for r in batch.rejected] == [
+        (5, "id '2012-09-29' is not a positive integer"),
+        (7, "id 'x' is not a positive integer"),
+    ]
+    assert [(row[1], row[0]) for row in batch.tables[0][2]] == [(1, 2), (2, 6)]  # (id, line): `ord` is the first line
+
+
+def test_optional_columns_may_be_absent_by_columns_too(tmp_path: Path) -> None:
+    path = tmp_path / "movies.csv"
+    path.write_text(
+        "id,title,budget,revenue,popularity,release_date,genres,production_companies\n"
+        "5,Five,10,20,1.5,2001-01-01,[],\"[{'name': 'Pixar', 'id': 3}]\"\n",
+        encoding="utf-8",
+    )
+    header, chunks = chunks_of(path, 1 << 20)
+    batch = clean_chunk(header, chunks[0], list)
+    assert batch is not None
+    assert comparable(batch) == comparable(by_records(header, chunks[0], list))
+    assert batch.tables[0][2] == [
+        (2, 5, "Five", None, None, None, None, "2001-01-01", 2001, 10, 20, 1.5, None, None, None, None)
+    ]
+    assert batch.tables[2][2] == [(2, 5, 3, "Pixar")]
+
+
+def chunk_of(text: str, *, check_end: bool = False) -> TextChunk:
+    return TextChunk(1, text.encode("utf-8"), check_end)
+
+
+def line(**fields: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(movie(fields.pop("id", "1"), **fields).values())
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("why", "make"),
+    [
+        ("a NUL character", lambda: line(title="a\x00b")),
+        ("a line ended by a carriage return alone", lambda: line(overview="a\rb")),
+        ("a record of the wrong width (rule 1)", lambda: line() + "1,too,few\n"),
+        ("a blank line", lambda: line() + "\n" + line(id="2")),
+        ("a cut inside a quoted field", lambda: line() + line(id="2", vote_count="12\n34").rsplit("34", 1)[0]),
+        ("bytes that are not UTF-8", lambda: line(title="caf\udce9")),
+    ],
+)
+def test_pieces_it_cannot_vouch_for_are_declined(why: str, make: Callable[[], str]) -> None:
+    text = make()
+    data = text.encode("utf-8", "surrogateescape")
+    assert clean_chunk(FULL_HEADER, TextChunk(1, data, check_end=True), list) is None, why
+
+
+def test_a_declined_piece_is_cleaned_record_by_record_in_a_worker() -> None:
+    """Rule 1's record and a blank line decline their piece; the worker's batch still holds every record."""
+    text = line(id="1") + "1,too,few\n" + line(id="2") + "\n" + line(id="3", genres=genres((18, "Drama")))
+    batch = clean_piece(FULL_HEADER, chunk_of(text), list)
+    assert batch.records == 4
+    assert [(r.line, r.reason) for r in batch.rejected] == [(3, "has 3 fields, the header has 24")]
+    assert [row[1] for row in batch.tables[0][2]] == [1, 2, 3]
+    assert batch.tables[1][2][-1] == (6, 3, 18, "Drama")
+
+
+def test_companies_keep_their_order_and_names_by_columns(tmp_path: Path) -> None:
+    """Rules 8-9's raw material: each link row in record order, with the name its record gives."""
+    path = tmp_path / "movies.csv"
+    write_csv(
+        path,
+        [
+            movie(1, production_companies=companies((3, "Pixar"), (2, "Disney"))),
+            movie(2, production_companies=companies((3, "Pixar Animation"))),
+        ],
+    )
+    header, chunks = chunks_of(path, 1 << 20)
+    batch = clean_chunk(header, chunks[0], list)
+    assert batch is not None
+    assert batch.tables[2][2] == [(2, 1, 3, "Pixar"), (2, 1, 2, "Disney"), (3, 2, 3, "Pixar Animation")]
