@@ -1,10 +1,10 @@
 """Stage 2 at C speed: a piece of the file parsed by Arrow, and each rule applied to whole columns.
 
 `clean_chunk` gives exactly the batch that parsing the piece with the csv module and cleaning
-it record by record (`importer.batches.clean_batch`) gives, in about half the CPU time
+it record by record (`importer.batches.clean_batch`) gives, in about 60% of the CPU time
 (docs/benchmarks.md). pyarrow's C++ reader parses the piece into columns. Each column's values
 go through the very functions of `importer.clean`, but once per distinct value in the piece,
-not once per record: a piece of ~1,300 records holds a few dozen distinct budgets, dates or
+not once per record: a piece of ~1,300 records holds a few dozen distinct budgets, runtimes or
 genre lists. Values that a rule would return as they are (an id in range, text with nothing to
 trim, a popularity of plain digits) are recognized by a regular expression over the whole
 column and never reach Python. Rows are filtered, joined to their genres and companies, and
@@ -12,9 +12,8 @@ written as COPY data without a Python loop over records.
 
 It declines (returns None) every piece whose parse it cannot vouch for, which the record by
 record path then cleans: a piece that holds NUL characters or a carriage return not followed
-by a newline (lines may end with `\r\n` or `\n`), that is not
-UTF-8 or that Arrow cannot parse, with a record of the wrong width (rule 1), or whose lines do
-not add up to its records (blank lines, or a piece cut inside a quoted field).
+by a newline, that is not UTF-8 or that Arrow cannot parse, with a record of the wrong width
+(rule 1) or blank lines, or that does not end between records (cut inside a quoted field).
 tests/test_columnar.py checks that both paths give the same batches.
 """
 
@@ -137,7 +136,7 @@ def _record_lines(table: pa.Table, line_offset: int, lines: int) -> pa.Array | N
     """The line each record starts on, if the records take up exactly the piece's `lines`; else None.
 
     Each record starts on the line after the one the record before it ended on. A piece whose
-    lines add up otherwise has blank lines (which are no records) or was cut inside a quoted field.
+    lines add up otherwise has blank lines, which the csv module counts but yields no record for.
     """
     records = table.num_rows
     first = line_offset + 1
