@@ -11,13 +11,16 @@ import ast
 import functools
 import re
 
+from db.tables import MAX_INTEGER  # ids live in Integer columns
+
 # The two shapes: `{'id': 16, 'name': 'Animation'}` and `{'name': "Miramax's", 'id': 14}`.
 # A name is taken verbatim only from a literal without backslashes, so the text between the
 # quotes is exactly its value (repr() quotes with " when the name holds a '). Anything the
-# regex accepts, ast.literal_eval reads the same way; tests/test_literals.py checks that.
+# regex accepts, ast.literal_eval reads the same way (so its digits are ASCII: int() reads `١٣`,
+# a Python literal cannot hold it); tests/test_literals.py checks that.
 _ENTRY = re.compile(
-    r"""\{'id': (?P<id1>0|[1-9]\d*), 'name': (?:'(?P<a1>[^'\\\n\r]*)'|"(?P<b1>[^"\\\n\r]*)")\}"""
-    r"""|\{'name': (?:'(?P<a2>[^'\\\n\r]*)'|"(?P<b2>[^"\\\n\r]*)"), 'id': (?P<id2>0|[1-9]\d*)\}"""
+    r"""\{'id': (?P<id1>0|[1-9][0-9]*), 'name': (?:'(?P<a1>[^'\\\n\r]*)'|"(?P<b1>[^"\\\n\r]*)")\}"""
+    r"""|\{'name': (?:'(?P<a2>[^'\\\n\r]*)'|"(?P<b2>[^"\\\n\r]*)"), 'id': (?P<id2>0|[1-9][0-9]*)\}"""
 )
 _LIST = re.compile(r"\[(?:(?:" + _ENTRY.pattern + r")(?:, (?=\{)|(?=\])))*\]")
 
@@ -32,9 +35,9 @@ class UnparsableLiteral(ValueError):
 def parse_entities(value: str) -> tuple[tuple[int, str], ...]:
     """Return the (id, name) pairs of a list literal, keeping rule 8's valid entries only.
 
-    Entries without a positive integer id or a non-empty name are skipped; an id given twice
-    counts once (its last name wins). An empty value is an empty list. Cached: the same genre
-    and company lists recur across thousands of records.
+    Entries without a positive integer id that fits an Integer column, or without a non-empty
+    name, are skipped; an id given twice counts once (its last name wins). An empty value is an
+    empty list. Cached: the same genre and company lists recur across thousands of records.
     """
     value = value.strip()
     if not value:
@@ -46,7 +49,7 @@ def parse_entities(value: str) -> tuple[tuple[int, str], ...]:
         raw = _parse_slow(value)
     by_id: dict[int, str] = {}
     for entity_id, name in raw:
-        if entity_id > 0 and name.strip():
+        if 0 < entity_id <= MAX_INTEGER and name.strip():
             by_id.pop(entity_id, None)  # re-insert so order follows the last mention
             by_id[entity_id] = name
     return tuple(by_id.items())

@@ -28,6 +28,8 @@ from tests.conftest import head5000
         ("[{'id': 0, 'name': 'Zero'}, {'id': -3, 'name': 'Neg'}, {'id': 5, 'name': ''}]", []),
         ("[{'id': '12', 'name': 'Text id'}, {'name': 'No id'}, {'id': 9}, 'junk', {'id': True, 'name': 'Bool'}]", []),
         ("[{'id': 2, 'name': '   '}, {'id': 4, 'name': 'Kept'}]", [(4, "Kept")]),
+        # An id beyond a 32-bit column is no id either (as rule 2 has it for movies).
+        ("[{'id': 2147483648, 'name': 'Too large'}, {'id': 2147483647, 'name': 'Largest'}]", [(2147483647, "Largest")]),
         # Rule 8: the same id twice in one list counts once (its last name).
         ("[{'id': 18, 'name': 'Drama'}, {'id': 18, 'name': 'Drama 2'}]", [(18, "Drama 2")]),
         # Other key orders and extra keys fall back to literal_eval and still work.
@@ -45,6 +47,7 @@ def test_rule_8_parses_entity_lists(value: str, expected: list[tuple[int, str]])
         "{'id': 16, 'name': 'Animation'}",  # a dict, not a list
         "__import__('os').system('touch /tmp/movie-stats-pwned')",  # never eval
         "[{'id': 016, 'name': 'Leading zero'}]",
+        "[{'id': 1\u0663, 'name': 'Non-ASCII digit'}]",  # int() reads it, a Python literal cannot hold it
         "not a literal",
     ],
 )
