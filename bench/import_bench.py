@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -63,6 +64,8 @@ def child(kind: str, path: Path, url: str, run: int) -> None:
     engine = make_engine(url)
     upgrade(engine)
     cpu_before = _cpu_seconds(engine)
+    memory = TotalMemory()
+    memory.start()
     started = time.perf_counter()
     if kind in OUR_KINDS:
         report = import_file(engine, path, ImportOptions(force=True, workers=OUR_KINDS[kind]))
@@ -70,13 +73,53 @@ def child(kind: str, path: Path, url: str, run: int) -> None:
     else:
         movies, phases, workers = pandas_import(engine, path, version_id=1_000_000 + run), {}, 0
     seconds = time.perf_counter() - started
+    memory.stop()
     cpu_after = _cpu_seconds(engine)
     cpu = {side: round(cpu_after[side] - cpu_before[side], 3) for side in cpu_before.keys() & cpu_after.keys()}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb, "workers": workers,
-                      "worker_peak_rss_mb": worker_peak_mb, "movies": movies, "phases": phases,
-                      "cpu_seconds": cpu}))  # fmt: skip
+                      "worker_peak_rss_mb": worker_peak_mb, "peak_pss_mb": memory.peak_mb, "movies": movies,
+                      "phases": phases, "cpu_seconds": cpu}))  # fmt: skip
+
+
+class TotalMemory(threading.Thread):
+    """The largest total seen of this process's and its children's proportional set size (Linux).
+
+    PSS shares each page among the processes that map it, so the total counts once what the
+    forked workers share with the importer, where adding their peak RSS counts it three times.
+    Sampled four times a second (a few milliseconds of CPU a second); 0 where /proc lacks it.
+    """
+
+    INTERVAL_SECONDS = 0.25
+
+    def __init__(self) -> None:
+        super().__init__(name="total-memory", daemon=True)
+        self.peak_mb = 0.0
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            self.peak_mb = max(self.peak_mb, self._total_mb())
+            self._stopped.wait(self.INTERVAL_SECONDS)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+        self.peak_mb = round(max(self.peak_mb, self._total_mb()), 1)
+
+    @staticmethod
+    def _total_mb() -> float:
+        own = Path("/proc/self")
+        children = [pid for task in own.glob("task/*/children") for pid in task.read_text().split()]
+        total_kb = 0
+        for process in [own, *(Path("/proc", pid) for pid in children)]:
+            try:
+                rollup = process.joinpath("smaps_rollup").read_text()
+            except OSError:  # a worker that just ended, or no such file here
+                continue
+            total_kb += sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+        return total_kb / 1024
 
 
 def host_reference(admin: Engine) -> dict[str, float]:
@@ -155,6 +198,7 @@ def summary(records: int, results: list[dict]) -> dict:
         "all_processes_peak_rss_mb_at_most": round(
             max(r["peak_rss_mb"] + r["workers"] * r["worker_peak_rss_mb"] for r in results)
         ),
+        "all_processes_peak_pss_mb": round(max(r["peak_pss_mb"] for r in results)),  # each page counted once
         "movies": results[0]["movies"],
     }
     # importer, workers and, when it runs on this host, database

@@ -46,6 +46,8 @@ def test_import_bench_loads_the_same_movies_as_a_direct_import(postgres_engine: 
 
     assert ours["movies"] == direct.movies
     assert list(ours["phase_median_seconds"]) == ["stage", "build", "precompute", "attach", "check"]
+    if Path("/proc/self/smaps_rollup").exists():  # each page counted once: never above the sum of RSS peaks
+        assert 0 < ours["all_processes_peak_pss_mb"] <= ours["all_processes_peak_rss_mb_at_most"]
     cpu = ours["cpu_seconds_median"]
     assert cpu["importer"] > 0
     if make_url(POSTGRES_URL).host in {"127.0.0.1", "localhost"}:  # its backends' CPU is read from /proc
