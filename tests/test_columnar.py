@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from db.staging import encode_for_copy
 from importer.batches import Batch, Encoder, clean_batch
-from importer.columnar import clean_chunk
+from importer.columnar import _POPULARITY_AS_IS, _PYTHON_SPACE, clean_chunk
 from importer.generate import generate_file
 from importer.read import CsvSource, Header, TextChunk
 from importer.workers import clean_piece
@@ -235,3 +238,23 @@ def test_companies_keep_their_order_and_names_by_columns(tmp_path: Path) -> None
     batch = clean_chunk(header, chunks[0], list)
     assert batch is not None
     assert batch.tables[2][2] == [(2, 1, 3, "Pixar"), (2, 1, 2, "Disney"), (3, 2, 3, "Pixar Animation")]
+
+
+def test_rule_2_and_text_columns_trim_what_python_trims() -> None:
+    """The columns' white space class is exactly what str.strip() removes, over every code point."""
+    characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]  # UTF-8 holds no surrogates
+    matched = pc.match_substring_regex(pa.array(characters), f"^[{_PYTHON_SPACE}]$").to_pylist()
+    assert [c for c, space in zip(characters, matched) if space] == [c for c in characters if c.isspace()]
+
+
+def test_rule_6_plain_popularities_read_as_python_reads_them() -> None:
+    """Arrow's cast of a popularity of plain digits gives the very float that float() gives (rule 6)."""
+    rng = random.Random(6)
+    values = ["0", "0.0", "21.946943", "123456789012345.12345678901234567890", "0.000001", "9" * 15]
+    values += [
+        f"{rng.randrange(10 ** rng.randint(1, 15))}.{rng.randrange(10**20):0{rng.randint(1, 20)}d}"[:36]
+        for _ in range(50_000)
+    ]
+    plain = [value for value in values if re.fullmatch(_POPULARITY_AS_IS, value)]
+    assert len(plain) > 40_000
+    assert pa.array(plain).cast(pa.float64()).to_pylist() == [float(value) for value in plain]
