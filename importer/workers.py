@@ -1,12 +1,13 @@
 """Cleaning in worker processes: this process reads the file, the workers apply the rules.
 
-Reading and cleaning is pure Python, so threads would take turns on the GIL; processes run
-on other cores. This process only cuts the file's bytes into pieces of whole records, mostly
-without decoding or parsing them (`importer.read.RecordChunks`); a worker parses and cleans
-its piece column by column with Arrow (`importer.columnar`), or record by record where that
-declines, and encodes the staging rows, so what travels back is one piece of COPY data per
-staging table, sent on as it is. A piece found not to end between records is cut
-again, with all that follows it, by parsing.
+Cleaning runs Python for every distinct value of a piece (and for every record of a piece
+cleaned record by record), so threads would take turns on the GIL; processes run on other
+cores. This process only cuts the file's bytes into pieces of whole records, mostly without
+decoding or parsing them (`importer.read.RecordChunks`); a worker parses and cleans its piece
+column by column with Arrow (`importer.columnar`), or record by record where that declines,
+and encodes the staging rows, so what travels back is one piece of COPY data per staging
+table, sent on as it is. A piece found not to end between records is cut again, with all that
+follows it, by parsing.
 
 About `2 * workers` pieces are in flight at a time, so memory stays flat however large the
 file is, and results are taken in file order.
