@@ -56,7 +56,8 @@ class ImportOptions:
 AUTO_WORKERS = 2
 AUTO_WORKERS_MIN_BYTES = 4 << 20
 # More cannot help: the one process that reads the file feeds about four workers (0.25 CPU-s
-# against their 1.03 for 45,000 records), and each worker holds about 70 MB.
+# against their 0.96 for 45,000 records), and each worker's RSS is about 150 MB, much of it
+# shared with the importer (docs/benchmarks.md).
 MAX_WORKERS = 16
 
 
