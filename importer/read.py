@@ -10,7 +10,7 @@ import itertools
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
@@ -169,7 +169,10 @@ class Header:
     width: int
     complete: bool  # every optional column is present
     positions: tuple[int, ...]  # each of COLUMNS' field in a record; `width` for an absent optional column
-    pick: Callable[[list[str]], tuple[str, ...]]  # a record's values in COLUMNS order
+    pick: Callable[[list[str]], tuple[str, ...]] = field(init=False)  # a record's values in COLUMNS order
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pick", itemgetter(*self.positions))
 
     @classmethod
     def from_names(cls, path: object, names: list[str]) -> Header:
@@ -181,8 +184,7 @@ class Header:
             raise MissingColumnsError(str(path), missing, names)
         # An absent optional column reads from one padding field past the end: an empty value.
         picks = tuple(positions.get(column, len(names)) for column in COLUMNS)
-        complete = all(c in positions for c in COLUMNS)
-        return cls(width=len(names), complete=complete, positions=picks, pick=itemgetter(*picks))
+        return cls(width=len(names), complete=all(c in positions for c in COLUMNS), positions=picks)
 
 
 class CsvSource:
