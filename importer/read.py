@@ -169,7 +169,8 @@ class Header:
     width: int
     complete: bool  # every optional column is present
     positions: tuple[int, ...]  # each of COLUMNS' field in a record; `width` for an absent optional column
-    pick: Callable[[list[str]], tuple[str, ...]] = field(init=False)  # a record's values in COLUMNS order
+    # A record's values in COLUMNS order, made from `positions`.
+    pick: Callable[[list[str]], tuple[str, ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pick", itemgetter(*self.positions))
