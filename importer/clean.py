@@ -62,7 +62,7 @@ def clean_record(header: Header, record: RawRecord) -> CleanMovie | Rejection:
     ) = header.pick(fields if header.complete else [*fields, ""])  # fmt: skip
     movie_id = parse_id(raw_id)
     if movie_id is None:  # rule 2
-        return Rejection(record.line, f"id {raw_id.strip()!r} is not a positive integer")
+        return id_rejection(record.line, raw_id)
 
     warnings: list[str] = []
     release_date = parse_date(release_date, warnings)
@@ -95,6 +95,11 @@ def parse_id(value: str) -> int | None:
     if len(value) > 10 or not (value.isdigit() and value.isascii()) or not 0 < int(value) <= MAX_INTEGER:
         return None
     return int(value)
+
+
+def id_rejection(line: int, raw_id: str) -> Rejection:
+    """Rules 2-3: the report of a record refused for its id."""
+    return Rejection(line, f"id {raw_id.strip()!r} is not a positive integer")
 
 
 def parse_amount(value: str, column: str, warnings: list[str]) -> int | None:

@@ -31,6 +31,7 @@ from db.staging import MOVIE_COLUMNS, encode_for_copy
 from importer.batches import LINK_COLUMNS, Batch, Encoder
 from importer.clean import (
     Rejection,
+    id_rejection,
     parse_amount,
     parse_bool,
     parse_date,
@@ -162,7 +163,7 @@ def _clean_table(header: Header, table: pa.Table, lines: pa.Array, encode: Encod
     if ids.null_count:
         refused = ids.is_null()
         for line, value in zip(lines.filter(refused).to_pylist(), raw["id"].filter(refused).to_pylist()):
-            rejected.append(Rejection(line, f"id {value.strip()!r} is not a positive integer"))
+            rejected.append(id_rejection(line, value))
         kept = pc.invert(refused)
         ids, lines = ids.filter(kept), lines.filter(kept)
         raw = {name: column.filter(kept) for name, column in raw.items()}
