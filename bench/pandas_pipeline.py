@@ -75,7 +75,7 @@ def pandas_import(engine: Engine, path: Path, version_id: int) -> int:
             link[["version_id", "movie_id", f"{entity}_id"]].to_sql(targets[link_table], **options)
             names = link.drop_duplicates(f"{entity}_id", keep="last")[["version_id", f"{entity}_id", "name"]]
             names.rename(columns={f"{entity}_id": "id"}).to_sql(targets[entity_table], **options)
-        for statement in precompute_statements(targets, postgresql=True).values():
+        for statement in precompute_statements(targets).values():
             connection.execute(text(statement), {"v": version_id})
         connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{partitions.INDEX_MAINTENANCE_WORK_MEM}'")
         for statements in partitions.index_statements(version_id).values():

@@ -8,7 +8,6 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from db import partitions
-from db.engine import is_sqlite
 from db.parallel import run_on_connections
 from db.staging import load_settings_sql
 
@@ -19,35 +18,35 @@ _FIGURE_COLUMNS = (
 # Rules 10-14. count(*) counts distinct movies: each (group, movie) pair appears once.
 # SUM ignores NULLs and is NULL for an all-NULL group, as rules 11 and 12 want; profit sums
 # only movies with both amounts known (rule 12), never total revenue minus total budget.
-# PostgreSQL adds popularities up as exact decimals, so that the figures do not depend on
-# the order a query plan happens to read the movies in (floating-point sums do).
+# PostgreSQL stores popularity as an exact decimal (db.tables.movies) and adds it up exactly,
+# so that the figures do not depend on the order a query plan happens to read the movies in
+# (floating-point sums do).
 _FIGURES = (
     "count(*), sum(m.budget), sum(m.revenue), "
     f"sum(CASE WHEN {_BOTH_KNOWN} THEN m.revenue - m.budget END), "
     f"count(m.budget), count(m.revenue), count(CASE WHEN {_BOTH_KNOWN} THEN 1 END), "
-    "avg({popularity}), sum({popularity})"
+    "avg(m.popularity), sum(m.popularity)"
 )
 
 
-def precompute_statements(targets: Mapping[str, str], *, postgresql: bool) -> dict[str, str]:
+def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
     """The SQL that fills version `:v`'s yearly tables from its movies and links, all in `targets`.
 
     By the yearly table each statement fills; they can run in any order.
     """
     movies, genres, companies = targets["movies"], targets["movie_genres"], targets["movie_companies"]
     movie_of = f"JOIN {movies} m ON m.version_id = {{link}}.version_id AND m.id = {{link}}.movie_id"
-    figures = _FIGURES.format(popularity="m.popularity::numeric" if postgresql else "m.popularity")
     return {
         "year_totals": f"INSERT INTO {targets['year_totals']} (version_id, year, {_FIGURE_COLUMNS}) "
-        f"SELECT :v, m.release_year, {figures} FROM {movies} m "
+        f"SELECT :v, m.release_year, {_FIGURES} FROM {movies} m "
         "WHERE m.version_id = :v AND m.release_year IS NOT NULL GROUP BY m.release_year",
         # Rule 17.
         "genre_years": f"INSERT INTO {targets['genre_years']} (version_id, genre_id, year, {_FIGURE_COLUMNS}) "
-        f"SELECT :v, g.genre_id, m.release_year, {figures} FROM {genres} g {movie_of.format(link='g')} "
+        f"SELECT :v, g.genre_id, m.release_year, {_FIGURES} FROM {genres} g {movie_of.format(link='g')} "
         "WHERE g.version_id = :v AND m.release_year IS NOT NULL GROUP BY g.genre_id, m.release_year",
         # Rule 16.
         "company_years": f"INSERT INTO {targets['company_years']} (version_id, company_id, year, {_FIGURE_COLUMNS}) "
-        f"SELECT :v, c.company_id, m.release_year, {figures} FROM {companies} c {movie_of.format(link='c')} "
+        f"SELECT :v, c.company_id, m.release_year, {_FIGURES} FROM {companies} c {movie_of.format(link='c')} "
         "WHERE c.version_id = :v AND m.release_year IS NOT NULL GROUP BY c.company_id, m.release_year",
         # Rule 16, releases by genre (rule 15: a movie counts in each of its genres).
         "company_year_genres": f"INSERT INTO {targets['company_year_genres']} (version_id, company_id, year, genre_id, releases) "
@@ -60,7 +59,7 @@ def precompute_statements(targets: Mapping[str, str], *, postgresql: bool) -> di
 def precompute(connection: Connection, version_id: int) -> None:
     """Fill the yearly tables of one version from its movies and links, on this connection."""
     targets = partitions.load_targets(connection, version_id)
-    for statement in precompute_statements(targets, postgresql=not is_sqlite(connection)).values():
+    for statement in precompute_statements(targets).values():
         connection.execute(text(statement), {"v": version_id})
 
 
@@ -88,7 +87,7 @@ def precompute_and_index(engine: Engine, version_id: int) -> None:
     The version's movies and links must be committed, since the work runs on connections of
     its own, and its tables must not be attached yet (`partitions.attach` comes next).
     """
-    fills = precompute_statements(partitions.version_tables(version_id), postgresql=True)
+    fills = precompute_statements(partitions.version_tables(version_id))
     indexes = partitions.index_statements(version_id)
     tables = sorted(partitions.VERSIONED_TABLES, key=_LONGEST_FIRST.index)  # a table missing there fails here
     tasks = [[*([fills[table]] if table in fills else []), *indexes[table]] for table in tables]

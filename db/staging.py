@@ -41,7 +41,7 @@ _STAGING_DDL = {
     # `ord` is the record's line in the file: the larger one is the later record (rules 4, 9).
     "stage_movies": "ord INTEGER NOT NULL, id INTEGER NOT NULL, title TEXT NOT NULL, "
     "original_title TEXT, imdb_id TEXT, original_language TEXT, status TEXT, release_date TEXT, "
-    "release_year INTEGER, budget BIGINT, revenue BIGINT, popularity DOUBLE PRECISION, "
+    "release_year INTEGER, budget BIGINT, revenue BIGINT, popularity {popularity}, "
     "runtime DOUBLE PRECISION, vote_average DOUBLE PRECISION, vote_count INTEGER, adult BOOLEAN",
     "stage_movie_genres": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
     "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
@@ -92,12 +92,13 @@ class Staging:
 
     def ddl(self, *, postgresql: bool) -> list[str]:
         """The statements that create the staging tables (temporary ones are dropped at commit on PostgreSQL)."""
+        # Popularity as db.tables.movies stores it: an exact decimal on PostgreSQL, read by COPY.
+        tables = {name: columns.format(popularity="NUMERIC" if postgresql else "DOUBLE PRECISION")
+                  for name, columns in _STAGING_DDL.items()}  # fmt: skip
         if self.shared:
-            return [f"CREATE UNLOGGED TABLE {self.names[name]} ({columns})" for name, columns in _STAGING_DDL.items()]
+            return [f"CREATE UNLOGGED TABLE {self.names[name]} ({columns})" for name, columns in tables.items()]
         suffix = " ON COMMIT DROP" if postgresql else ""
-        return [
-            f"CREATE TEMPORARY TABLE {self.names[name]} ({columns}){suffix}" for name, columns in _STAGING_DDL.items()
-        ]
+        return [f"CREATE TEMPORARY TABLE {self.names[name]} ({columns}){suffix}" for name, columns in tables.items()]
 
 
 def load_settings_sql() -> list[str]:

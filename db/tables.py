@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -96,7 +97,8 @@ movies = Table(
     Column("release_year", Integer),
     Column("budget", BigInteger),
     Column("revenue", BigInteger),
-    Column("popularity", Float),
+    # An exact decimal on PostgreSQL, which sums it exactly (db.precompute); a float on SQLite.
+    Column("popularity", Float().with_variant(Numeric(asdecimal=False), "postgresql")),
     Column("runtime", Float),
     Column("vote_average", Float),
     Column("vote_count", Integer),

@@ -119,7 +119,7 @@ def _write_script(
         *build_statements(
             incremental=False, postgresql=True, targets=DIRECT_TARGETS, staging=Staging.temporary()
         ).in_order(),
-        *precompute_statements(DIRECT_TARGETS, postgresql=True).values(),
+        *precompute_statements(DIRECT_TARGETS).values(),
     ]
     _write_statements(out, [_bind_version(statement) for statement in statements])
     _write_statements(out, _finish_statements(report, options))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,22 @@ def test_rule_14_popularity_mean_and_sum_over_known_values(figures) -> None:
         (4, 2002, 4.0, 4.0),
         (6194, 2001, 6.0, 12.0),
     ]
+
+
+def test_rule_14_postgresql_adds_popularities_up_exactly(postgres_engine: Engine, tmp_path: Path) -> None:
+    # Summed as floats in any order, 0.1, 0.2 and 1.1 make 1.4000000000000001. PostgreSQL stores
+    # popularity as an exact decimal and sums it exactly: no query plan's order can change a figure.
+    records = [
+        movie(i, release_date="2001-01-01", popularity=value, production_companies=companies(WARNER))
+        for i, value in enumerate(["0.1", "0.2", "1.1"], start=1)
+    ]
+    load(postgres_engine, tmp_path, records)
+    query = "SELECT total_popularity, average_popularity FROM {} WHERE version_id = :v"
+    exact = [(1.4, float(Decimal("1.4") / 3))]
+    assert live_rows(postgres_engine, query.format("company_years")) == exact
+    assert live_rows(postgres_engine, query.format("year_totals")) == exact
+    stored = live_rows(postgres_engine, "SELECT popularity::text FROM movies WHERE version_id = :v ORDER BY id")
+    assert stored == [("0.1",), ("0.2",), ("1.1",)]
 
 
 def test_rule_15_a_movie_counts_fully_in_each_genre_and_company(figures) -> None:
