@@ -29,4 +29,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE movies ALTER COLUMN popularity TYPE double precision USING popularity::double precision")
+        op.execute(
+            "ALTER TABLE movies ALTER COLUMN popularity TYPE double precision USING popularity::double precision"
+        )
