@@ -93,8 +93,10 @@ class Staging:
     def ddl(self, *, postgresql: bool) -> list[str]:
         """The statements that create the staging tables (temporary ones are dropped at commit on PostgreSQL)."""
         # Popularity as db.tables.movies stores it: an exact decimal on PostgreSQL, read by COPY.
-        tables = {name: columns.format(popularity="NUMERIC" if postgresql else "DOUBLE PRECISION")
-                  for name, columns in _STAGING_DDL.items()}  # fmt: skip
+        tables = {
+            name: columns.format(popularity="NUMERIC" if postgresql else "DOUBLE PRECISION")
+            for name, columns in _STAGING_DDL.items()
+        }
         if self.shared:
             return [f"CREATE UNLOGGED TABLE {self.names[name]} ({columns})" for name, columns in tables.items()]
         suffix = " ON COMMIT DROP" if postgresql else ""
