@@ -5,12 +5,14 @@ over two connections (`build_version_in_parallel`). The statements take the new 
 `:v` and, for an incremental load, the version it copies as `:base`.
 They write the new version's rows to the tables `targets` names (db.partitions.load_targets)
 and read the base version through the data tables; `importer.sql_script` writes the very same
-statements into a script.
+statements into a script. Where the version's own tables are its staging tables (PostgreSQL's
+importer, db.staging), the build keeps the staged rows there and deletes those of the records
+that later ones override, instead of copying all the others over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -68,10 +70,7 @@ def build_statements(
         ") last ON last.id = s.id WHERE s.ord < last.ord",
     ]
     kept = f"NOT EXISTS (SELECT 1 FROM {stage[SUPERSEDED]} x WHERE x.ord = s.ord)"  # the staging row `s`
-    movies = [
-        f"INSERT INTO {targets['movies']} (version_id, {_MOVIE_COLUMN_LIST}) "
-        f"SELECT :v, {', '.join('s.' + c for c in MOVIE_COLUMNS)} FROM {stage['stage_movies']} s WHERE {kept}",
-    ]
+    movies = [_keep(staging, "stage_movies", targets["movies"], MOVIE_COLUMNS, kept)]
     if incremental:
         if not postgresql:  # SQLite runs the anti-joins below once per base row; PostgreSQL hashes the ids
             first.append(f"CREATE INDEX {stage['stage_movies']}_by_id ON {stage['stage_movies']} (id)")
@@ -81,10 +80,22 @@ def build_statements(
             f"AND NOT EXISTS (SELECT 1 FROM {stage['stage_movies']} s WHERE s.id = b.id)"
         )
     parts = {
-        entity: _entity_statements(targets, stage, kept, entity, link, link_column, stage_table, incremental)
+        entity: _entity_statements(targets, staging, kept, entity, link, link_column, stage_table, incremental)
         for entity, link, link_column, stage_table in _ENTITIES
     }
     return BuildStatements(first, {**parts, "movies": movies})
+
+
+def _keep(staging: Staging, stage_table: str, target: str, columns: Sequence[str], kept: str) -> str:
+    """The statement that leaves `target` with the rows of the staged records that are `kept` (rule 4).
+
+    A table staged in place is the target itself: the overridden records' rows are deleted.
+    """
+    staged = staging.names[stage_table]
+    if stage_table in staging.in_place:
+        return f"DELETE FROM {staged} s USING {staging.names[SUPERSEDED]} x WHERE x.ord = s.ord"
+    column_list = ", ".join(columns)
+    return f"INSERT INTO {target} (version_id, {column_list}) SELECT :v, {column_list} FROM {staged} s WHERE {kept}"
 
 
 def build_version(
@@ -99,11 +110,14 @@ def build_version(
     statements = build_statements(
         incremental=base_version_id is not None, postgresql=not is_sqlite(connection), targets=targets, staging=staging
     )
-    for statement in statements.in_order():
+    for statement in statements.first:
         connection.execute(text(statement), params)
-    counts = _counts(connection, version_id, targets, staging)
+    staged, superseded = _staged_counts(connection, staging)
+    for part in statements.parts.values():
+        for statement in part:
+            connection.execute(text(statement), params)
     drop_staging(connection, staging)
-    return counts
+    return BuildCounts(staged=staged, loaded=staged - superseded, movies=_movies(connection, version_id, targets))
 
 
 def build_version_in_parallel(
@@ -122,25 +136,30 @@ def build_version_in_parallel(
     with connection.begin():
         for statement in [*load_settings_sql(), *statements.first]:
             connection.execute(text(statement), params)
+        staged, superseded = _staged_counts(connection, staging)
     parts = list(statements.parts.values())
     run_on_connections(engine, parts, connections=BUILD_CONNECTIONS, setup=load_settings_sql(), parameters=params)
     with connection.begin():
-        counts = _counts(connection, version_id, targets, staging)
         drop_staging(connection, staging)
-    return counts
+        movies = _movies(connection, version_id, targets)
+    return BuildCounts(staged=staged, loaded=staged - superseded, movies=movies)
 
 
-def _counts(connection: Connection, version_id: int, targets: Mapping[str, str], staging: Staging) -> BuildCounts:
+def _staged_counts(connection: Connection, staging: Staging) -> tuple[int, int]:
+    """The valid records staged, and how many of them later ones override: before the build keeps the others."""
     staged = connection.execute(text(f"SELECT count(*) FROM {staging.names['stage_movies']}")).scalar_one()
     superseded = connection.execute(text(f"SELECT count(*) FROM {staging.names[SUPERSEDED]}")).scalar_one()
+    return staged, superseded
+
+
+def _movies(connection: Connection, version_id: int, targets: Mapping[str, str]) -> int:
     movies_sql = f"SELECT count(*) FROM {targets['movies']} WHERE version_id = :v"
-    movies = connection.execute(text(movies_sql), {"v": version_id}).scalar_one()
-    return BuildCounts(staged=staged, loaded=staged - superseded, movies=movies)
+    return connection.execute(text(movies_sql), {"v": version_id}).scalar_one()
 
 
 def _entity_statements(
     targets: Mapping[str, str],
-    stage: Mapping[str, str],
+    staging: Staging,
     kept: str,
     entity: str,
     link: str,
@@ -149,21 +168,23 @@ def _entity_statements(
     incremental: bool,
 ) -> list[str]:
     """Links of kept records (plus the base's untouched movies) and entity names (rule 9)."""
-    entity_target, link_target, staged = targets[entity], targets[link], stage[stage_table]
+    entity_target, link_target, staged = targets[entity], targets[link], staging.names[stage_table]
     statements = [
-        f"INSERT INTO {link_target} (version_id, movie_id, {link_column}) "
-        f"SELECT :v, s.movie_id, s.entity_id FROM {staged} s WHERE {kept}",
+        _keep(staging, stage_table, link_target, ("movie_id", link_column), kept),
         # Rule 9: the name given by the last kept record that mentions the id.
         f"INSERT INTO {entity_target} (version_id, id, name) "
-        f"SELECT :v, named.entity_id, named.name FROM {staged} named JOIN ("
-        f"SELECT s.entity_id, max(s.ord) AS ord FROM {staged} s WHERE {kept} GROUP BY s.entity_id"
-        ") last ON last.entity_id = named.entity_id AND last.ord = named.ord",
+        f"SELECT :v, named.{link_column}, named.name FROM {staged} named JOIN ("
+        f"SELECT s.{link_column}, max(s.ord) AS ord FROM {staged} s WHERE {kept} GROUP BY s.{link_column}"
+        f") last ON last.{link_column} = named.{link_column} AND last.ord = named.ord",
     ]
     if incremental:
+        # The file's records only: staged in place, the version's movies table also receives
+        # the base version's movies, with no line (`ord`), at any moment on another connection.
         statements += [
             f"INSERT INTO {link_target} (version_id, movie_id, {link_column}) "
             f"SELECT :v, b.movie_id, b.{link_column} FROM {link} b WHERE b.version_id = :base "
-            f"AND NOT EXISTS (SELECT 1 FROM {stage['stage_movies']} s WHERE s.id = b.movie_id)",
+            f"AND NOT EXISTS (SELECT 1 FROM {staging.names['stage_movies']} s "
+            "WHERE s.id = b.movie_id AND s.ord IS NOT NULL)",
             # Entities the file does not mention keep the base version's name, while still in use.
             f"INSERT INTO {entity_target} (version_id, id, name) SELECT :v, b.id, b.name FROM {entity} b "
             "WHERE b.version_id = :base "

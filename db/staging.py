@@ -3,10 +3,19 @@
 A load streams clean records in here; `db.build` then turns the staging tables into a
 dataset version with set-based SQL inside the database. On SQLite, and in a SQL script, the
 staging tables are temporary: they vanish with the transaction (PostgreSQL) or are dropped by
-`drop_staging` (SQLite). The PostgreSQL importer builds a version over several connections,
-which cannot see one another's temporary tables, so it stages into unlogged tables named after
-the version (`Staging.for_version`), drops them once the version is built, and leaves them to
-`db.versions.remove_abandoned` if it is killed first.
+`drop_staging` (SQLite), and the build copies the rows it keeps into the data tables.
+
+The PostgreSQL importer builds a version over several connections, which cannot see one
+another's temporary tables, and it writes the version into tables of its own (db.partitions).
+So it stages the movies and their links straight into those tables (`Staging.for_version`):
+COPY writes each row once, a page of WAL at a time, where copying it over from a staging table
+took a second write and a WAL record per row (docs/benchmarks.md). For that while they have
+the staging columns they lack (`ord`, and the entity's `name` for a link), which the build
+drops once it has removed the rows of the records that later ones override (rule 4) and named
+the entities (rule 9). Dropped columns keep their bytes in the rows until a table is
+rewritten: about a tenth more disk per version. Only the list of overridden records gets a
+table of its own, unlogged and named after the version. The build removes it once the version
+is built, and `db.versions.remove_abandoned` does if the load is killed first.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from db.engine import is_sqlite
+from db.partitions import partition_name
 
 MOVIE_COLUMNS = (
     "id",
@@ -43,13 +53,26 @@ _STAGING_DDL = {
     "original_title TEXT, imdb_id TEXT, original_language TEXT, status TEXT, release_date TEXT, "
     "release_year INTEGER, budget BIGINT, revenue BIGINT, popularity {popularity}, "
     "runtime DOUBLE PRECISION, vote_average DOUBLE PRECISION, vote_count INTEGER, adult BOOLEAN",
-    "stage_movie_genres": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
-    "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, name TEXT NOT NULL",
+    "stage_movie_genres": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, genre_id INTEGER NOT NULL, name TEXT NOT NULL",
+    "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, company_id INTEGER NOT NULL, name TEXT NOT NULL",
     # Filled by db.build: the records that a later record of the same id overrides (rule 4).
     "stage_superseded": "ord INTEGER PRIMARY KEY",
 }
 STAGING_TABLES = tuple(_STAGING_DDL)
 SUPERSEDED = "stage_superseded"
+# The columns a load writes to each staging table its records fill.
+STAGING_COLUMNS = {
+    "stage_movies": ("ord", *MOVIE_COLUMNS),
+    "stage_movie_genres": ("ord", "movie_id", "genre_id", "name"),
+    "stage_movie_companies": ("ord", "movie_id", "company_id", "name"),
+}
+# PostgreSQL: the data table that stages each of these in the version's own table, and the
+# staging columns that table lacks while it does (Staging.for_version).
+_IN_PLACE = {
+    "stage_movies": ("movies", {"ord": "INTEGER"}),
+    "stage_movie_genres": ("movie_genres", {"ord": "INTEGER", "name": "TEXT"}),
+    "stage_movie_companies": ("movie_companies", {"ord": "INTEGER", "name": "TEXT"}),
+}
 # How the planner runs a load's statements on PostgreSQL (SET LOCAL: for its transaction only).
 LOAD_SETTINGS = {
     # Joins and aggregates are hashed in memory instead of spilling to disk.
@@ -78,17 +101,28 @@ class Staging:
     """The staging tables of one load: what each of STAGING_TABLES is called, and how it is made."""
 
     names: Mapping[str, str]
-    shared: bool  # unlogged tables that all the load's connections read; else temporary ones
+    version_id: int | None = None  # PostgreSQL's importer: the version whose own tables stage (`for_version`)
 
     @classmethod
     def temporary(cls) -> Staging:
         """Temporary tables private to the load's connection and transaction."""
-        return cls({name: name for name in STAGING_TABLES}, shared=False)
+        return cls({name: name for name in STAGING_TABLES})
 
     @classmethod
     def for_version(cls, version_id: int) -> Staging:
-        """Unlogged tables named after the version being loaded, readable from any connection (PostgreSQL)."""
-        return cls({name: f"{name}_v{int(version_id)}" for name in STAGING_TABLES}, shared=True)
+        """The version's own movies and links tables, and an unlogged table named after it (PostgreSQL).
+
+        Every connection of the load can read them. The version's tables must exist
+        (db.partitions.create_for_load).
+        """
+        names = {name: f"{name}_v{int(version_id)}" for name in STAGING_TABLES}
+        names.update({name: partition_name(table, version_id) for name, (table, _columns) in _IN_PLACE.items()})
+        return cls(names, version_id)
+
+    @property
+    def in_place(self) -> frozenset[str]:
+        """The staging tables that are the version's own tables, to keep rows in rather than copy them from."""
+        return frozenset(_IN_PLACE) if self.version_id is not None else frozenset()
 
     def ddl(self, *, postgresql: bool) -> list[str]:
         """The statements that create the staging tables (temporary ones are dropped at commit on PostgreSQL)."""
@@ -97,10 +131,32 @@ class Staging:
             name: columns.format(popularity="NUMERIC" if postgresql else "DOUBLE PRECISION")
             for name, columns in _STAGING_DDL.items()
         }
-        if self.shared:
-            return [f"CREATE UNLOGGED TABLE {self.names[name]} ({columns})" for name, columns in tables.items()]
+        if self.version_id is not None:
+            # COPY leaves out version_id, which the default fills in and the table's check checks.
+            staged_in_place = [
+                f"ALTER TABLE {self.names[name]} "
+                + "".join(f"ADD COLUMN {column} {kind}, " for column, kind in columns.items())
+                + f"ALTER COLUMN version_id SET DEFAULT {int(self.version_id)}"
+                for name, (_table, columns) in _IN_PLACE.items()
+            ]
+            unlogged = [
+                f"CREATE UNLOGGED TABLE {self.names[name]} ({columns})"
+                for name, columns in tables.items()
+                if name not in self.in_place
+            ]
+            return [*staged_in_place, *unlogged]
         suffix = " ON COMMIT DROP" if postgresql else ""
         return [f"CREATE TEMPORARY TABLE {self.names[name]} ({columns}){suffix}" for name, columns in tables.items()]
+
+    def removal(self) -> list[str]:
+        """The statements that remove the staging tables that exist, and the staging columns of the version's tables."""
+        statements = [
+            f"DROP TABLE IF EXISTS {self.names[name]}" for name in STAGING_TABLES if name not in self.in_place
+        ]
+        for name in sorted(self.in_place):
+            drops = "".join(f"DROP COLUMN IF EXISTS {column}, " for column in _IN_PLACE[name][1])
+            statements.append(f"ALTER TABLE IF EXISTS {self.names[name]} {drops}ALTER COLUMN version_id DROP DEFAULT")
+        return statements
 
 
 def load_settings_sql() -> list[str]:
@@ -119,9 +175,9 @@ def create_staging(connection: Connection, staging: Staging) -> None:
 
 
 def drop_staging(connection: Connection, staging: Staging) -> None:
-    """Drop the staging tables that exist."""
-    for name in staging.names.values():
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    """Drop the staging tables that exist, and the staging columns of the version's tables that stage in place."""
+    for statement in staging.removal():
+        connection.exec_driver_sql(statement)
 
 
 def encode_for_copy(rows: Iterable[Row]) -> bytes:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from db.staging import MOVIE_COLUMNS, EncodedRows, Row
+from db.staging import STAGING_COLUMNS, EncodedRows, Row
 from importer.clean import CleanMovie, Rejection, clean_record
 from importer.errors import NoRecordsError
 from importer.read import CsvSource, Header, RawRecord
@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # a runtime import would be circular: the pipeline imports th
 BATCH_RECORDS = 10_000
 WORKER_CHUNK_BYTES = 1 << 20  # about 1,300 records: the workers start sooner, and less is in flight
 REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
-LINK_COLUMNS = ("ord", "movie_id", "entity_id", "name")
 REJECTION_COLUMNS = ("line", "reason")  # plus the version id, which only the writer knows
 NUL_WARNING = "nul_characters_removed"
 
@@ -110,9 +109,17 @@ def _staging_rows(movies: list[CleanMovie]) -> list[tuple[str, Sequence[str], It
         for m in movies
     )  # fmt: skip
     return [
-        ("stage_movies", ("ord", *MOVIE_COLUMNS), movie_rows),
-        ("stage_movie_genres", LINK_COLUMNS, ((m.line, m.id, i, name) for m in movies for i, name in m.genres)),
-        ("stage_movie_companies", LINK_COLUMNS, ((m.line, m.id, i, name) for m in movies for i, name in m.companies)),
+        ("stage_movies", STAGING_COLUMNS["stage_movies"], movie_rows),
+        (
+            "stage_movie_genres",
+            STAGING_COLUMNS["stage_movie_genres"],
+            ((m.line, m.id, i, name) for m in movies for i, name in m.genres),
+        ),
+        (
+            "stage_movie_companies",
+            STAGING_COLUMNS["stage_movie_companies"],
+            ((m.line, m.id, i, name) for m in movies for i, name in m.companies),
+        ),
     ]
 
 

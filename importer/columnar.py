@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from db.staging import MOVIE_COLUMNS, encode_for_copy
-from importer.batches import LINK_COLUMNS, Batch, Encoder
+from db.staging import STAGING_COLUMNS, encode_for_copy
+from importer.batches import Batch, Encoder
 from importer.clean import (
     Rejection,
     id_rejection,
@@ -171,10 +171,13 @@ def _clean_table(header: Header, table: pa.Table, lines: pa.Array, encode: Encod
     for name, (rule, kind, as_is) in _MOVIE_RULES.items():
         movies[name] = _apply(raw[name], rule, kind, warnings, as_is)
     movies["release_year"] = pc.utf8_slice_codeunits(movies["release_date"], 0, 4).cast(pa.int32())
-    columns = ("ord", *MOVIE_COLUMNS)
+    columns = STAGING_COLUMNS["stage_movies"]
     tables = [("stage_movies", columns, pa.table([movies[name] for name in columns], names=list(columns)))]
     for column, stage in _LINKS:
-        tables.append((stage, LINK_COLUMNS, _links(raw[column], column, lines, ids, warnings)))
+        columns = STAGING_COLUMNS[stage]
+        tables.append(
+            (stage, columns, pa.table(_links(raw[column], column, lines, ids, warnings), names=list(columns)))
+        )
     encoded = [(stage, names, _encode(rows, encode)) for stage, names, rows in tables]
     return Batch(records, encoded, rejected, warnings)
 
@@ -210,8 +213,8 @@ def _per_distinct_value(values: pa.Array, rule: Rule, kind: pa.DataType, warning
     return pa.array(cleaned, kind).take(encoded.indices)
 
 
-def _links(values: pa.Array, column: str, lines: pa.Array, ids: pa.Array, warnings: Counter[str]) -> pa.Table:
-    """Rule 8 for a list column: a staging row (LINK_COLUMNS) per record and entity, in record order."""
+def _links(values: pa.Array, column: str, lines: pa.Array, ids: pa.Array, warnings: Counter[str]) -> list[pa.Array]:
+    """Rule 8 for a list column: the staging columns (line, movie id, entity id, name), a row per record and entity."""
     encoded = values.dictionary_encode()
     offsets, entity_ids, names = [0], [], []
     for position, value in enumerate(encoded.dictionary.to_pylist()):
@@ -228,9 +231,7 @@ def _links(values: pa.Array, column: str, lines: pa.Array, ids: pa.Array, warnin
     per_record = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), entities).take(encoded.indices)
     owner = pc.list_parent_indices(per_record)
     flat = pc.list_flatten(per_record)
-    return pa.table(
-        [lines.take(owner), ids.take(owner), flat.field("id"), flat.field("name")], names=list(LINK_COLUMNS)
-    )
+    return [lines.take(owner), ids.take(owner), flat.field("id"), flat.field("name")]
 
 
 def _count_warnings(warnings: Counter[str], found: list[str], indices: pa.Array, position: int) -> None:

@@ -49,6 +49,25 @@ def test_each_version_is_a_set_of_indexed_partitions_and_prune_drops_them(
     assert rows(postgres_engine, "SELECT count(*) FROM movies") == [(12,)]
 
 
+def test_the_tables_that_stage_a_load_in_place_end_with_their_parents_columns_and_nothing_else(
+    postgres_engine: Engine, tmp_path: Path
+) -> None:
+    """COPY writes the movies and links straight into the version's own tables, which have the
+    staging columns (the line, the entity's name) and a default version id meanwhile (db.staging)."""
+    version = load(postgres_engine, tmp_path / "a.csv", 10)
+    columns = (
+        "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = :table ORDER BY ordinal_position"
+    )
+    staging = Staging.for_version(version)
+    in_place = [staging.names[name] for name in sorted(staging.in_place)]
+    assert in_place == [partition_name(table, version) for table in ("movie_companies", "movie_genres", "movies")]
+    for table in in_place:
+        parent = table.removesuffix(f"_v{version}")
+        assert rows(postgres_engine, columns, table=table) == rows(postgres_engine, columns, table=parent)
+        assert rows(postgres_engine, f"SELECT count(*) FROM {table}") != [(0,)]
+
+
 def test_a_load_that_fails_midway_leaves_no_table_behind(postgres_engine: Engine, tmp_path: Path) -> None:
     live = load(postgres_engine, tmp_path / "first.csv", 40)
     tables = schema_tables(postgres_engine)
@@ -109,8 +128,8 @@ def test_a_version_left_loading_is_removed_by_the_next_command_unless_an_import_
         )
         create_for_load(connection, killed)
         create_staging(connection, Staging.for_version(killed))
-    assert version_tables(postgres_engine, killed) == sorted(
-        [*(partition_name(table, killed) for table in VERSIONED_TABLES), *Staging.for_version(killed).names.values()]
+    assert version_tables(postgres_engine, killed) == sorted(  # its movies and links tables stage in place
+        {*(partition_name(table, killed) for table in VERSIONED_TABLES), *Staging.for_version(killed).names.values()}
     )
     with postgres_engine.begin() as connection:
         assert versions.prune(connection, keep=1) == []  # a version being loaded is not prune's to remove
