@@ -9,8 +9,8 @@ The PostgreSQL importer builds a version over several connections, which cannot 
 another's temporary tables, and it writes the version into tables of its own (db.partitions).
 So it stages the movies and their links straight into those tables (`Staging.for_version`):
 COPY writes each row once, a page of WAL at a time, where copying it over from a staging table
-took a second write and a WAL record per row (docs/benchmarks.md). For that while they have
-the staging columns they lack (`ord`, and the entity's `name` for a link), which the build
+took a second write and a WAL record per row (docs/benchmarks.md). Meanwhile those tables
+have the staging columns they lack (`ord`, and the entity's `name` for a link), which the build
 drops once it has removed the rows of the records that later ones override (rule 4) and named
 the entities (rule 9). Dropped columns keep their bytes in the rows until a table is
 rewritten: about a tenth more disk per version. Only the list of overridden records gets a

@@ -174,10 +174,9 @@ def _clean_table(header: Header, table: pa.Table, lines: pa.Array, encode: Encod
     columns = STAGING_COLUMNS["stage_movies"]
     tables = [("stage_movies", columns, pa.table([movies[name] for name in columns], names=list(columns)))]
     for column, stage in _LINKS:
-        columns = STAGING_COLUMNS[stage]
-        tables.append(
-            (stage, columns, pa.table(_links(raw[column], column, lines, ids, warnings), names=list(columns)))
-        )
+        link_columns = STAGING_COLUMNS[stage]
+        links = pa.table(_links(raw[column], column, lines, ids, warnings), names=list(link_columns))
+        tables.append((stage, link_columns, links))
     encoded = [(stage, names, _encode(rows, encode)) for stage, names, rows in tables]
     return Batch(records, encoded, rejected, warnings)
 
