@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from app.access_log import AccessLog, log_to_stderr
 from app.database import Database, open_database
@@ -19,6 +19,7 @@ from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
 from app.http_cache import ResponseCache, make_response_cache
 from app.live_version import LiveVersion
+from app.playground import ASSETS_ROUTE, AssetFiles
 from app.settings import Settings
 from schema import Limits, build_schema
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Mount(ASSETS_ROUTE, AssetFiles()),
         ],
         middleware=[Middleware(AccessLog), Middleware(CachedGetFastPath)],
         lifespan=lifespan,

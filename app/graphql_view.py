@@ -16,13 +16,13 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from app.database import Database
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
 from app.live_version import LiveVersion
+from app.playground import graphiql_page
 from db.tables import LOADING, MAX_INTEGER
 from resolvers.datasets import find_version
 from schema.context import Context
@@ -75,7 +75,7 @@ class GraphQLView:
     ) -> None:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
         self.public = f"public, max-age={options.http_max_age_seconds}"
-        self.ide_html = get_graphql_ide_html("graphiql") if options.graphiql else None
+        self.ide_html = graphiql_page() if options.graphiql else None
 
     async def handle(self, request: Request) -> Response:
         """The endpoint."""
