@@ -17,9 +17,11 @@ from app.database import Database, open_database
 from app.fast_path import CachedGetFastPath
 from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
+from app.home import HomePage
 from app.http_cache import ResponseCache, make_response_cache
 from app.live_version import LiveVersion
 from app.playground import ASSETS_ROUTE, AssetFiles
+from app.schema_file import schema_file
 from app.settings import Settings
 from schema import Limits, build_schema
 
@@ -79,6 +81,8 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/", HomePage().respond, methods=["GET"]),
+            Route("/schema.graphql", schema_file(schema), methods=["GET"]),
             Mount(ASSETS_ROUTE, AssetFiles()),
         ],
         middleware=[Middleware(AccessLog), Middleware(CachedGetFastPath)],
