@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from app.charts import GenrePoint, YearPoint, dollars, genre_timeline, money_chart
 from app.database import Database
 from app.live_version import LiveVersion
+from db.tables import MAX_INTEGER
 from db.versions import Version
 from resolvers.companies import companies_by_id, search_companies, years_of_companies
 from resolvers.datasets import find_version
@@ -124,7 +125,7 @@ async def _company_view(db: Database, version_id: int, params: Any) -> CompanyVi
             return CompanyView(search, [], None, "", f"No company name contains “{search}”.")
     if not chosen:
         return CompanyView(search, matches, None, "", "")
-    if not (chosen.isascii() and chosen.isdigit()) or len(chosen) > 10:
+    if not (chosen.isascii() and chosen.isdigit()) or len(chosen) > len(str(MAX_INTEGER)) or int(chosen) > MAX_INTEGER:
         return CompanyView(search, matches, None, "", f"“{chosen}” is not a company id: pick a company from a search.")
     company = (await db.run(companies_by_id, version_id, [int(chosen)])).get(int(chosen))
     if company is None:

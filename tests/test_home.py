@@ -109,6 +109,7 @@ def test_company_picker_searches_by_name_and_charts_the_company(api: Api) -> Non
     [
         ({"search": "no such studio"}, "No company name contains “no such studio”."),
         ({"company": "abc"}, "“abc” is not a company id: pick a company from a search."),
+        ({"company": "2147483648"}, "“2147483648” is not a company id: pick a company from a search."),
         ({"company": "99999999"}, "There is no company 99999999 in dataset version "),
     ],
 )
