@@ -2,19 +2,22 @@
 
 pygal (maintained by Kozea, pure Python, no binary dependency) draws axes, titles and legends
 itself and writes every plotted value into the SVG (`<desc class="value">`), where a reader or
-a test can find it. Its optional tooltip script lives on a CDN, so it is turned off (`js=[]`):
-the figures tables under the charts carry the exact values instead.
+a test can find it. Its optional tooltip script lives on a CDN, so it is turned off (`js=[]`),
+and the inline config written for that script is dropped: the charts hold no script at all,
+and the figures tables under them carry the exact values instead.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pygal
 from pygal.style import Style
 
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 MONEY_SERIES = (("Budget", "budget"), ("Revenue", "revenue"), ("Profit", "profit"))
 _STYLE = Style(
     background="white",
@@ -82,7 +85,7 @@ def money_chart(title: str, points: Sequence[YearPoint]) -> str:
     )
     for label, field in MONEY_SERIES:
         chart.add(label, [(point.year, getattr(point, field)) for point in points])
-    return chart.render(is_unicode=True)
+    return _svg(chart)
 
 
 def genre_timeline(points: Sequence[GenrePoint]) -> str:
@@ -102,7 +105,12 @@ def genre_timeline(points: Sequence[GenrePoint]) -> str:
         by_genre.setdefault(point.genre, []).append((point.year, point.average_popularity))
     for genre in sorted(by_genre, key=lambda name: (-len(by_genre[name]), name)):
         chart.add(genre, by_genre[genre])
-    return chart.render(is_unicode=True)
+    return _svg(chart)
+
+
+def _svg(chart: pygal.graph.graph.Graph) -> str:
+    """The chart's SVG without pygal's inline config script (it only feeds the tooltip script)."""
+    return _SCRIPT.sub("", chart.render(is_unicode=True))
 
 
 def dollar_ticks(values: Sequence[int | None]) -> list[dict[str, object]]:
