@@ -16,12 +16,12 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from app.database import Database
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
+from app.playground import graphiql_page
 from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
 from db.versions import live_version_id
@@ -81,7 +81,7 @@ class GraphQLView:
     ) -> None:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
         self.public = f"public, max-age={options.http_max_age_seconds}"
-        self.ide_html = get_graphql_ide_html("graphiql") if options.graphiql else None
+        self.ide_html = graphiql_page() if options.graphiql else None
 
     async def handle(self, request: Request) -> Response:
         """The endpoint."""
