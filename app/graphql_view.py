@@ -178,10 +178,14 @@ class GraphQLView:
     def _cached(self, body: bytes, etag: str, outcome: str) -> Response:
         return Response(body, 200, headers=self._validators(etag, outcome), media_type=JSON)
 
-    async def _live_version(self) -> int:
-        version_id = self.live.current()
+    async def live_version_id(self) -> int | None:
+        """The live version as this process knows it; the store's answer while it has not learned it yet."""
         if not self.live.known:  # the store has not answered since start: ask it (its error says why)
-            version_id = await self.db.run(live_version_id)
+            return await self.db.run(live_version_id)
+        return self.live.current()
+
+    async def _live_version(self) -> int:
+        version_id = await self.live_version_id()
         if version_id is None:
             raise NoLiveDataset("No dataset is live yet: load one with `movie-stats import FILE`.")
         return version_id

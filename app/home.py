@@ -18,7 +18,6 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from app.charts import GenrePoint, YearPoint, dollars, genre_timeline, money_chart
 from app.database import Database
-from app.live_version import LiveVersion
 from db.tables import MAX_INTEGER
 from db.versions import Version
 from resolvers.companies import companies_by_id, search_companies, years_of_companies
@@ -53,8 +52,7 @@ class HomePage:
         """HTML for browsers, a JSON summary for `Accept: application/json`."""
         services = request.app.state.services
         db: Database = services.db
-        live: LiveVersion = services.graphql.live
-        version_id = await live.current()
+        version_id = await services.graphql.live_version_id()
         version = await find_version(db, version_id) if version_id is not None else None
         if wants_json(request.headers.get("accept", "")):
             return JSONResponse({"dataset": dataset_summary(version), "links": LINKS}, headers=HEADERS)
