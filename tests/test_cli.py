@@ -146,8 +146,7 @@ def test_a_failed_check_exits_1_and_names_the_check_and_its_flag(run_cli, tmp_pa
     assert result.exit_code == 1
     assert (
         "shrink: 50 of the 100 live movies are missing (50.00%; limit 10.00%); 50 movies in all "
-        "(override with --max-shrink-share)"
-        in result.stdout
+        "(override with --max-shrink-share)" in result.stdout
     )
     assert [v["status"] for v in run_cli("datasets", "--json").json["versions"]] == ["staged", "live"]
 
