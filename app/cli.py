@@ -75,7 +75,9 @@ def main() -> None:
         sys.exit(EXIT_FAILED)
     except Exception as error:
         failure = describe(error)
-        if failure is None:
+        if failure is None:  # a bug: its traceback follows on stderr, and a script still reads one object
+            if as_json:
+                print_json(Failure("internal", f"{type(error).__name__}: {error}", "Please report it.").as_json())
             raise
         _report_failure(failure, as_json)
         sys.exit(failure.exit_code)
@@ -435,6 +437,11 @@ def quickstart(
     """
     _ensure_free(host, port)  # before spending time on a load
     limits = CheckLimits(max_rejected_share=max_rejected_share, max_shrink_share=max_shrink_share)
+    if file is None and (real := _live_real_file()) is not None:
+        if not as_json:  # a sample never replaces a real file: serve what is live
+            err.print(f"No file given: serving the live version {real}; give a FILE to load another.")
+        _serve(host, port, as_json=as_json)
+        return
     if file is None:
         file = _generated_sample(records, quiet=as_json)
         options = ImportOptions(sample=True, force=force, limits=limits)
@@ -447,6 +454,19 @@ def quickstart(
 
         render.import_report(out, report)
     _serve(host, port, as_json=as_json, loaded=report)
+
+
+def _live_real_file() -> str | None:
+    """The live version, as `N (source)`, when it was loaded from a real file rather than a generated sample."""
+    from db import versions
+    from importer.options import is_sample
+
+    with store(quiet=True) as engine, engine.connect() as connection:
+        live_id = versions.live_version_id(connection)
+        live = versions.get_version(connection, live_id) if live_id is not None else None
+    if live is None or is_sample(live.source_name):
+        return None
+    return f"{live.id} ({live.source_name})"
 
 
 def _generated_sample(records: int, *, quiet: bool) -> Path:

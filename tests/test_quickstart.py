@@ -90,6 +90,13 @@ def test_quickstart_then_quickstart_file_serves_the_file(tmp_path: Path, head500
     assert real.stdout.splitlines()[-1] == "Version 2 is live."
     assert "Serving version 2 (movies_metadata_head5000.csv.gz, 4,999 movies)." in real.stderr
 
+    with quickstart(tmp_path) as again:  # the README's first command once more: the real file stays
+        assert again.data(LIVE)["dataset"] == {"version": "2", "movies": 4999}
+    assert again.stdout == ""  # nothing loaded
+    assert again.stderr.startswith(
+        "No file given: serving the live version 2 (movies_metadata_head5000.csv.gz); give a FILE to load another.\n"
+    )
+
 
 def test_a_quickstart_left_staged_says_so_and_names_the_command(tmp_path: Path, head5000_path: Path) -> None:
     smaller = tmp_path / "first-1000.csv.gz"
