@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.api_support import free_port
 from tests.csvfiles import catalogue, write_csv
-from tests.test_cli import MOVIE_STATS, cli_output
+from tests.test_cli import MOVIE_STATS, cli_environment, cli_output
 
 HEAVY_MODULES = ("sqlalchemy", "pydantic", "pydantic_settings", "strawberry", "uvicorn", "pyarrow", "orjson", "alembic")
 STARTUP_LIMIT_SECONDS = 0.3
@@ -129,9 +130,6 @@ def test_the_startup_line_names_only_what_is_served(tmp_path: Path, graphiql: st
 
 def startup_lines(cwd: Path, *args: str, **settings: str) -> list[str]:
     """The lines `movie-stats serve ARGS` writes before uvicorn's own, then stop the server."""
-    from tests.api_support import free_port
-    from tests.test_cli import cli_environment
-
     settings.setdefault("DATA_DIR", str(cwd))
     port = free_port()
     lines: list[str] = []
@@ -153,3 +151,31 @@ def startup_lines(cwd: Path, *args: str, **settings: str) -> list[str]:
             server.communicate(timeout=30)
     assert lines and lines[0].startswith(f"GraphQL API at http://127.0.0.1:{port}/graphql"), lines
     return lines
+
+
+def test_serve_json_prints_what_it_serves_as_one_object(tmp_path: Path) -> None:
+    assert cli_output(tmp_path, "import", str(write_csv(tmp_path / "jan.csv", catalogue(5)))).exit_code == 0
+    port = free_port()
+    with subprocess.Popen(
+        [MOVIE_STATS, "serve", "--port", str(port), "--json"],
+        env=cli_environment(None, DATA_DIR=str(tmp_path), GRAPHIQL="false"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as server:
+        assert server.stdout is not None
+        try:
+            printed = "".join(iter(server.stdout.readline, "}\n")) + "}"
+        finally:
+            server.terminate()
+            server.communicate(timeout=30)
+    assert json.loads(printed) == {
+        "status": "serving",
+        "url": f"http://127.0.0.1:{port}/graphql",
+        "graphiql": False,
+        "store": f"the SQLite file {tmp_path / 'movie-stats.sqlite3'}",
+        "live": 1,
+        "live_is_sample": False,
+        "staged": [],
+    }
