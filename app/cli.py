@@ -87,8 +87,10 @@ def main() -> None:
 def _report_failure(failure: Failure, as_json: bool) -> None:
     if as_json:
         print_json(failure.as_json())
-    for line in failure.message.splitlines():
-        err.print(f"[red]{failure.label}:[/] {line}", highlight=False, markup=True)
+    from rich.text import Text
+
+    for line in failure.message.splitlines():  # as Text: brackets in a message are not markup
+        err.print(Text.assemble((f"{failure.label}:", "red"), f" {line}"), highlight=False)
     if failure.advice:
         err.print(failure.advice, highlight=False, markup=False)
 
