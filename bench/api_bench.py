@@ -94,7 +94,10 @@ def serve(database_url: str, port: int) -> None:
     """The server process."""
     import uvicorn
 
-    uvicorn.run(bench_app(database_url), host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none")
+    from app.server_stack import SERVER_STACK
+
+    app = bench_app(database_url)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_STACK)
 
 
 def prepare_store(path: Path, database_url: str | None, directory: Path) -> str:
