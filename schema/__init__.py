@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorCodes, log_unexpected
+from schema.plain_execution import PlainSelectionExecutionContext
 from schema.query import Query
 from schema.scalars import SCALARS
 
@@ -63,4 +64,9 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_ENTRIES),
         ErrorCodes,
     ]
-    return MovieStatsSchema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))
+    return MovieStatsSchema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=PlainSelectionExecutionContext,
+    )

@@ -1,0 +1,205 @@
+"""Execution that completes plain selections without graphql-core's per-field machinery.
+
+A selection is plain when each of its fields reads an attribute of the object (Strawberry's
+default resolver) or calls a synchronous method taking only `self`, and completes to a scalar,
+a list of them, or another plain selection: the yearly figures, their coverage, a genre's name.
+Such a selection is compiled once per request and list into one function that builds the answer's
+dict straight from the objects, with the scalars' own serializers, in the order graphql-core would
+build it. Most of an answer's fields are plain, and graphql-core spends several microseconds on each
+(resolve info, awaitable checks, path, abort signal).
+
+Anything unusual falls back to graphql-core for that object, so errors and their paths are its own:
+a null in a non-null position, a value a scalar refuses, an exception in a resolver, an abstract type,
+@defer. The fallback recomputes the object from scratch, which is safe because plain fields have no
+side effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+Complete = Callable[[Any], Any]
+Plan = Callable[[Any], dict[str, Any]]
+
+
+class _NotPlain(Exception):
+    """This object's value needs graphql-core's own completion (it will raise the right error)."""
+
+
+class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, completing plain object selections with compiled plans."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (type, id(field list)) -> (the field list, kept alive so its id is not reused; plan or None)
+        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
+        self._completers: dict[tuple[GraphQLOutputType, int], tuple[Any, Complete | None]] = {}
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(return_type, field_details_list)
+        if plan is not None:
+            try:
+                return plan(result)
+            except Exception:  # noqa: BLE001 - graphql-core completes it again and reports the error its way
+                pass
+        return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list of plain objects (a company's years) is completed by one loop, not item by item.
+        if isinstance(result, list) and (complete := self._completer(return_type, field_details_list)) is not None:
+            try:
+                return complete(result)
+            except Exception:  # noqa: BLE001 - graphql-core completes it again and reports the error its way
+                pass
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        key = (object_type, id(field_details_list))
+        cached = self._plans.get(key)
+        if cached is None:
+            self._plans[key] = cached = (field_details_list, self._build_plan(object_type, field_details_list))
+        return cached[1]
+
+    def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        if object_type.is_type_of is not None:
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return None
+        readers: list[tuple[str, Complete, Complete]] = []
+        for response_key, sub_details in grouped_field_set.items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                type_name = object_type.name
+                readers.append((response_key, lambda _source, type_name=type_name: type_name, _same))
+                continue
+            field = object_type.fields.get(name)
+            read = _reader(field) if field is not None else None
+            complete = self._completer(field.type, sub_details) if field is not None and read is not None else None
+            if read is None or complete is None:
+                return None
+            readers.append((response_key, read, complete))
+
+        def plan(source: Any) -> dict[str, Any]:
+            return {key: complete(read(source)) for key, read, complete in readers}
+
+        return plan
+
+    def _completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
+        """How to complete a value of this type, mirroring graphql-core's complete_value."""
+        key = (output_type, id(sub_details))
+        cached = self._completers.get(key)
+        if cached is None:
+            self._completers[key] = cached = (sub_details, self._build_completer(output_type, sub_details))
+        return cached[1]
+
+    def _build_completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
+        if isinstance(output_type, GraphQLNonNull) and isinstance(output_type.of_type, GraphQLLeafType):
+            coerce = output_type.of_type.coerce_output_value
+
+            def non_null_leaf(value: Any) -> Any:
+                coerced = None if value is None else coerce(value)
+                if coerced is None or coerced is Undefined:
+                    raise _NotPlain
+                return coerced
+
+            return non_null_leaf
+        if isinstance(output_type, GraphQLNonNull):
+            inner = self._completer(output_type.of_type, sub_details)
+            if inner is None:
+                return None
+
+            def non_null(value: Any) -> Any:
+                completed = None if value is None or value is Undefined else inner(value)
+                if completed is None:
+                    raise _NotPlain
+                return completed
+
+            return non_null
+        inner = self._bare_completer(output_type, sub_details)
+        if inner is None:
+            return None
+        return lambda value: None if value is None or value is Undefined else inner(value)
+
+    def _bare_completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
+        if isinstance(output_type, GraphQLList):
+            item = self._completer(output_type.of_type, sub_details)
+            if item is None:
+                return None
+
+            def each(value: Any) -> list[Any]:
+                if not isinstance(value, list | tuple):
+                    raise _NotPlain
+                return [item(element) for element in value]
+
+            return each
+        if isinstance(output_type, GraphQLLeafType):
+            coerce = output_type.coerce_output_value
+
+            def leaf(value: Any) -> Any:
+                coerced = coerce(value)
+                if coerced is None or coerced is Undefined:
+                    raise _NotPlain
+                return coerced
+
+            return leaf
+        if isinstance(output_type, GraphQLObjectType):
+            return self._plan(output_type, sub_details)
+        return None  # interfaces and unions: graphql-core resolves their runtime type
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _reader(field: GraphQLField) -> Complete | None:
+    """Read a field's value from its object: an attribute, or a sync method of `self` alone."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or definition.extensions or definition.arguments:
+        return None
+    if getattr(field.resolve, "_is_default", False) and definition.base_resolver is None:
+        return _attribute(definition.python_name)
+    resolver = definition.base_resolver
+    if (
+        resolver is None
+        or resolver.is_async
+        or resolver.self_parameter is None
+        or len(resolver.signature.parameters) != 1
+        or not callable(resolver.wrapped_func)
+    ):
+        return None
+    return resolver.wrapped_func
+
+
+def _attribute(name: str) -> Complete:
+    return lambda source: getattr(source, name)
