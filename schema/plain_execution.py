@@ -28,6 +28,8 @@ from graphql import (
     GraphQLOutputType,
     Undefined,
 )
+from graphql.pyutils import Path
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -48,6 +50,79 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # (type, id(field list)) -> (the field list, kept alive so its id is not reused; plan or None)
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
         self._completers: dict[tuple[GraphQLOutputType, int], tuple[Any, Complete | None]] = {}
+        # (type, id(grouped field set)) -> (the set, kept alive; its plain fields' readers and completers)
+        self._field_sets: dict[tuple[GraphQLObjectType, int], tuple[Any, dict[str, tuple[Complete, Complete]]]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's execute_fields, with each plain field completed by its plan.
+
+        An object with a resolver among its fields (a company-year's releasesByGenre) still
+        completes its plain fields (the figures) without graphql-core's per-field machinery.
+        """
+        plain = self._plain_fields(parent_type, grouped_field_set)
+        if not plain:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        is_awaitable = self.is_awaitable
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                compiled = plain.get(response_name)
+                if compiled is not None:
+                    try:
+                        results[response_name] = compiled[1](compiled[0](source_value))
+                        continue
+                    except Exception:  # noqa: BLE001 - graphql-core executes it and reports the error its way
+                        pass
+                result = self.execute_field(
+                    parent_type, source_value, field_details_list, Path(path, response_name, parent_type.name),
+                    position_context,
+                )  # fmt: skip
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:  # settle what other fields started, as graphql-core does
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                results[awaitable_fields[0]] = await results[awaitable_fields[0]]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _plain_fields(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> dict[str, tuple[Complete, Complete]]:
+        key = (parent_type, id(grouped_field_set))
+        cached = self._field_sets.get(key)
+        if cached is None:
+            compiled: dict[str, tuple[Complete, Complete]] = {}
+            if parent_type.is_type_of is None:
+                for response_name, sub_details in grouped_field_set.items():
+                    name = sub_details[0].node.name.value
+                    field = parent_type.fields.get(name)
+                    read = _reader(field) if field is not None else None
+                    complete = self._completer(field.type, sub_details) if read is not None else None  # type: ignore[union-attr]  # read implies field
+                    if read is not None and complete is not None:
+                        compiled[response_name] = (read, complete)
+            self._field_sets[key] = cached = (grouped_field_set, compiled)
+        return cached[1]
 
     def complete_object_value(
         self,
