@@ -16,6 +16,7 @@ side effects.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable
 from typing import Any
 
@@ -171,24 +172,24 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
         if new_defer_usages:
             return None
-        readers: list[tuple[str, Complete, Complete]] = []
-        for response_key, sub_details in grouped_field_set.items():
+        entries: list[str] = []
+        namespace: dict[str, Any] = {}
+        for number, sub_details in enumerate(grouped_field_set.values()):
             name = sub_details[0].node.name.value
             if name == "__typename":
-                type_name = object_type.name
-                readers.append((response_key, lambda _source, type_name=type_name: type_name, _same))
+                entries.append(f"{object_type.name!r}")
                 continue
             field = object_type.fields.get(name)
             read = _reader(field) if field is not None else None
             complete = self._completer(field.type, sub_details) if field is not None and read is not None else None
             if read is None or complete is None:
                 return None
-            readers.append((response_key, read, complete))
-
-        def plan(source: Any) -> dict[str, Any]:
-            return {key: complete(read(source)) for key, read, complete in readers}
-
-        return plan
+            namespace[f"_read{number}"] = read
+            namespace[f"_complete{number}"] = complete
+            attribute = getattr(read, "attribute", None)  # read inline as `s.name` when it is a plain attribute
+            read_expression = f"s.{attribute}" if attribute else f"_read{number}(s)"
+            entries.append(_completion(number, field.type, read_expression))  # type: ignore[union-attr]  # read implies field
+        return _compile(list(grouped_field_set), entries, namespace)
 
     def _completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
         """How to complete a value of this type, mirroring graphql-core's complete_value."""
@@ -253,8 +254,32 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return None  # interfaces and unions: graphql-core resolves their runtime type
 
 
-def _same(value: Any) -> Any:
-    return value
+# Expressions true exactly when graphql-core's own coercion of the built-in scalar returns the
+# value unchanged: then the generated plan skips the call.
+_UNCHANGED = {
+    "Int": "{v}.__class__ is int and -2147483648 <= {v} <= 2147483647",
+    "Float": "{v}.__class__ is float and {v} - {v} == 0.0",  # finite: inf - inf and nan - nan are nan
+    "String": "{v}.__class__ is str",
+    "Boolean": "{v}.__class__ is bool",
+}
+
+
+def _completion(number: int, output_type: GraphQLOutputType, read: str) -> str:
+    """The expression completing field `number`: read it, then keep it as is or complete it."""
+    value, complete = f"_v{number}", f"_complete{number}"
+    bare = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+    unchanged = _UNCHANGED.get(bare.name) if isinstance(bare, GraphQLLeafType) else None
+    if unchanged is None:
+        return f"{complete}({read})"
+    return f"({value} if {unchanged.format(v=f'({value} := {read})')} else {complete}({value}))"
+
+
+def _compile(keys: list[str], entries: list[str], namespace: dict[str, Any]) -> Plan:
+    """One function building the object's dict, keys in graphql-core's order (its response keys)."""
+    body = ", ".join(f"{key!r}: {entry}" for key, entry in zip(keys, entries))
+    # The source holds only repr'd response keys, identifiers and numbered names: no client text runs.
+    exec(f"def plan(s):\n    return {{{body}}}\n", namespace)
+    return namespace["plan"]
 
 
 def _reader(field: GraphQLField) -> Complete | None:
@@ -277,4 +302,9 @@ def _reader(field: GraphQLField) -> Complete | None:
 
 
 def _attribute(name: str) -> Complete:
-    return lambda source: getattr(source, name)
+    def read(source: Any) -> Any:
+        return getattr(source, name)
+
+    if name.isidentifier() and not keyword.iskeyword(name):
+        read.attribute = name  # type: ignore[attr-defined]  # for the generated plans (_build_plan)
+    return read
