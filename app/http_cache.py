@@ -17,10 +17,11 @@ import orjson
 from aiocache import RedisCache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer
-from graphql import GraphQLError, parse, print_ast
+from graphql import GraphQLError, print_ast
 from redis.exceptions import RedisError
 
 from app.lru import ByteLRU
+from schema.documents import DOCUMENT_CACHE_ENTRIES, parsed
 
 logger = logging.getLogger("movie_stats.cache")
 
@@ -157,10 +158,10 @@ def normalized_key(
     return f"{version_id}:{KEY_PREFIX_NORMALIZED}:{_digest(document, variables_text, operation_name or '')}"
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=DOCUMENT_CACHE_ENTRIES)
 def _normalized_document(query: str, max_tokens: int) -> str | None:
     try:
-        return print_ast(parse(query, no_location=True, max_tokens=max_tokens))
+        return print_ast(parsed(query, max_tokens))  # the parse execution reuses (schema.documents)
     except GraphQLError:
         return None
 
