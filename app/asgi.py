@@ -64,7 +64,10 @@ def create_app(settings: Settings) -> Starlette:
             max_connections=settings.db_max_connections,
         )
         cache = make_response_cache(
-            settings.redis_url, namespace=settings.cache_namespace, ttl_seconds=settings.cache_ttl_seconds
+            settings.redis_url,
+            namespace=settings.cache_namespace,
+            ttl_seconds=settings.cache_ttl_seconds,
+            max_bytes=settings.cache_max_bytes,
         )
         live = watch_live_version(db.engine)
         await anyio.to_thread.run_sync(live.start)

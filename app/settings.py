@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     cache_namespace: str = Field(
         default="movie-stats:responses", min_length=1, description="Prefix of every response cache key (shared Redis)."
     )
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Bound of each process's in-memory response cache (an LRU, in front of Redis if set); 0: none.",
+    )
     http_max_age_seconds: int = Field(default=3600, ge=0, description="Cache-Control max-age of GET answers.")
     statement_timeout_ms: int = Field(default=5000, ge=0, description="Limit on one SQL statement of the API.")
     max_page_size: int = Field(default=100, ge=1, description="Largest accepted `first` argument.")

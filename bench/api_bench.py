@@ -42,7 +42,7 @@ QUERIES = {
     "company page": "{ companies(first: 20) { totalCount nodes { id name years { year releases budget revenue "
     "profit averagePopularity releasesByGenre { genre { name } releases } } } } }",
     "company years": "{ company(id: 6194) { name years { year releases budget revenue profit averagePopularity "
-    "coverage { withBudget withRevenue withBoth } } } }",
+    "coverage { withBudget withRevenue withBoth } releasesByGenre { genre { name } releases } } } }",
     "year 1995": "{ year(year: 1995) { releases mostPopularGenre { genre { name } averagePopularity } "
     "genres { genre { name } releases averagePopularity } } }",
     "genre years": "{ genre(id: 18) { name years { year releases budget revenue averagePopularity } } }",
@@ -94,7 +94,10 @@ def serve(database_url: str, port: int) -> None:
     """The server process."""
     import uvicorn
 
-    uvicorn.run(bench_app(database_url), host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none")
+    from app.server_stack import SERVER_STACK
+
+    app = bench_app(database_url)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_STACK)
 
 
 def prepare_store(path: Path, database_url: str | None, directory: Path) -> str:
@@ -114,12 +117,16 @@ def prepare_store(path: Path, database_url: str | None, directory: Path) -> str:
     return url
 
 
-def run_wrk(url: str, duration: float, connections: int) -> dict[str, float]:
-    """requests/s and latency percentiles (ms) from wrk."""
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+def run_wrk(
+    url: str, duration: float, connections: int, script: Path | None = None, script_args: list[str] | None = None
+) -> dict[str, float]:
+    """requests/s and latency percentiles (ms) from wrk (with a Lua script and its arguments if given)."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script), url, "--", *(script_args or [])]
+    else:
+        command.append(url)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     latency = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", output).group(1)) for p in ("50", "99")}  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)

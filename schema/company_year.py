@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 import strawberry
 
 from resolvers.companies import order_releases_by_genre
+from resolvers.loaders import loaded
 from schema.context import Info
 from schema.figures import YearFigures, figures_of
 from schema.genre_releases import GenreReleases
@@ -22,6 +24,17 @@ class CompanyYear(YearFigures):
         return cls(**figures_of(row), company_id=row.company_id)
 
     @strawberry.field(description="Ordered by releases descending, then genre name.")
-    async def releases_by_genre(self, info: Info) -> list[GenreReleases]:
-        rows = await info.context.loaders.releases_by_genre.load((self.company_id, self.year))
-        return [GenreReleases.from_row(row) for row in order_releases_by_genre(rows)]
+    def releases_by_genre(self, info: Info) -> list[GenreReleases]:
+        # Synchronous when Company.years already loaded them (the usual case), else awaitable.
+        rows = loaded(info.context.loaders.releases_by_genre, (self.company_id, self.year))
+        if isinstance(rows, list):
+            return _genre_releases(rows)
+        return _genre_releases_later(rows)  # type: ignore[return-value]  # graphql-core awaits it
+
+
+def _genre_releases(rows: list[Any]) -> list[GenreReleases]:
+    return [GenreReleases.from_row(row) for row in order_releases_by_genre(rows)]
+
+
+async def _genre_releases_later(rows: Awaitable[list[Any]]) -> list[GenreReleases]:
+    return _genre_releases(await rows)
