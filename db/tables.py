@@ -188,11 +188,11 @@ def _money_columns() -> list[Column]:
         Column("with_budget", Integer, nullable=False),
         Column("with_revenue", Integer, nullable=False),
         Column("with_both", Integer, nullable=False),
-        # Movies with a known popularity: what averagePopularity rests on, and what a span's
-        # average divides its total popularity by (rule 14).
-        Column("with_popularity", Integer, nullable=False, server_default="0"),
         Column("average_popularity", Float),
         Column("total_popularity", Float),
+        # Movies with a known popularity: what averagePopularity rests on, and what a span's
+        # average divides its total popularity by (rule 14). Last, where migration 0005 added it.
+        Column("with_popularity", Integer, nullable=False, server_default="0"),
     ]
 
 

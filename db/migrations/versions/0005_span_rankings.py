@@ -82,9 +82,9 @@ def upgrade() -> None:
             sa.Column("with_budget", sa.Integer(), nullable=False),
             sa.Column("with_revenue", sa.Integer(), nullable=False),
             sa.Column("with_both", sa.Integer(), nullable=False),
-            sa.Column("with_popularity", sa.Integer(), server_default="0", nullable=False),
             sa.Column("average_popularity", sa.Float(), nullable=True),
             sa.Column("total_popularity", sa.Float(), nullable=True),
+            sa.Column("with_popularity", sa.Integer(), server_default="0", nullable=False),
             sa.PrimaryKeyConstraint("version_id", owner),
             **partitioned,
         )
