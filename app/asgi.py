@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from app.access_log import AccessLog, log_to_stderr
 from app.database import Database, open_database
+from app.export import export_csv
 from app.fast_path import CachedGetFastPath
 from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
@@ -71,11 +72,15 @@ def create_app(settings: Settings) -> Starlette:
     async def graphql(request: Request) -> Response:
         return await request.app.state.services.graphql.handle(request)
 
+    async def export(request: Request) -> Response:
+        return await export_csv(request, request.app.state.services.graphql)
+
     if settings.access_log:
         log_to_stderr()
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/export/{name}.csv", export, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

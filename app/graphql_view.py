@@ -172,6 +172,10 @@ class GraphQLView:
     def _cached(self, body: bytes, etag: str, outcome: str) -> Response:
         return Response(body, 200, headers=self._validators(etag, outcome), media_type=JSON)
 
+    async def version_for(self, dataset: str | None) -> int:
+        """The version a request reads: the one `?dataset=` names, else the live one (app.export)."""
+        return await (self._chosen_version(dataset) if dataset is not None else self._live_version())
+
     async def _live_version(self) -> int:
         version_id = await self.live.current()
         if version_id is None:

@@ -43,10 +43,12 @@ class MovieFilter:
     genre_id: int | None = None
     company_id: int | None = None
     search: str | None = None
+    from_year: int | None = None  # an inclusive span of release years, besides `year`
+    to_year: int | None = None
 
     def is_empty(self) -> bool:
         """Whether it matches every movie."""
-        return self.year is None and self.genre_id is None and self.company_id is None and not self.search
+        return self == MovieFilter()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +84,22 @@ def matching(version_id: int, where: MovieFilter) -> Select[Any]:
             continue
         query = query.join(link, and_(link.c.version_id == version_id, link.c.movie_id == m.c.id))
         query = query.where(link.c[owner] == entity_id)
-        if where.year is not None:
-            query = query.where(link.c.year == where.year)
+        query = _in_years(query, link.c.year, where)
         linked = True
-    if where.year is not None and not linked:
-        query = query.where(m.c.release_year == where.year)
+    if not linked:
+        query = _in_years(query, m.c.release_year, where)
     if where.search:
         query = query.where(contains_text(m.c.title, where.search))
+    return query
+
+
+def _in_years(query: Select[Any], year: ColumnElement[int], where: MovieFilter) -> Select[Any]:
+    if where.year is not None:
+        query = query.where(year == where.year)
+    if where.from_year is not None:
+        query = query.where(year >= where.from_year)
+    if where.to_year is not None:
+        query = query.where(year <= where.to_year)
     return query
 
 
