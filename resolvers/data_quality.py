@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, select
 from sqlalchemy.engine import Connection
 
 from app.database import Database
-from db.tables import LOADING, rejections
+from db.tables import LOADING, dataset_versions, rejections
 from db.versions import Version, list_versions
 from resolvers import cursors
 
@@ -40,7 +40,8 @@ def rejection_page(connection: Connection, version_id: int, first: int, after: s
         query = query.where(rejections.c.line > line)
     rows = connection.execute(query.order_by(rejections.c.line).limit(first + 1)).all()
     nodes = rows[:first]
-    total = connection.execute(select(func.count()).where(of_version)).scalar_one()
+    counted = select(dataset_versions.c.rejected).where(dataset_versions.c.id == version_id)  # at load time
+    total = connection.execute(counted).scalar_one()
     end = cursors.encode(_CURSOR, nodes[-1].line) if nodes else None
     return RejectionPage(total, nodes, len(rows) > first, end)
 

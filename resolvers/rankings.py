@@ -53,7 +53,6 @@ GENRES = Ranked(genre_years, genre_totals, genres, "genre_id")
 class RankingPage:
     """One page of a ranking; rows have `id`, `name`, `years` and the figures."""
 
-    total_count: int
     nodes: list[Row[Any]]
     has_next_page: bool
     end_cursor: str | None
@@ -72,8 +71,9 @@ def span_totals(ranked: Ranked, version_id: int, first: int | None, last: int | 
     )
     span = sums.group_by(y.c[ranked.owner]).subquery("span")
     e = ranked.entity
-    named = and_(e.c.version_id == version_id, e.c.id == span.c.id)
-    return select(span.c.id, e.c.name, *(span.c[name] for name in span_figures("y"))).join_from(span, e, named)
+    # A key lookup per entity of the span (PostgreSQL would rather hash every entity's name).
+    name = select(e.c.name).where(e.c.version_id == version_id, e.c.id == span.c.id).scalar_subquery()
+    return select(span.c.id, name.label("name"), *(span.c[name] for name in span_figures("y")))
 
 
 def _ranked(query: Select[Any], metric: str) -> tuple[Select[Any], ColumnElement[Any], Any]:
@@ -113,7 +113,7 @@ def rank_page(
     nodes = rows[:first]
     column = METRIC_COLUMNS[metric]
     end = cursors.encode(_CURSOR, getattr(nodes[-1], column), nodes[-1].name, nodes[-1].id) if nodes else None
-    return RankingPage(_count(connection, ranked, version_id, *span), nodes, len(rows) > first, end)
+    return RankingPage(nodes, len(rows) > first, end)
 
 
 def rank_all(
@@ -124,8 +124,8 @@ def rank_all(
     return list(connection.execute(query.order_by(*_order(value, table))))
 
 
-def _count(connection: Connection, ranked: Ranked, version_id: int, first: int | None, last: int | None) -> int:
-    """How many entities have releases in the span."""
+def count_ranked(connection: Connection, ranked: Ranked, version_id: int, first: int | None, last: int | None) -> int:
+    """How many entities have releases in the span: one read of each, asked for only when wanted."""
     if first is None and last is None:
         t = ranked.totals
         return connection.execute(select(func.count()).where(t.c.version_id == version_id)).scalar_one()
@@ -155,6 +155,13 @@ async def rank_companies(
 ) -> RankingPage:
     """A page of companies ranked over a span."""
     return await db.run(rank_page, COMPANIES, version_id, metric, (first_year, last_year), first, after)
+
+
+async def count_ranked_companies(
+    db: Database, *, version_id: int, first_year: int | None, last_year: int | None
+) -> int:
+    """How many companies have releases in a span."""
+    return await db.run(count_ranked, COMPANIES, version_id, first_year, last_year)
 
 
 async def rank_genres_over(

@@ -36,7 +36,7 @@ class AnalyticsQuery:
             info.context.db, version_id=info.context.version_id, metric=by.value,
             first_year=given(from_), last_year=given(to), first=first, after=given(after),
         )  # fmt: skip
-        return CompanyRanking.from_row(page)
+        return CompanyRanking.from_row(page, (given(from_), given(to)))
 
     @strawberry.field(description="Every genre with releases in the span, ranked the same way.")
     async def genre_ranking(

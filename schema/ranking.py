@@ -8,8 +8,9 @@ from typing import Any
 
 import strawberry
 
-from resolvers.rankings import RankingPage
+from resolvers.rankings import RankingPage, count_ranked_companies
 from schema.company import Company
+from schema.context import Info
 from schema.coverage import Coverage
 from schema.genre import Genre
 from schema.page import PageInfo
@@ -89,15 +90,22 @@ class GenreTotals(SpanFigures):
 
 @strawberry.type(description="A page of companies ranked over a span; `totalCount` counts every company ranked.")
 class CompanyRanking:
-    total_count: int
     page_info: PageInfo
     nodes: list[CompanyTotals]
+    span: strawberry.Private[tuple[int | None, int | None]]
 
     @classmethod
-    def from_row(cls, page: RankingPage) -> CompanyRanking:
-        """From a ranking page."""
+    def from_row(cls, page: RankingPage, span: tuple[int | None, int | None]) -> CompanyRanking:
+        """From a ranking page over `span`."""
         return cls(
-            total_count=page.total_count,
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
             nodes=[CompanyTotals.from_row(row) for row in page.nodes],
+            span=span,
+        )
+
+    @strawberry.field
+    async def total_count(self, info: Info) -> int:
+        first, last = self.span
+        return await count_ranked_companies(
+            info.context.db, version_id=info.context.version_id, first_year=first, last_year=last
         )
