@@ -83,8 +83,8 @@ def _totals_statement(targets: Mapping[str, str], totals: str, yearly: str, enti
     """Each entity's figures over all its years, with its name, which rankings break ties by."""
     figures = span_figures("y")
     return (
-        f"INSERT INTO {targets[totals]} (version_id, {owner}, name, {', '.join(figures)}) "
-        f"SELECT :v, y.{owner}, e.name, {', '.join(figures.values())} FROM {targets[yearly]} y "
+        f"INSERT INTO {targets[totals]} (version_id, {owner}, name, {', '.join(figures)}, ranking_size) "
+        f"SELECT :v, y.{owner}, e.name, {', '.join(figures.values())}, count(*) OVER () FROM {targets[yearly]} y "
         f"JOIN {targets[entity]} e ON e.version_id = y.version_id AND e.id = y.{owner} "
         f"WHERE y.version_id = :v GROUP BY y.{owner}, e.name"
     )

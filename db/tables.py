@@ -252,6 +252,9 @@ def _totals_columns(owner: str) -> list[Column]:
         Column("name", CodePointText, nullable=False),
         Column("years", Integer, nullable=False),
         *_money_columns(),
+        # How many entities of the version have totals, on every row: a ranking's totalCount
+        # over all years is one row's read, not a count of them all.
+        Column("ranking_size", Integer, nullable=False),
     ]
 
 

@@ -128,7 +128,9 @@ def count_ranked(connection: Connection, ranked: Ranked, version_id: int, first:
     """How many entities have releases in the span: one read of each, asked for only when wanted."""
     if first is None and last is None:
         t = ranked.totals
-        return connection.execute(select(func.count()).where(t.c.version_id == version_id)).scalar_one()
+        first_row = select(t.c.ranking_size).where(t.c.version_id == version_id).order_by(t.c[ranked.owner]).limit(1)
+        size = connection.execute(first_row).scalar()
+        return size or 0
     y = ranked.yearly
     query = select(func.count(y.c[ranked.owner].distinct())).where(y.c.version_id == version_id)
     return connection.execute(in_years(query, y.c.year, first, last)).scalar_one()

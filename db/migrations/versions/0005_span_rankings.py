@@ -85,6 +85,7 @@ def upgrade() -> None:
             sa.Column("average_popularity", sa.Float(), nullable=True),
             sa.Column("total_popularity", sa.Float(), nullable=True),
             sa.Column("with_popularity", sa.Integer(), server_default="0", nullable=False),
+            sa.Column("ranking_size", sa.Integer(), nullable=False),
             sa.PrimaryKeyConstraint("version_id", owner),
             **partitioned,
         )
@@ -138,7 +139,8 @@ def _fill(version_id: int, postgresql: bool) -> None:
         )
     for table, (owner, yearly, entity) in TOTALS.items():
         op.execute(
-            f"INSERT INTO {table} (version_id, {owner}, name, years, {FIGURES}) SELECT {v}, y.{owner}, e.name, {SPAN} "
+            f"INSERT INTO {table} (version_id, {owner}, name, years, {FIGURES}, ranking_size) "
+            f"SELECT {v}, y.{owner}, e.name, {SPAN}, count(*) OVER () "
             f"FROM {yearly} y JOIN {entity} e ON e.version_id = y.version_id AND e.id = y.{owner} "
             f"WHERE y.version_id = {v} GROUP BY y.{owner}, e.name"
         )
