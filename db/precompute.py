@@ -57,11 +57,11 @@ def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
         f"JOIN {genres} g ON g.version_id = c.version_id AND g.movie_id = c.movie_id "
         "WHERE c.version_id = :v AND m.release_year IS NOT NULL GROUP BY c.company_id, m.release_year, g.genre_id",
         # The movies behind each figure, by year: what a company-year's or genre-year's movies read.
-        "company_movies": f"INSERT INTO {targets['company_movies']} (version_id, company_id, movie_id, year) "
-        f"SELECT :v, c.company_id, c.movie_id, m.release_year FROM {companies} c {movie_of.format(link='c')} "
+        "company_movies": f"INSERT INTO {targets['company_movies']} (version_id, company_id, movie_id, year, popularity) "
+        f"SELECT :v, c.company_id, c.movie_id, m.release_year, m.popularity FROM {companies} c {movie_of.format(link='c')} "
         "WHERE c.version_id = :v",
-        "genre_movies": f"INSERT INTO {targets['genre_movies']} (version_id, genre_id, movie_id, year) "
-        f"SELECT :v, g.genre_id, g.movie_id, m.release_year FROM {genres} g {movie_of.format(link='g')} "
+        "genre_movies": f"INSERT INTO {targets['genre_movies']} (version_id, genre_id, movie_id, year, popularity) "
+        f"SELECT :v, g.genre_id, g.movie_id, m.release_year, m.popularity FROM {genres} g {movie_of.format(link='g')} "
         "WHERE g.version_id = :v",
         **{
             totals: _totals_statement(targets, totals, yearly, entity, owner)

@@ -274,28 +274,26 @@ company_totals = Table(
 )
 genre_totals = Table("genre_totals", metadata, *_totals_columns("genre_id"), **_BY_VERSION)
 
-# Which movies make up each company's and genre's figures, by release year (NULL: unknown):
-# the rows behind a company-year or a genre-year are one range of the year index.
-company_movies = Table(
-    "company_movies",
-    metadata,
-    _version_fk(),
-    Column("company_id", Integer, primary_key=True, autoincrement=False),
-    Column("movie_id", Integer, primary_key=True, autoincrement=False),
-    Column("year", Integer),
-    Index("company_movies_by_year", "version_id", "company_id", "year", "movie_id"),
-    **_BY_VERSION,
-)
-genre_movies = Table(
-    "genre_movies",
-    metadata,
-    _version_fk(),
-    Column("genre_id", Integer, primary_key=True, autoincrement=False),
-    Column("movie_id", Integer, primary_key=True, autoincrement=False),
-    Column("year", Integer),
-    Index("genre_movies_by_year", "version_id", "genre_id", "year", "movie_id"),
-    **_BY_VERSION,
-)
+
+def _movie_list(table: str, owner: str) -> Table:
+    """Which movies make up each entity's figures, by release year (NULL: unknown), with the
+    movie's popularity: the first page of an entity-year's movies in the default order is the
+    start of one range of the year index, whatever the entity-year's size."""
+    return Table(
+        table,
+        metadata,
+        _version_fk(),
+        Column(owner, Integer, primary_key=True, autoincrement=False),
+        Column("movie_id", Integer, primary_key=True, autoincrement=False),
+        Column("year", Integer),
+        Column("popularity", movies.c.popularity.type),
+        Index(f"{table}_by_year", "version_id", owner, "year", BestFirst("popularity"), "movie_id"),
+        **_BY_VERSION,
+    )
+
+
+company_movies = _movie_list("company_movies", "company_id")
+genre_movies = _movie_list("genre_movies", "genre_id")
 
 # Tables holding one version's data, in the order a load fills them.
 VERSIONED_DATA_TABLES = (

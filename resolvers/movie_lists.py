@@ -61,11 +61,21 @@ class MoviePage:
     end_cursor: str | None
 
 
-def ordered(order: str) -> list[ColumnElement[Any]]:
-    """ORDER BY of a movie list."""
+def ordered(order: str, link: Table | None = None) -> list[ColumnElement[Any]]:
+    """ORDER BY of a movie list; by the `link` table's copy of the popularity where it has one,
+    which its year index holds in order (the same values, so the same order)."""
+    if order == "POPULARITY" and link is not None:
+        return [link.c.popularity.desc().nulls_last(), link.c.movie_id]
     key, best_first = ORDERS[order]
     value = key(movies)
     return [value.desc().nulls_last() if best_first else value.asc().nulls_last(), movies.c.id]
+
+
+def narrowing_link(where: MovieFilter) -> Table | None:
+    """The link table `matching` reads a filter's movies through, if any."""
+    if where.company_id is not None:
+        return company_movies
+    return genre_movies if where.genre_id is not None else None
 
 
 def matching(version_id: int, where: MovieFilter) -> Select[Any]:
@@ -134,7 +144,7 @@ def movie_page(
         if cursor_order != order:  # a cursor of another order points nowhere in this one
             raise InvalidCursor(after)
         query = query.where(_after(connection, version_id, order, int(last_id)))  # type: ignore[arg-type]
-    rows = connection.execute(query.order_by(*ordered(order)).limit(first + 1)).all()
+    rows = connection.execute(query.order_by(*ordered(order, narrowing_link(where))).limit(first + 1)).all()
     nodes = rows[:first]
     end = cursors.encode(_CURSOR, order, nodes[-1].id) if nodes else None
     return MoviePage(_count(connection, version_id, where), nodes, len(rows) > first, end)
@@ -157,32 +167,37 @@ def first_pages(
     order: str,
     first: int,
 ) -> dict[tuple[int, int], MoviePage]:
-    """The first page of the movies of several (entity id, year) groups, in one statement."""
+    """The first page of the movies of several (entity id, year) groups, in one statement.
+
+    In the default order the groups are ranked on the link table alone, from its year index,
+    and only the movies of the pages are read; in another order every movie of the groups is.
+    """
     if not groups:
         return {}
     key = (link.c[owner], link.c.year)
-    ranked = (
-        select(
-            link.c[owner].label("group_owner"),
-            link.c.year.label("group_year"),
-            movies,
-            func.row_number().over(partition_by=key, order_by=ordered(order)).label("position"),
-            func.count().over(partition_by=key).label("group_size"),
-        )
-        .join_from(link, movies, and_(movies.c.version_id == version_id, movies.c.id == link.c.movie_id))
-        .where(
-            link.c.version_id == version_id,
-            link.c[owner].in_(sorted({owner_id for owner_id, _ in groups})),
-            link.c.year.in_(sorted({year for _, year in groups})),
-            tuple_(*key).in_(sorted(set(groups))),
-        )
-        .subquery("ranked")
+    by_link = order == "POPULARITY"
+    ranked = select(
+        link.c[owner].label("group_owner"),
+        link.c.year.label("group_year"),
+        *([link.c.movie_id] if by_link else [movies]),
+        func.row_number().over(partition_by=key, order_by=ordered(order, link)).label("position"),
+        func.count().over(partition_by=key).label("group_size"),
+    ).where(
+        link.c.version_id == version_id,
+        link.c[owner].in_(sorted({owner_id for owner_id, _ in groups})),
+        link.c.year.in_(sorted({year for _, year in groups})),
+        tuple_(*key).in_(sorted(set(groups))),
     )
-    query = (
-        select(ranked)
-        .where(ranked.c.position <= first + 1)
-        .order_by(ranked.c.group_owner, ranked.c.group_year, ranked.c.position)
-    )
+    if not by_link:
+        ranked = ranked.join_from(link, movies, _movie_of(version_id, link.c.movie_id))
+    page = ranked.subquery("ranked")
+    query = select(page).where(page.c.position <= first + 1)
+    if by_link:
+        query = select(page.c.group_owner, page.c.group_year, page.c.position, page.c.group_size, movies)
+        query = query.join_from(page, movies, _movie_of(version_id, page.c.movie_id)).where(
+            page.c.position <= first + 1
+        )
+    query = query.order_by(page.c.group_owner, page.c.group_year, page.c.position)
     found: dict[tuple[int, int], list[Row[Any]]] = {}
     for row in connection.execute(query):
         found.setdefault((row.group_owner, row.group_year), []).append(row)
@@ -194,3 +209,7 @@ def first_pages(
         total = rows[0].group_size if rows else 0
         pages[group] = MoviePage(total, nodes, len(rows) > first, end)
     return pages
+
+
+def _movie_of(version_id: int, movie_id: ColumnElement[int]) -> ColumnElement[bool]:
+    return and_(movies.c.version_id == version_id, movies.c.id == movie_id)

@@ -100,10 +100,11 @@ def upgrade() -> None:
             sa.Column(owner, sa.Integer(), autoincrement=False, nullable=False),
             sa.Column("movie_id", sa.Integer(), autoincrement=False, nullable=False),
             sa.Column("year", sa.Integer(), nullable=True),
+            sa.Column("popularity", sa.Numeric(asdecimal=False) if postgresql else sa.Float(), nullable=True),
             sa.PrimaryKeyConstraint("version_id", owner, "movie_id"),
             **partitioned,
         )
-        op.create_index(f"{table}_by_year", table, ["version_id", owner, "year", "movie_id"])
+        op.create_index(f"{table}_by_year", table, ["version_id", owner, "year", _best_first("popularity"), "movie_id"])
     versions = op.get_bind().exec_driver_sql("SELECT id FROM dataset_versions WHERE status <> 'loading'").scalars()
     for version_id in list(versions):
         _fill(int(version_id), postgresql)
@@ -134,7 +135,8 @@ def _fill(version_id: int, postgresql: bool) -> None:
             op.execute(f"CREATE TABLE {table}_v{v} PARTITION OF {table} FOR VALUES IN ({v})")
     for table, (owner, link) in MOVIE_LISTS.items():
         op.execute(
-            f"INSERT INTO {table} (version_id, {owner}, movie_id, year) SELECT {v}, l.{owner}, l.movie_id, m.release_year "
+            f"INSERT INTO {table} (version_id, {owner}, movie_id, year, popularity) "
+            f"SELECT {v}, l.{owner}, l.movie_id, m.release_year, m.popularity "
             f"FROM {link} l JOIN movies m ON m.version_id = l.version_id AND m.id = l.movie_id WHERE l.version_id = {v}"
         )
     for table, (owner, yearly, entity) in TOTALS.items():
