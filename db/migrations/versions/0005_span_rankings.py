@@ -65,7 +65,7 @@ def upgrade() -> None:
         _count_known_popularities(table, owner, link)
     op.create_index("company_years_by_year", "company_years", ["version_id", "year"])
     op.create_index("movies_by_popularity", "movies", ["version_id", _best_first("popularity"), "id"])
-    op.create_index("movies_by_year", "movies", ["version_id", "release_year", _best_first("popularity"), "id"])
+    op.create_index("movies_by_year", "movies", ["version_id", "release_year"])
     name_type = sa.Text(collation="C") if postgresql else sa.Text()
     partitioned = {"postgresql_partition_by": "LIST (version_id)"}
     for table, (owner, _, _) in TOTALS.items():
@@ -104,7 +104,7 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint("version_id", owner, "movie_id"),
             **partitioned,
         )
-        op.create_index(f"{table}_by_year", table, ["version_id", owner, "year", _best_first("popularity"), "movie_id"])
+        op.create_index(f"{table}_by_year", table, ["version_id", owner, "year", "movie_id"])
     versions = op.get_bind().exec_driver_sql("SELECT id FROM dataset_versions WHERE status <> 'loading'").scalars()
     for version_id in list(versions):
         _fill(int(version_id), postgresql)
