@@ -303,6 +303,7 @@ def test_rules_1_and_2_a_staged_versions_rejections_before_it_is_promoted(databa
     records: list[Any] = catalogue(8)
     records[2] = {**records[2], "id": "tt0114709"}  # line 4: rule 2
     records[5] = [records[5]["id"], "too few fields"]  # line 7: rule 1
+    records[6] = {**records[6], "budget": "a lot"}  # rule 5: an unknown budget, counted as a warning
     live = load(database_url, write_csv(tmp_path / "good.csv", catalogue(8)))
     staged = load(database_url, write_csv(tmp_path / "bad.csv", records), stage_only=True)
     with serve(api_settings(database_url)) as api:
@@ -315,8 +316,9 @@ def test_rules_1_and_2_a_staged_versions_rejections_before_it_is_promoted(databa
         second = api.get(query, {"a": after}, dataset=str(staged)).json()["data"]["dataset"]["rejections"]
         assert second["nodes"] == [{"line": 7, "reason": "has 2 fields, the header has 24"}]
         assert second["pageInfo"]["hasNextPage"] is False
-        listed = api.data("{ datasets { version status rejected } }")["datasets"]
+        listed = api.data("{ datasets { version status rejected warnings { kind count } } }")["datasets"]
         assert listed == [
-            {"version": str(staged), "status": "staged", "rejected": 2},
-            {"version": str(live), "status": "live", "rejected": 0},
-        ]
+            {"version": str(staged), "status": "staged", "rejected": 2,
+             "warnings": [{"kind": "unparsable_budget", "count": 1}]},
+            {"version": str(live), "status": "live", "rejected": 0, "warnings": []},
+        ]  # fmt: skip
