@@ -185,6 +185,10 @@ class GraphQLView:
             return await self.db.run(live_version_id)
         return self.live.current()
 
+    async def version_for(self, dataset: str | None) -> int:
+        """The version a request reads: the one `?dataset=` names, else the live one (app.export)."""
+        return await (self._chosen_version(dataset) if dataset is not None else self._live_version())
+
     async def _live_version(self) -> int:
         version_id = await self.live_version_id()
         if version_id is None:

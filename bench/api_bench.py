@@ -46,6 +46,11 @@ QUERIES = {
     "year 1995": "{ year(year: 1995) { releases mostPopularGenre { genre { name } averagePopularity } "
     "genres { genre { name } releases averagePopularity } } }",
     "genre years": "{ genre(id: 18) { name years { year releases budget revenue averagePopularity } } }",
+    # An analyst's first two questions: who leads over all years, and which movies make a figure.
+    "ranking": "{ companyRanking(first: 20) { totalCount pageInfo { endCursor } nodes { company { id name } "
+    "years releases revenue profit averagePopularity coverage { withRevenue withPopularity } } } }",
+    "drill-down": "{ company(id: 6194) { years(from: 1995, to: 1995) { releases revenue movies(first: 20) { "
+    "totalCount nodes { id title popularity budget revenue profit } } } } }",
 }
 
 
@@ -181,6 +186,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--loadgen", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--only", nargs="+", choices=sorted(QUERIES), help="measure only these queries")
     args = parser.parse_args()
     use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and shutil.which("wrk"))
 
@@ -214,6 +220,8 @@ def measure(base: str, args: argparse.Namespace, use_wrk: bool) -> dict[str, dic
         time.sleep(0.1)
     results: dict[str, dict[str, dict[str, float]]] = {}
     for name, query in QUERIES.items():
+        if args.only and name not in args.only:
+            continue
         params = urlencode({"query": query})
         body = httpx.get(f"{base}/graphql?{params}").content  # also warms the cache
         assert b'"errors"' not in body, body

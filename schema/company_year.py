@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from resolvers.companies import order_releases_by_genre
 from resolvers.loaders import loaded
-from schema.context import Info
+from schema.context import Info, given
+from schema.errors import check_page_size
 from schema.figures import YearFigures, figures_of
 from schema.genre_releases import GenreReleases
+from schema.movie_order import MovieOrder
+
+if TYPE_CHECKING:
+    from schema.company import Company
+    from schema.movie_page import MovieConnection
 
 
 @strawberry.type(description="Production Company Details of one year.")
@@ -30,6 +36,26 @@ class CompanyYear(YearFigures):
         if isinstance(rows, list):
             return _genre_releases(rows)
         return _genre_releases_later(rows)  # type: ignore[return-value]  # graphql-core awaits it
+
+    @strawberry.field
+    async def company(self, info: Info) -> Annotated[Company, strawberry.lazy("schema.company")]:
+        from schema.company import Company
+
+        return Company.from_row(await info.context.loaders.company.load(self.company_id))
+
+    @strawberry.field(description="The movies behind these figures.")
+    async def movies(
+        self,
+        info: Info,
+        order_by: MovieOrder = MovieOrder.POPULARITY,
+        first: int = 20,
+        after: str | None = strawberry.UNSET,
+    ) -> Annotated[MovieConnection, strawberry.lazy("schema.movie_page")]:
+        from schema.movie_page import MovieConnection
+
+        check_page_size(first, info.context.max_page_size)
+        key = (self.company_id, self.year, order_by.value, first, given(after))
+        return MovieConnection.from_row(await info.context.drill_down.company_year_movies.load(key))
 
 
 def _genre_releases(rows: list[Any]) -> list[GenreReleases]:
