@@ -10,7 +10,9 @@ from sqlalchemy.engine import Connection
 SQLITE_BEGIN = "sqlite_begin"
 
 
-def make_engine(url: str, *, statement_timeout_ms: int = 0, busy_timeout_ms: int = 30_000) -> Engine:
+def make_engine(
+    url: str, *, statement_timeout_ms: int = 0, busy_timeout_ms: int = 30_000, pre_ping: bool = True
+) -> Engine:
     """Create an engine; `statement_timeout_ms` > 0 limits every statement (API use)."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, busy_timeout_ms)
@@ -20,7 +22,7 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0, busy_timeout_ms: int
         options = f"{parsed.query.get('options', '')} -c statement_timeout={statement_timeout_ms}".strip()
         parsed = parsed.update_query_dict({"options": options})
     # UTF-8 whatever the server's encoding: the importer sends COPY data as UTF-8 bytes.
-    return create_engine(parsed, pool_pre_ping=True, client_encoding="utf8")
+    return create_engine(parsed, pool_pre_ping=pre_ping, client_encoding="utf8")
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:
