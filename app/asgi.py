@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> Starlette:
             max_tokens=settings.max_query_tokens,
             max_aliases=settings.max_query_aliases,
             introspection=settings.introspection,
+            max_cost=settings.max_query_cost,
         )
     )
     options = ViewOptions(
@@ -47,6 +48,9 @@ def create_app(settings: Settings) -> Starlette:
         max_query_tokens=settings.max_query_tokens,
         http_max_age_seconds=settings.http_max_age_seconds,
         graphiql=settings.graphiql,
+        request_timeout_seconds=settings.request_timeout_seconds,
+        max_response_bytes=settings.max_response_bytes,
+        execution_threads=settings.db_max_connections,
     )
 
     @asynccontextmanager
@@ -60,10 +64,12 @@ def create_app(settings: Settings) -> Starlette:
             settings.redis_url, namespace=settings.cache_namespace, ttl_seconds=settings.cache_ttl_seconds
         )
         live = LiveVersion(db)
-        app.state.services = Services(db, cache, GraphQLView(schema, db, live, cache, options))
+        view = GraphQLView(schema, db, live, cache, options)
+        app.state.services = Services(db, cache, view)
         try:
             yield
         finally:
+            view.close()
             await cache.close()
             live.close()
             db.dispose()

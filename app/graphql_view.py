@@ -21,6 +21,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from app.database import Database
+from app.deadline import OffLoopRunner
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
 from app.live_version import LiveVersion
 from db.tables import LOADING, MAX_INTEGER
@@ -28,12 +29,14 @@ from resolvers.datasets import find_version
 from schema.context import Context
 from schema.errors import (
     INTERNAL_ERROR,
-    STATEMENT_TIMEOUT,
+    RETRY_AFTER_SECONDS,
+    RETRY_LATER_CODES,
     ApiError,
     BadRequest,
     DatasetNotFound,
     NoLiveDataset,
     OperationNotAllowed,
+    ResponseTooLarge,
     ensure_coded,
     request_error,
 )
@@ -65,6 +68,9 @@ class ViewOptions:
     max_query_tokens: int
     http_max_age_seconds: int
     graphiql: bool
+    request_timeout_seconds: float = 10.0
+    max_response_bytes: int = 4_194_304
+    execution_threads: int = 8
 
 
 class GraphQLView:
@@ -76,6 +82,11 @@ class GraphQLView:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
         self.public = f"public, max-age={options.http_max_age_seconds}"
         self.ide_html = get_graphql_ide_html("graphiql") if options.graphiql else None
+        self.runner = OffLoopRunner(options.execution_threads)
+
+    def close(self) -> None:
+        """Stop the execution threads (each ends with its request, bounded by the deadline)."""
+        self.runner.close()
 
     async def handle(self, request: Request) -> Response:
         """The endpoint."""
@@ -205,11 +216,15 @@ class GraphQLView:
                 f"The query holds {len(names)} operations ({', '.join(names)}): "
                 "name the one to run with `operationName`."
             )
-        context = Context.for_version(self.db, version_id, self.options.max_page_size)
-        try:
-            result = await self.schema.execute(
+
+        async def execute() -> Any:
+            context = Context.for_version(self.db, version_id, self.options.max_page_size)
+            return await self.schema.execute(
                 query, variables, context, operation_name=operation_name, allowed_operation_types=allowed
             )
+
+        try:
+            result = await self.runner.run(execute, self.options.request_timeout_seconds)
         except InvalidOperationTypeError as error:
             raise OperationNotAllowed("Only queries are served over GET, and this API has no mutations.") from error
         except (CannotGetOperationTypeError, MissingQueryError) as error:
@@ -217,17 +232,28 @@ class GraphQLView:
                 raise BadRequest(f"The query has no operation named {operation_name!r}.") from error
             raise BadRequest("The query has no operation to run: send a `query { ... }`.") from error
         if not result.errors:
-            return orjson.dumps({"data": result.data}), 200, True
+            return self._bounded(orjson.dumps({"data": result.data})), 200, True
         errors = ensure_coded(result.errors)
         body = orjson.dumps({"errors": [error.formatted for error in errors], "data": result.data})
-        return body, _status(result.data, errors), False
+        return self._bounded(body), _status(result.data, errors), False
+
+    def _bounded(self, body: bytes) -> bytes:
+        """The body, unless it is larger than MAX_RESPONSE_BYTES."""
+        if len(body) > self.options.max_response_bytes:
+            raise ResponseTooLarge(
+                f"The answer is {len(body):,} bytes, more than the {self.options.max_response_bytes:,} "
+                "allowed (MAX_RESPONSE_BYTES): ask for fewer fields, a narrower year span or a smaller page."
+            )
+        return body
 
 
 def _status(data: Any, errors: list[GraphQLError]) -> int:
+    codes = {(error.extensions or {}).get("code") for error in errors}
+    if codes & RETRY_LATER_CODES:
+        return 503  # an outage or a timeout is never an answer, even a partial one: retry
     if data is not None:
         return 200
-    codes = {(error.extensions or {}).get("code") for error in errors}
-    return 500 if codes & {INTERNAL_ERROR, STATEMENT_TIMEOUT} else 400
+    return 500 if INTERNAL_ERROR in codes else 400
 
 
 def _version_number(text: str) -> int | None:
@@ -265,4 +291,7 @@ def _variables(text: str | None) -> dict[str, Any] | None:
 
 
 def _json(body: bytes, status: int, cache_control: str, outcome: str) -> Response:
-    return Response(body, status, headers={"cache-control": cache_control, CACHE_HEADER: outcome}, media_type=JSON)
+    headers = {"cache-control": cache_control, CACHE_HEADER: outcome}
+    if status == 503:
+        headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+    return Response(body, status, headers=headers, media_type=JSON)

@@ -19,6 +19,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.arguments import ArgumentCheck
+from schema.cost import ListSizesCache, cost_limit
 from schema.errors import ErrorCodes, log_unexpected
 from schema.query import Query
 from schema.scalars import SCALARS
@@ -34,6 +36,7 @@ class Limits:
     max_tokens: int = 2000
     max_aliases: int = 30
     introspection: bool = True
+    max_cost: int = 25_000
 
 
 class MovieStatsSchema(strawberry.Schema):
@@ -61,6 +64,8 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_ENTRIES),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_ENTRIES),
+        ArgumentCheck,
+        cost_limit(limits.max_cost, ListSizesCache()),
         ErrorCodes,
     ]
     return MovieStatsSchema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))
