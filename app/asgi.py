@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,8 +19,8 @@ from app.fast_path import CachedGetFastPath
 from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
 from app.http_cache import ResponseCache, make_response_cache
-from app.live_version import LiveVersion
 from app.settings import Settings
+from db.live_version import watch_live_version
 from schema import Limits, build_schema
 
 
@@ -63,7 +64,8 @@ def create_app(settings: Settings) -> Starlette:
         cache = make_response_cache(
             settings.redis_url, namespace=settings.cache_namespace, ttl_seconds=settings.cache_ttl_seconds
         )
-        live = LiveVersion(db)
+        live = watch_live_version(db.engine)
+        await anyio.to_thread.run_sync(live.start)
         view = GraphQLView(schema, db, live, cache, options)
         app.state.services = Services(db, cache, view)
         try:

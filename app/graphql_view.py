@@ -23,8 +23,9 @@ from strawberry.types.graphql import OperationType
 from app.database import Database
 from app.deadline import OffLoopRunner
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
-from app.live_version import LiveVersion
+from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
+from db.versions import live_version_id
 from resolvers.datasets import find_version
 from schema.context import Context
 from schema.errors import (
@@ -77,7 +78,12 @@ class GraphQLView:
     """Answers /graphql for one app: its schema, database, live-version reader and cache."""
 
     def __init__(
-        self, schema: strawberry.Schema, db: Database, live: LiveVersion, cache: ResponseCache, options: ViewOptions
+        self,
+        schema: strawberry.Schema,
+        db: Database,
+        live: LiveVersionWatcher,
+        cache: ResponseCache,
+        options: ViewOptions,
     ) -> None:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
         self.public = f"public, max-age={options.http_max_age_seconds}"
@@ -184,7 +190,9 @@ class GraphQLView:
         return Response(body, 200, headers=self._validators(etag, outcome), media_type=JSON)
 
     async def _live_version(self) -> int:
-        version_id = await self.live.current()
+        version_id = self.live.current()
+        if not self.live.known:  # the store has not answered since start: ask it (its error says why)
+            version_id = await self.db.run(live_version_id)
         if version_id is None:
             raise NoLiveDataset("No dataset is live yet: load one with `movie-stats import FILE`.")
         return version_id
