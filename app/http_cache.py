@@ -7,8 +7,10 @@ after a promote or a rollback the old entries are simply never asked for again a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import time
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -22,7 +24,10 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger("movie_stats.cache")
 
-REDIS_TIMEOUT_SECONDS = 1.0
+# A cache answers in well under a millisecond: past this, a request goes on uncached.
+REDIS_TIMEOUT_SECONDS = 0.05
+# After Redis fails, it is skipped this long (every request uncached) before it is tried again.
+REDIS_SKIP_SECONDS = 5.0
 KEY_PREFIX_RAW, KEY_PREFIX_NORMALIZED = "r", "n"
 
 
@@ -48,36 +53,67 @@ class _RedisCache(RedisCache):
 
 
 class ResponseCache:
-    """Response bodies by key, in memory or in Redis; a broken Redis is a miss, not an error."""
+    """Response bodies by key, in memory or in Redis; a broken Redis is a miss, not an error.
+
+    A circuit breaker guards Redis: an operation that fails or takes over REDIS_TIMEOUT_SECONDS
+    makes every request skip Redis for REDIS_SKIP_SECONDS, so a down or frozen Redis costs one
+    short wait now and then instead of one per request.
+    """
 
     def __init__(self, backend: BaseCache | None, ttl_seconds: int, *, redis: bool) -> None:
         self.backend = backend  # None: caching disabled (CACHE_TTL_SECONDS=0)
         self.ttl_seconds = ttl_seconds
         self.redis = redis
+        self.skip_until = 0.0  # monotonic time until which Redis is skipped
+        self.last_error: str | None = None
 
     async def get(self, key: str) -> bytes | None:
         """A cached body, or None."""
-        if self.backend is None:
+        if self.backend is None or self._skipping():
             return None
         try:
-            return await self.backend.get(key)
+            body = await self.backend.get(key)
         except (OSError, TimeoutError, RedisError) as error:
-            logger.warning("response cache unavailable on get: %s", error)
+            self._failed("get", error)
             return None
+        self._answered()
+        return body
 
     async def set(self, key: str, body: bytes) -> None:
         """Cache a body for `ttl_seconds`."""
-        if self.backend is None:
+        if self.backend is None or self._skipping():
             return
         try:
             await self.backend.set(key, body, ttl=self.ttl_seconds)
         except (OSError, TimeoutError, RedisError) as error:
-            logger.warning("response cache unavailable on set: %s", error)
+            self._failed("set", error)
+            return
+        self._answered()
 
-    async def ping(self) -> None:
-        """Raise when a configured Redis does not answer (for /readyz)."""
+    @property
+    def skipping(self) -> bool:
+        """Whether Redis is being skipped after a failure."""
+        return self._skipping()
+
+    def _skipping(self) -> bool:
+        return self.skip_until != 0.0 and time.monotonic() < self.skip_until
+
+    def _failed(self, operation: str, error: BaseException) -> None:
+        if not self._skipping():
+            logger.warning(
+                "response cache unavailable on %s, skipped for %g s: %r", operation, REDIS_SKIP_SECONDS, error
+            )
+        self.skip_until = time.monotonic() + REDIS_SKIP_SECONDS
+        self.last_error = f"{error.__class__.__name__}: {error}" if str(error) else error.__class__.__name__
+
+    def _answered(self) -> None:
+        if self.skip_until:
+            self.skip_until, self.last_error = 0.0, None
+
+    async def ping(self, timeout_seconds: float) -> None:
+        """Raise when a configured Redis does not answer within the timeout (for /readyz)."""
         if self.redis and self.backend is not None:
-            await self.backend.client.ping()  # type: ignore[attr-defined]
+            await asyncio.wait_for(self.backend.client.ping(), timeout_seconds)  # type: ignore[attr-defined]  # only RedisCache has a client
 
     async def close(self) -> None:
         """Release connections (redis-py's close() is deprecated: aclose)."""
