@@ -110,7 +110,7 @@ class ResponseCache:
         if self.skip_until:
             self.skip_until, self.last_error = 0.0, None
 
-    async def ping(self, timeout_seconds: float) -> None:
+    async def ping(self, timeout_seconds: float = 0.5) -> None:
         """Raise when a configured Redis does not answer within the timeout (for /readyz)."""
         if self.redis and self.backend is not None:
             await asyncio.wait_for(self.backend.client.ping(), timeout_seconds)  # type: ignore[attr-defined]  # only RedisCache has a client
