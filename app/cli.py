@@ -354,12 +354,13 @@ def _serve(host: str, port: int, *, quiet: bool) -> None:
     import uvicorn
 
     from app.asgi import create_app
+    from app.server import SERVER_OPTIONS
 
     with store(quiet=quiet):
         pass  # migrate before serving
     err.print(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql")
     # access_log=False: the app writes its own access log, one JSON line per request (ACCESS_LOG).
-    uvicorn.run(create_app(read_settings()), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(create_app(read_settings()), host=host, port=port, log_level="info", access_log=False, **SERVER_OPTIONS)
 
 
 @cli.command()

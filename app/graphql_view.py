@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType
 from app.database import Database
 from app.deadline import OffLoopRunner
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
+from app.server import MAX_REQUEST_BYTES
 from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
 from db.versions import live_version_id
@@ -37,6 +38,7 @@ from schema.errors import (
     DatasetNotFound,
     NoLiveDataset,
     OperationNotAllowed,
+    QueryTooLarge,
     ResponseTooLarge,
     ensure_coded,
     request_error,
@@ -48,6 +50,7 @@ PRIVATE = "private, no-store"
 CACHE_HEADER = "x-cache"  # hit | miss | bypass: read by the access log
 # Request state set by app.fast_path: the live version it found no cached answer for.
 CACHE_MISSED_VERSION = "cache_missed_version"
+MAX_QUERY_CHARS = 65_536  # far above MAX_QUERY_TOKENS of any real query; bounds the parse caches' memory
 GET_OPERATIONS = frozenset({OperationType.QUERY})
 POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})  # mutations then fail validation
 
@@ -152,6 +155,7 @@ class GraphQLView:
         query = params.get("query")
         if not query:
             raise BadRequest('Send a GraphQL query: GET /graphql?query=... or POST JSON {"query": "..."}.')
+        _check_length(query)  # before the query is parsed and its text kept in the parse caches
         variables = _variables(params.get("variables") or None)
         operation_name = params.get("operationName") or None
         normal_key = normalized_key(version_id, query, variables, operation_name, self.options.max_query_tokens)
@@ -168,7 +172,7 @@ class GraphQLView:
 
     async def _post(self, request: Request) -> Response:
         try:
-            payload = orjson.loads(await request.body())
+            payload = orjson.loads(await _body(request))
         except orjson.JSONDecodeError as error:
             raise BadRequest(f"The request body is not JSON ({error}).") from error
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str) or not payload["query"]:
@@ -217,6 +221,7 @@ class GraphQLView:
         allowed: frozenset[OperationType],
     ) -> tuple[bytes, int, bool]:
         """Run the query on one version: (body, HTTP status, cacheable)."""
+        _check_length(query)
         if operation_name is None and len(names := _operation_names(query, self.options.max_query_tokens)) > 1:
             # The GraphQL spec asks for `operationName` here; Strawberry would run the first one.
             # (With an anonymous one among them, validation refuses the query: it cannot be named.)
@@ -284,6 +289,25 @@ def _operation_names(query: str, max_tokens: int) -> tuple[str, ...]:
     if any(node.name is None for node in operations):
         return ()
     return tuple(node.name.value for node in operations if node.name)
+
+
+def _check_length(query: str) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLarge(
+            f"The query is {len(query):,} characters long; at most {MAX_QUERY_CHARS:,} are accepted. "
+            "Pass long values as `variables`, or ask for less."
+        )
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused past MAX_REQUEST_BYTES (without reading the rest)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            raise QueryTooLarge(f"The request body is over {MAX_REQUEST_BYTES:,} bytes; send a smaller query.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _variables(text: str | None) -> dict[str, Any] | None:

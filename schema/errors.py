@@ -81,6 +81,13 @@ class QueryTooCostly(ApiError):
     code = "QUERY_TOO_COSTLY"
 
 
+class QueryTooLarge(ApiError):
+    """The query text or the request body is longer than the server reads."""
+
+    code = "QUERY_TOO_LARGE"
+    http_status = 413
+
+
 class InvalidArgument(ApiError):
     """A string argument holds what no store can take (NUL, a lone surrogate) or is too long."""
 
