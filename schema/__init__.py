@@ -24,6 +24,7 @@ from schema.cost import ListSizesCache, cost_limit
 from schema.errors import ErrorCodes, log_unexpected
 from schema.query import Query
 from schema.scalars import SCALARS
+from schema.stopping import StoppableExecution
 
 DOCUMENT_CACHE_ENTRIES = 1024
 
@@ -68,4 +69,9 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
         cost_limit(limits.max_cost, ListSizesCache()),
         ErrorCodes,
     ]
-    return MovieStatsSchema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))
+    return MovieStatsSchema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=StoppableExecution,
+    )
