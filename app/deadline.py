@@ -12,6 +12,7 @@ from then on (schema.stopping), so it ends as soon as the database calls under w
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,11 +24,18 @@ from schema.stopping import STOP
 T = TypeVar("T")
 
 
+# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A
+# request passes between threads several times (server loop, execution, database), each time
+# waiting its turn behind a busy execution thread: 1 ms turns keep that wait short.
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
 class OffLoopRunner:
     """Worker threads with an event loop each, running one request's coroutine at a time."""
 
     def __init__(self, threads: int) -> None:
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="graphql")
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
 
     async def run(self, make: Callable[[], Awaitable[T]], timeout_seconds: float) -> T:
         """The result of `make()`, run on a worker loop; RequestTimedOut past `timeout_seconds`."""
