@@ -181,3 +181,18 @@ def test_frozen_redis_costs_one_50ms_wait_then_is_skipped(postgres: OwnPostgres,
             assert ready.status_code == 200 and seconds < 1.0 and ready.json()["status"] == "degraded"
         finally:
             own_redis.thaw()
+
+
+def test_database_down_from_the_start_answers_503_never_500(postgres: OwnPostgres) -> None:
+    postgres.stop()
+    with serve(api_settings(postgres.url, statement_timeout_ms=STATEMENT_TIMEOUT_MS)) as api:
+        assert not api.app.state.services.graphql.live.known  # no live version learned: nothing to serve
+        for send in (api.get, api.post):
+            response, seconds = _timed(send, CACHED)
+            _unavailable(response)
+            assert seconds < 1.0
+        ready, seconds = _timed(api.client.get, "/readyz")
+        assert ready.status_code == 503 and seconds < 1.0
+        assert ready.json()["checks"]["live_dataset"]["serving_cached"] is None
+        postgres.start()
+        assert _until_ok(api, 5.0) < 5.0
