@@ -16,13 +16,13 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from app.database import Database
 from app.deadline import OffLoopRunner
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
+from app.playground import graphiql_page
 from app.server import MAX_REQUEST_BYTES
 from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
@@ -90,7 +90,7 @@ class GraphQLView:
     ) -> None:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
         self.public = f"public, max-age={options.http_max_age_seconds}"
-        self.ide_html = get_graphql_ide_html("graphiql") if options.graphiql else None
+        self.ide_html = graphiql_page() if options.graphiql else None
         self.runner = OffLoopRunner(options.execution_threads)
 
     def close(self) -> None:
@@ -193,10 +193,14 @@ class GraphQLView:
     def _cached(self, body: bytes, etag: str, outcome: str) -> Response:
         return Response(body, 200, headers=self._validators(etag, outcome), media_type=JSON)
 
-    async def _live_version(self) -> int:
-        version_id = self.live.current()
+    async def live_version_id(self) -> int | None:
+        """The live version as this process knows it; the store's answer while it has not learned it yet."""
         if not self.live.known:  # the store has not answered since start: ask it (its error says why)
-            version_id = await self.db.run(live_version_id)
+            return await self.db.run(live_version_id)
+        return self.live.current()
+
+    async def _live_version(self) -> int:
+        version_id = await self.live_version_id()
         if version_id is None:
             raise NoLiveDataset("No dataset is live yet: load one with `movie-stats import FILE`.")
         return version_id

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     )
     max_response_bytes: int = Field(default=4_194_304, ge=1, description="Largest answer body sent, in bytes.")
     graphiql: bool = Field(default=True, description="Serve the GraphiQL playground to browsers.")
+    cors_origins: str = Field(
+        default="*", description="Origins browser apps may call the API from, comma-separated; `*` means any."
+    )
     introspection: bool = Field(default=True, description="Answer introspection queries.")
     access_log: bool = Field(default=True, description="Print one JSON line per request on stderr.")
     db_max_connections: int = Field(default=10, ge=1, description="Database calls the API runs at once.")
@@ -65,6 +68,10 @@ class Settings(BaseSettings):
                 "(sqlite:///path/to/file.sqlite3); unset it for the embedded SQLite file"
             )
         return url
+
+    def cors_origin_list(self) -> list[str]:
+        """CORS_ORIGINS as a list; empty allows no other origin."""
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: DATABASE_URL, or the embedded SQLite file in the working directory."""
