@@ -18,7 +18,7 @@ from app.access_log import AccessLog, log_to_stderr
 from app.compression import Compression
 from app.database import Database, open_database
 from app.fast_path import CachedGetFastPath
-from app.graphql_view import GraphQLView, ViewOptions
+from app.graphql_view import GraphQLView, ViewOptions, error_response
 from app.health import healthz, readyz
 from app.home import HomePage
 from app.http_cache import ResponseCache, make_response_cache
@@ -28,6 +28,7 @@ from app.schema_file import schema_file
 from app.settings import Settings
 from db.live_version import watch_live_version
 from schema import Limits, build_schema
+from schema.errors import ApiError
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,4 +114,5 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(CachedGetFastPath),
         ],
         lifespan=lifespan,
+        exception_handlers={ApiError: error_response},  # e.g. the home page while the database is down
     )

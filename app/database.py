@@ -94,6 +94,10 @@ class Database:
             if is_unavailable(error):
                 self.breaker.failed(error)
                 raise _unavailable("The database is unavailable; try again shortly.") from error
+            self.breaker.succeeded()  # it answered, with an error of the query's own
+            raise
+        except Exception:
+            self.breaker.succeeded()  # not the database's doing: never leave a trial call open
             raise
         self.breaker.succeeded()
         return result

@@ -66,7 +66,7 @@ class Breaker:
             self.last_error = f"{error.__class__.__name__}: {error}".splitlines()[0]
 
     def succeeded(self) -> None:
-        """The database answered: close."""
+        """The database answered (an error of the query's own counts too): close."""
         if self._open_until:
             with self._lock:
                 if self._open_until:

@@ -104,7 +104,7 @@ class GraphQLView:
                 return await self._post(request)
             return await self._get(request)
         except ApiError as error:
-            return _json(orjson.dumps(request_error(error)), error.http_status, NO_STORE, "bypass")
+            return error_response(request, error)
 
     async def _get(self, request: Request) -> Response:
         query_string: bytes = request.scope["query_string"]
@@ -262,6 +262,12 @@ class GraphQLView:
                 "allowed (MAX_RESPONSE_BYTES): ask for fewer fields, a narrower year span or a smaller page."
             )
         return body
+
+
+def error_response(_request: Request, error: Exception) -> Response:
+    """The answer to an ApiError raised by any endpoint (a 503 with Retry-After when it is an outage)."""
+    assert isinstance(error, ApiError)  # registered for ApiError only
+    return _json(orjson.dumps(request_error(error)), error.http_status, NO_STORE, "bypass")
 
 
 def _status(data: Any, errors: list[GraphQLError]) -> int:

@@ -105,6 +105,8 @@ def test_database_down_answers_503_fast_and_keeps_serving_cached_answers(postgre
         posted, seconds = _timed(api.post, CACHED)  # POST is never answered from the cache
         _unavailable(posted)
         assert seconds < 1.0
+        home = api.client.get("/", headers={"accept": "application/json"})  # any endpoint: 503, never 500
+        _unavailable(home)
         ready, seconds = _timed(api.client.get, "/readyz")
         assert ready.status_code == 503 and seconds < 1.0
         checks = ready.json()["checks"]

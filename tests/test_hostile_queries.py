@@ -152,18 +152,8 @@ def test_request_past_its_deadline_answers_503_and_its_work_stops(loaded_url: st
         assert time.process_time() - cpu < 0.1  # nothing kept running after the answer
 
 
-@pytest.mark.parametrize(
-    ("hostile", "server_process", "code"),
-    [
-        (DEPTH_10, {}, "QUERY_TOO_COSTLY"),
-        (DEPTH_10, {"MAX_QUERY_COST": str(10**12), "REQUEST_TIMEOUT_SECONDS": "0.5"}, "REQUEST_TIMEOUT"),
-    ],
-    ids=["refused", "cut-off"],
-    indirect=["server_process"],
-)
-def test_normal_queries_answer_within_100ms_beside_hostile_ones(
-    server_process: tuple[subprocess.Popen, str], hostile: str, code: str
-) -> None:
+@pytest.mark.parametrize("server_process", [{}], indirect=True, ids=["defaults"])
+def test_normal_queries_answer_within_100ms_beside_depth_10_ones(server_process: tuple[subprocess.Popen, str]) -> None:
     _process, base_url = server_process
     normal = "{ year(year: %d) { releases mostPopularGenre { genre { name } } } }"
     with httpx.Client(base_url=base_url, timeout=30) as client:
@@ -173,7 +163,7 @@ def test_normal_queries_answer_within_100ms_beside_hostile_ones(
         def attack() -> None:
             with httpx.Client(base_url=base_url, timeout=30) as attacker:
                 while not stop.is_set():
-                    outcomes.append(_error(attacker.post("/graphql", json={"query": hostile}))["code"])
+                    outcomes.append(_error(attacker.post("/graphql", json={"query": DEPTH_10}))["code"])
 
         attacker = threading.Thread(target=attack)
         attacker.start()
@@ -187,14 +177,9 @@ def test_normal_queries_answer_within_100ms_beside_hostile_ones(
         finally:
             stop.set()
             attacker.join()
-    assert set(outcomes) == {code} and len(outcomes) >= 1
+    assert set(outcomes) == {"QUERY_TOO_COSTLY"} and len(outcomes) >= 10
     milliseconds = sorted(round(s * 1000) for s in seconds)
-    if code == "QUERY_TOO_COSTLY":
-        assert milliseconds[-1] < 100, milliseconds
-    else:
-        # Cut off, the query has run on another thread of the process until its deadline: the
-        # interpreter lock is shared (1 ms turns), so a normal query waits a few turns.
-        assert milliseconds[len(milliseconds) // 2] < 100 and milliseconds[-1] < 500, milliseconds
+    assert milliseconds[-1] < 100, milliseconds
 
 
 def test_answers_larger_than_max_response_bytes_are_refused(api: Api, loaded_url: str) -> None:
