@@ -19,7 +19,7 @@ from app.compression import Compression
 from app.database import Database, open_database
 from app.export import export_csv
 from app.fast_path import CachedGetFastPath
-from app.graphql_view import GraphQLView, ViewOptions
+from app.graphql_view import GraphQLView, ViewOptions, error_response
 from app.health import healthz, readyz
 from app.home import HomePage
 from app.http_cache import ResponseCache, make_response_cache
@@ -29,6 +29,7 @@ from app.schema_file import schema_file
 from app.settings import Settings
 from db.live_version import watch_live_version
 from schema import Limits, build_schema
+from schema.errors import ApiError
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> Starlette:
             max_tokens=settings.max_query_tokens,
             max_aliases=settings.max_query_aliases,
             introspection=settings.introspection,
+            max_cost=settings.max_query_cost,
         )
     )
     options = ViewOptions(
@@ -55,6 +57,9 @@ def create_app(settings: Settings) -> Starlette:
         max_query_tokens=settings.max_query_tokens,
         http_max_age_seconds=settings.http_max_age_seconds,
         graphiql=settings.graphiql,
+        request_timeout_seconds=settings.request_timeout_seconds,
+        max_response_bytes=settings.max_response_bytes,
+        execution_threads=settings.db_max_connections,
     )
 
     @asynccontextmanager
@@ -72,10 +77,12 @@ def create_app(settings: Settings) -> Starlette:
         )
         live = watch_live_version(db.engine)
         await anyio.to_thread.run_sync(live.start)
-        app.state.services = Services(db, cache, GraphQLView(schema, db, live, cache, options))
+        view = GraphQLView(schema, db, live, cache, options)
+        app.state.services = Services(db, cache, view)
         try:
             yield
         finally:
+            view.close()
             await cache.close()
             live.close()
             db.dispose()
@@ -115,4 +122,5 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(CachedGetFastPath),
         ],
         lifespan=lifespan,
+        exception_handlers={ApiError: error_response},  # e.g. the home page while the database is down
     )

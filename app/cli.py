@@ -405,7 +405,7 @@ def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None =
     import uvicorn
 
     from app.asgi import create_app
-    from app.server_stack import SERVER_STACK
+    from app.server import SERVER_OPTIONS
     from app.serving import describe_serving
 
     settings = read_settings()
@@ -416,7 +416,7 @@ def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None =
     for line in serving.lines():
         err.print(line, highlight=False, markup=False)
     # access_log=False: the app writes its own access log, one JSON line per request (ACCESS_LOG).
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, **SERVER_STACK)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, **SERVER_OPTIONS)
 
 
 @cli.command()

@@ -20,8 +20,10 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from app.database import Database
+from app.deadline import OffLoopRunner
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
 from app.playground import graphiql_page
+from app.server import MAX_REQUEST_BYTES
 from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
 from db.versions import live_version_id
@@ -30,12 +32,15 @@ from schema.context import Context
 from schema.documents import parsed
 from schema.errors import (
     INTERNAL_ERROR,
-    STATEMENT_TIMEOUT,
+    RETRY_AFTER_SECONDS,
+    RETRY_LATER_CODES,
     ApiError,
     BadRequest,
     DatasetNotFound,
     NoLiveDataset,
     OperationNotAllowed,
+    QueryTooLarge,
+    ResponseTooLarge,
     ensure_coded,
     request_error,
 )
@@ -46,6 +51,7 @@ PRIVATE = "private, no-store"
 CACHE_HEADER = "x-cache"  # hit | miss | bypass: read by the access log
 # Request state set by app.fast_path: the live version it found no cached answer for.
 CACHE_MISSED_VERSION = "cache_missed_version"
+MAX_QUERY_CHARS = 65_536  # far above MAX_QUERY_TOKENS of any real query; bounds the parse caches' memory
 GET_OPERATIONS = frozenset({OperationType.QUERY})
 POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})  # mutations then fail validation
 
@@ -67,6 +73,9 @@ class ViewOptions:
     max_query_tokens: int
     http_max_age_seconds: int
     graphiql: bool
+    request_timeout_seconds: float = 10.0
+    max_response_bytes: int = 4_194_304
+    execution_threads: int = 8
 
 
 class GraphQLView:
@@ -83,6 +92,11 @@ class GraphQLView:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
         self.public = f"public, max-age={options.http_max_age_seconds}"
         self.ide_html = graphiql_page() if options.graphiql else None
+        self.runner = OffLoopRunner(options.execution_threads)
+
+    def close(self) -> None:
+        """Stop the execution threads (each ends with its request, bounded by the deadline)."""
+        self.runner.close()
 
     async def handle(self, request: Request) -> Response:
         """The endpoint."""
@@ -91,7 +105,7 @@ class GraphQLView:
                 return await self._post(request)
             return await self._get(request)
         except ApiError as error:
-            return _json(orjson.dumps(request_error(error)), error.http_status, NO_STORE, "bypass")
+            return error_response(request, error)
 
     async def _get(self, request: Request) -> Response:
         query_string: bytes = request.scope["query_string"]
@@ -142,6 +156,7 @@ class GraphQLView:
         query = params.get("query")
         if not query:
             raise BadRequest('Send a GraphQL query: GET /graphql?query=... or POST JSON {"query": "..."}.')
+        _check_length(query)  # before the query is parsed and its text kept in the parse caches
         variables = _variables(params.get("variables") or None)
         operation_name = params.get("operationName") or None
         normal_key = normalized_key(version_id, query, variables, operation_name, self.options.max_query_tokens)
@@ -158,7 +173,7 @@ class GraphQLView:
 
     async def _post(self, request: Request) -> Response:
         try:
-            payload = orjson.loads(await request.body())
+            payload = orjson.loads(await _body(request))
         except orjson.JSONDecodeError as error:
             raise BadRequest(f"The request body is not JSON ({error}).") from error
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str) or not payload["query"]:
@@ -215,6 +230,7 @@ class GraphQLView:
         allowed: frozenset[OperationType],
     ) -> tuple[bytes, int, bool]:
         """Run the query on one version: (body, HTTP status, cacheable)."""
+        _check_length(query)
         if operation_name is None and len(names := _operation_names(query, self.options.max_query_tokens)) > 1:
             # The GraphQL spec asks for `operationName` here; Strawberry would run the first one.
             # (With an anonymous one among them, validation refuses the query: it cannot be named.)
@@ -222,11 +238,15 @@ class GraphQLView:
                 f"The query holds {len(names)} operations ({', '.join(names)}): "
                 "name the one to run with `operationName`."
             )
-        context = Context.for_version(self.db, version_id, self.options.max_page_size)
-        try:
-            result = await self.schema.execute(
+
+        async def execute() -> Any:
+            context = Context.for_version(self.db, version_id, self.options.max_page_size)
+            return await self.schema.execute(
                 query, variables, context, operation_name=operation_name, allowed_operation_types=allowed
             )
+
+        try:
+            result = await self.runner.run(execute, self.options.request_timeout_seconds)
         except InvalidOperationTypeError as error:
             raise OperationNotAllowed("Only queries are served over GET, and this API has no mutations.") from error
         except (CannotGetOperationTypeError, MissingQueryError) as error:
@@ -234,17 +254,34 @@ class GraphQLView:
                 raise BadRequest(f"The query has no operation named {operation_name!r}.") from error
             raise BadRequest("The query has no operation to run: send a `query { ... }`.") from error
         if not result.errors:
-            return orjson.dumps({"data": result.data}), 200, True
+            return self._bounded(orjson.dumps({"data": result.data})), 200, True
         errors = ensure_coded(result.errors)
         body = orjson.dumps({"errors": [error.formatted for error in errors], "data": result.data})
-        return body, _status(result.data, errors), False
+        return self._bounded(body), _status(result.data, errors), False
+
+    def _bounded(self, body: bytes) -> bytes:
+        """The body, unless it is larger than MAX_RESPONSE_BYTES."""
+        if len(body) > self.options.max_response_bytes:
+            raise ResponseTooLarge(
+                f"The answer is {len(body):,} bytes, more than the {self.options.max_response_bytes:,} "
+                "allowed (MAX_RESPONSE_BYTES): ask for fewer fields, a narrower year span or a smaller page."
+            )
+        return body
+
+
+def error_response(_request: Request, error: Exception) -> Response:
+    """The answer to an ApiError raised by any endpoint (a 503 with Retry-After when it is an outage)."""
+    assert isinstance(error, ApiError)  # registered for ApiError only
+    return _json(orjson.dumps(request_error(error)), error.http_status, NO_STORE, "bypass")
 
 
 def _status(data: Any, errors: list[GraphQLError]) -> int:
+    codes = {(error.extensions or {}).get("code") for error in errors}
+    if codes & RETRY_LATER_CODES:
+        return 503  # an outage or a timeout is never an answer, even a partial one: retry
     if data is not None:
         return 200
-    codes = {(error.extensions or {}).get("code") for error in errors}
-    return 500 if codes & {INTERNAL_ERROR, STATEMENT_TIMEOUT} else 400
+    return 500 if INTERNAL_ERROR in codes else 400
 
 
 def _version_number(text: str) -> int | None:
@@ -269,6 +306,25 @@ def _operation_names(query: str, max_tokens: int) -> tuple[str, ...]:
     return tuple(node.name.value for node in operations if node.name)
 
 
+def _check_length(query: str) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLarge(
+            f"The query is {len(query):,} characters long; at most {MAX_QUERY_CHARS:,} are accepted. "
+            "Pass long values as `variables`, or ask for less."
+        )
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused past MAX_REQUEST_BYTES (without reading the rest)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            raise QueryTooLarge(f"The request body is over {MAX_REQUEST_BYTES:,} bytes; send a smaller query.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _variables(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
@@ -282,4 +338,7 @@ def _variables(text: str | None) -> dict[str, Any] | None:
 
 
 def _json(body: bytes, status: int, cache_control: str, outcome: str) -> Response:
-    return Response(body, status, headers={"cache-control": cache_control, CACHE_HEADER: outcome}, media_type=JSON)
+    headers = {"cache-control": cache_control, CACHE_HEADER: outcome}
+    if status == 503:
+        headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+    return Response(body, status, headers=headers, media_type=JSON)

@@ -7,8 +7,10 @@ after a promote or a rollback the old entries are simply never asked for again a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import time
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -25,8 +27,11 @@ from schema.documents import DOCUMENT_CACHE_ENTRIES, parsed
 
 logger = logging.getLogger("movie_stats.cache")
 
-REDIS_TIMEOUT_SECONDS = 1.0
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # CACHE_MAX_BYTES
+# A cache answers in well under a millisecond: past this, a request goes on uncached.
+REDIS_TIMEOUT_SECONDS = 0.05
+# After Redis fails, it is skipped this long (every request uncached) before it is tried again.
+REDIS_SKIP_SECONDS = 5.0
 KEY_PREFIX_RAW, KEY_PREFIX_NORMALIZED = "r", "n"
 
 
@@ -54,8 +59,11 @@ class _RedisCache(RedisCache):
 class ResponseCache:
     """Response bodies by key: this process's byte-bounded LRU first, then Redis when configured.
 
-    A broken Redis is a miss, not an error. The LRU answers most hits without a network round
-    trip; keys carry the dataset version, so what it holds is never stale.
+    A broken Redis is a miss, not an error. A circuit breaker guards it: an operation that fails
+    or takes over REDIS_TIMEOUT_SECONDS makes every request skip Redis for REDIS_SKIP_SECONDS,
+    so a down or frozen Redis costs one short wait now and then instead of one per request.
+    The LRU answers most hits without a network round trip; keys carry the dataset version, so
+    what it holds is never stale.
     """
 
     def __init__(
@@ -65,18 +73,21 @@ class ResponseCache:
         self.memory = memory  # None with the backend: caching disabled (CACHE_TTL_SECONDS=0)
         self.ttl_seconds = ttl_seconds
         self.redis = redis
+        self.skip_until = 0.0  # monotonic time until which Redis is skipped
+        self.last_error: str | None = None
 
     async def get(self, key: str) -> bytes | None:
         """A cached body, or None."""
         if self.memory is not None and (body := self.memory.get(key)) is not None:
             return body
-        if self.backend is None:
+        if self.backend is None or self._skipping():
             return None
         try:
             body = await self.backend.get(key)
         except (OSError, TimeoutError, RedisError) as error:
-            logger.warning("response cache unavailable on get: %s", error)
+            self._failed("get", error)
             return None
+        self._answered()
         if body is not None and self.memory is not None:
             self.memory.set(key, body)
         return body
@@ -85,17 +96,39 @@ class ResponseCache:
         """Cache a body for `ttl_seconds` (in Redis with that TTL too)."""
         if self.memory is not None:
             self.memory.set(key, body)
-        if self.backend is None:
+        if self.backend is None or self._skipping():
             return
         try:
             await self.backend.set(key, body, ttl=self.ttl_seconds)
         except (OSError, TimeoutError, RedisError) as error:
-            logger.warning("response cache unavailable on set: %s", error)
+            self._failed("set", error)
+            return
+        self._answered()
 
-    async def ping(self) -> None:
-        """Raise when a configured Redis does not answer (for /readyz)."""
+    @property
+    def skipping(self) -> bool:
+        """Whether Redis is being skipped after a failure."""
+        return self._skipping()
+
+    def _skipping(self) -> bool:
+        return self.skip_until != 0.0 and time.monotonic() < self.skip_until
+
+    def _failed(self, operation: str, error: BaseException) -> None:
+        if not self._skipping():
+            logger.warning(
+                "response cache unavailable on %s, skipped for %g s: %r", operation, REDIS_SKIP_SECONDS, error
+            )
+        self.skip_until = time.monotonic() + REDIS_SKIP_SECONDS
+        self.last_error = f"{error.__class__.__name__}: {error}" if str(error) else error.__class__.__name__
+
+    def _answered(self) -> None:
+        if self.skip_until:
+            self.skip_until, self.last_error = 0.0, None
+
+    async def ping(self, timeout_seconds: float = 0.5) -> None:
+        """Raise when a configured Redis does not answer within the timeout (for /readyz)."""
         if self.redis and self.backend is not None:
-            await self.backend.client.ping()  # type: ignore[attr-defined]
+            await asyncio.wait_for(self.backend.client.ping(), timeout_seconds)  # type: ignore[attr-defined]  # only RedisCache has a client
 
     async def close(self) -> None:
         """Release connections (redis-py's close() is deprecated: aclose)."""

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=1, description="Deepest accepted selection nesting.")
     max_query_tokens: int = Field(default=2000, ge=1, description="Longest accepted query, in GraphQL tokens.")
     max_query_aliases: int = Field(default=30, ge=1, description="Most aliases accepted in one query.")
+    max_query_cost: int = Field(
+        default=25_000, ge=1, description="Most fields an answer may hold, estimated before the query runs."
+    )
+    request_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A request still running after this long answers 503 and is stopped."
+    )
+    max_response_bytes: int = Field(default=4_194_304, ge=1, description="Largest answer body sent, in bytes.")
     graphiql: bool = Field(default=True, description="Serve the GraphiQL playground to browsers.")
     cors_origins: str = Field(
         default="*", description="Origins browser apps may call the API from, comma-separated; `*` means any."

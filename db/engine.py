@@ -11,12 +11,18 @@ SQLITE_BEGIN = "sqlite_begin"
 
 
 def make_engine(
-    url: str, *, statement_timeout_ms: int = 0, busy_timeout_ms: int = 30_000, pool_size: int | None = None
+    url: str,
+    *,
+    statement_timeout_ms: int = 0,
+    busy_timeout_ms: int = 30_000,
+    pool_size: int | None = None,
+    pre_ping: bool = True,
 ) -> Engine:
     """Create an engine; `statement_timeout_ms` > 0 limits every statement (API use).
 
     `pool_size`: PostgreSQL connections kept open (SQLAlchemy's default 5 when None); the API keeps
     as many as it runs calls at once, so no call opens and closes a connection of its own.
+    `pre_ping`: test a pooled connection before each use (the API retries a dead one instead).
     """
     if url.startswith("sqlite"):
         return _sqlite_engine(url, busy_timeout_ms)
@@ -29,7 +35,7 @@ def make_engine(
     sizing = (
         {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 2}
     )  # 2: slack for a watcher's connect
-    return create_engine(parsed, pool_pre_ping=True, client_encoding="utf8", **sizing)
+    return create_engine(parsed, pool_pre_ping=pre_ping, client_encoding="utf8", **sizing)
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:

@@ -7,6 +7,8 @@ import binascii
 
 import orjson
 
+from db.tables import MAX_INTEGER
+
 
 class InvalidCursor(ValueError):
     """An `after` cursor that this API did not hand out."""
@@ -24,5 +26,7 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
     except (ValueError, TypeError, binascii.Error, UnicodeEncodeError) as error:
         raise InvalidCursor(cursor) from error
     if not isinstance(name, str) or not isinstance(id_, int) or isinstance(id_, bool):
+        raise InvalidCursor(cursor)
+    if "\x00" in name or not 0 <= id_ <= MAX_INTEGER:  # no stored row has these: a forged cursor
         raise InvalidCursor(cursor)
     return name, id_

@@ -18,11 +18,14 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.arguments import ArgumentCheck
+from schema.cost import ListSizesCache, cost_limit
 from schema.documents import DOCUMENT_CACHE_ENTRIES, SharedParserCache
 from schema.errors import ErrorCodes, log_unexpected
 from schema.plain_execution import PlainSelectionExecutionContext
 from schema.query import Query
 from schema.scalars import SCALARS
+from schema.stopping import StoppableExecution
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,11 @@ class Limits:
     max_tokens: int = 2000
     max_aliases: int = 30
     introspection: bool = True
+    max_cost: int = 25_000
+
+
+class Execution(StoppableExecution, PlainSelectionExecutionContext):
+    """graphql-core's executor as the API runs it: plain selections compiled, every other field stoppable."""
 
 
 class MovieStatsSchema(strawberry.Schema):
@@ -60,11 +68,13 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
         lambda: AddValidationRules(rules),
         SharedParserCache,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_ENTRIES),
+        ArgumentCheck,
+        cost_limit(limits.max_cost, ListSizesCache()),
         ErrorCodes,
     ]
     return MovieStatsSchema(
         query=Query,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
-        execution_context_class=PlainSelectionExecutionContext,
+        execution_context_class=Execution,
     )

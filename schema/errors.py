@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import ExecutionResult, GraphQLError, GraphQLSyntaxError
 from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
@@ -80,6 +80,50 @@ class NoLiveDataset(ApiError):
 
     code = "NO_LIVE_DATASET"
     http_status = 503
+
+
+class QueryTooCostly(ApiError):
+    """The answer could hold more fields than MAX_QUERY_COST allows (schema.cost)."""
+
+    code = "QUERY_TOO_COSTLY"
+
+
+class QueryTooLarge(ApiError):
+    """The query text or the request body is longer than the server reads."""
+
+    code = "QUERY_TOO_LARGE"
+    http_status = 413
+
+
+class InvalidArgument(ApiError):
+    """A string argument holds what no store can take (NUL, a lone surrogate) or is too long."""
+
+    code = "INVALID_ARGUMENT"
+
+
+class ResponseTooLarge(ApiError):
+    """The answer is larger than MAX_RESPONSE_BYTES."""
+
+    code = "RESPONSE_TOO_LARGE"
+
+
+class RequestTimedOut(ApiError):
+    """The request ran past REQUEST_TIMEOUT_SECONDS; its work was stopped."""
+
+    code = "REQUEST_TIMEOUT"
+    http_status = 503
+
+
+class DatabaseUnavailable(ApiError):
+    """The database cannot be reached or does not answer in time: try again shortly."""
+
+    code = "DATABASE_UNAVAILABLE"
+    http_status = 503
+
+
+# Answered 503 with Retry-After: the server cannot answer now; the same request may succeed later.
+RETRY_LATER_CODES = frozenset({DatabaseUnavailable.code, RequestTimedOut.code, STATEMENT_TIMEOUT})
+RETRY_AFTER_SECONDS = 1
 
 
 # Messages of graphql-core and Strawberry's limiters; they raise plain GraphQLErrors.
@@ -156,6 +200,11 @@ def ensure_coded(errors: list[GraphQLError]) -> list[GraphQLError]:
     """Code the errors that escaped ErrorCodes: Strawberry reports a parse error raised inside a
     parser extension (ParserCache, MaxTokensLimiter) after the operation hooks have closed."""
     return [error if (error.extensions or {}).get("code") else coded(error) for error in errors]
+
+
+def refusal(error: ApiError) -> ExecutionResult:
+    """The result of an operation an extension refuses before it runs (it then never executes)."""
+    return ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
 
 
 def request_error(error: ApiError) -> dict[str, Any]:

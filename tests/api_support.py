@@ -24,6 +24,7 @@ import uvicorn
 from sqlalchemy import Engine, event
 
 from app.asgi import create_app
+from app.server import SERVER_OPTIONS
 from app.settings import Settings
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -85,7 +86,9 @@ def serve(settings: Settings) -> Iterator[Api]:
     """Run `create_app(settings)` under uvicorn in a background thread until the block ends."""
     app = create_app(settings)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none", **SERVER_OPTIONS
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

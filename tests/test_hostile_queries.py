@@ -1,0 +1,401 @@
+"""Hostile queries against the real app (issue 18, items 1, 2 and 5): every request is bounded.
+
+A query's cost is refused before it runs (QUERY_TOO_COSTLY), a request past its deadline answers
+503 REQUEST_TIMEOUT and its work stops, answers have a size limit, a request running beside a
+hostile one is not held up, SIGTERM stops the server whatever runs, and bad input is a 400 with a
+code. Costs below are exact for the head-5000 file: 20 genres, 59 years per genre on average.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    get_named_type,
+    parse,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.database import open_database
+from app.server import MAX_REQUEST_BYTES
+from resolvers.sizes import list_sizes
+from schema import build_schema
+from schema.cost import query_cost
+from tests.api_support import Api, api_settings, count_statements, free_port, serve
+
+DEPTH_10 = "{ genres { years { genre { years { genre { years { genre { years { genre { name } } } } } } } } } }"
+DEPTH_10_COST = 493_051_221
+# Within the limit (cost 14,201) but the largest answer of the head-5000 file: ~0.4 s of work.
+LARGE = (
+    "{ genres { name years { year releases budget revenue profit averagePopularity totalPopularity "
+    "coverage { releases withBudget withRevenue withBoth } } } }"
+)
+README_COMPANY = """{
+  company(id: 6194) { name years(from: 1995, to: 1995) {
+    year releases budget revenue profit averagePopularity
+    coverage { withBudget withRevenue withBoth }
+    releasesByGenre { genre { name } releases } } } }"""
+README_GENRE = """{
+  year(year: 1995) { releases mostPopularGenre { genre { name } averagePopularity } }
+  genre(id: 18) { name years(from: 1995, to: 1995) {
+    releases budget revenue profit averagePopularity totalPopularity } } }"""
+CODES = {
+    "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_DEEP", "TOO_MANY_TOKENS", "TOO_MANY_ALIASES",
+    "QUERY_TOO_COSTLY", "INVALID_ARGUMENT", "INVALID_CURSOR", "INVALID_VARIABLES", "PAGE_SIZE_EXCEEDED",
+    "INVALID_PAGE_SIZE", "RESPONSE_TOO_LARGE", "REQUEST_TIMEOUT", "STATEMENT_TIMEOUT", "BAD_REQUEST",
+}  # fmt: skip
+
+
+def _error(response: httpx.Response) -> dict:
+    errors = response.json()["errors"]
+    assert len(errors) == 1, errors
+    return {"message": errors[0]["message"], "code": errors[0]["extensions"]["code"]}
+
+
+def _timed(send, *args, **kwargs) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    response = send(*args, **kwargs)
+    return response, time.perf_counter() - started
+
+
+def _costs(url: str, queries: list[str], variables: dict | None = None) -> list[int]:
+    """query_cost of each query on the live version (1) of the store at `url`."""
+    import anyio
+
+    db = open_database(url, statement_timeout_ms=5000)
+    try:
+        sizes = anyio.run(lambda: list_sizes(db, version_id=1))
+    finally:
+        db.dispose()
+    schema = build_schema()._schema
+    return [query_cost(schema, parse(query), None, variables, sizes, 100) for query in queries]
+
+
+# --- item 1: the cost limit --------------------------------------------------------------
+
+
+def test_depth_10_query_is_refused_unrun_naming_its_cost_and_the_limit(api: Api) -> None:
+    api.post(DEPTH_10)  # the first request on a version reads its list sizes
+    with count_statements(api.engine) as statements:
+        response, seconds = _timed(api.post, DEPTH_10)
+    assert response.status_code == 400 and seconds < 0.5
+    assert _error(response) == {
+        "code": "QUERY_TOO_COSTLY",
+        "message": f"The query would cost up to {DEPTH_10_COST:,} (the limit is 25,000, MAX_QUERY_COST): each list "
+        "multiplies the cost of what it selects. Ask for fewer nested lists, narrower year spans (from, to) "
+        "or smaller pages (first).",
+    }
+    assert statements == []  # refused before anything ran
+    assert api.get(DEPTH_10).status_code == 400  # GET too, and never cached
+
+
+def test_readme_queries_cost_a_thousandth_of_the_limit(api: Api, loaded_url: str) -> None:
+    assert _costs(loaded_url, [README_COMPANY, README_GENRE, LARGE, DEPTH_10]) == [26, 15, 14_201, DEPTH_10_COST]
+    for query in (README_COMPANY, README_GENRE, LARGE):
+        assert api.post(query).status_code == 200
+
+
+def test_cost_counts_pages_spans_and_variables(loaded_url: str) -> None:
+    page = "query($n: Int!) { companies(first: $n) { nodes { name years { year } } } }"
+    # companies + nodes + n x (name + years + 2 years a company on average x year)
+    assert _costs(loaded_url, [page], {"n": 7}) == [1 + 1 + 7 * 4]
+    assert _costs(loaded_url, [page], {"n": 70}) == [1 + 1 + 70 * 4]
+    assert _costs(loaded_url, [page], {"n": 10**9}) == [1 + 1 + 100 * 4]  # above MAX_PAGE_SIZE: refused by the field
+    span = "{ genre(id: 18) { years(from: 1990, to: 1994) { year } } }"
+    assert _costs(loaded_url, [span, span.replace("(from: 1990, to: 1994)", "")]) == [1 + 1 + 5, 1 + 1 + 59]
+
+
+def test_max_query_cost_setting_is_the_limit(loaded_url: str) -> None:
+    with serve(api_settings(loaded_url, max_query_cost=20)) as api:
+        response = api.post(README_COMPANY)
+        assert response.status_code == 400 and _error(response)["code"] == "QUERY_TOO_COSTLY"
+        assert _error(response)["message"].startswith("The query would cost up to 26 (the limit is 20, MAX_QUERY_COST)")
+        assert api.post(README_GENRE).status_code == 200  # cost 15
+
+
+# --- item 1: the deadline, the event loop, the answer size, SIGTERM ---------------------------
+
+
+def test_request_past_its_deadline_answers_503_and_its_work_stops(loaded_url: str) -> None:
+    with serve(api_settings(loaded_url, request_timeout_seconds=0.05)) as api:
+        api.post("{ genre(id: 18) { name } }")  # list sizes read, threads started
+        response, seconds = _timed(api.post, LARGE)
+        assert response.status_code == 503 and response.headers["retry-after"] == "1"
+        assert _error(response) == {
+            "code": "REQUEST_TIMEOUT",
+            "message": "The request took longer than 0.05 s (REQUEST_TIMEOUT_SECONDS) and was stopped; "
+            "ask for less, or try again later.",
+        }
+        assert seconds < 0.3  # the whole answer takes ~0.4 s of work
+        cpu = time.process_time()
+        time.sleep(0.5)
+        assert time.process_time() - cpu < 0.1  # nothing kept running after the answer
+
+
+@pytest.mark.parametrize("server_process", [{}], indirect=True, ids=["defaults"])
+def test_normal_queries_answer_within_100ms_beside_depth_10_ones(server_process: tuple[subprocess.Popen, str]) -> None:
+    _process, base_url = server_process
+    normal = "{ year(year: %d) { releases mostPopularGenre { genre { name } } } }"
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        client.post("/graphql", json={"query": normal % 1979})  # warm: code paths, list sizes
+        stop, outcomes = threading.Event(), []
+
+        def attack() -> None:
+            with httpx.Client(base_url=base_url, timeout=30) as attacker:
+                while not stop.is_set():
+                    outcomes.append(_error(attacker.post("/graphql", json={"query": DEPTH_10}))["code"])
+
+        attacker = threading.Thread(target=attack)
+        attacker.start()
+        try:
+            time.sleep(0.05)
+            seconds = []
+            for year in range(1980, 1995):  # a different query each time: never a cache hit
+                response, took = _timed(client.post, "/graphql", json={"query": normal % year})
+                assert response.status_code == 200, response.text
+                seconds.append(took)
+        finally:
+            stop.set()
+            attacker.join()
+    assert set(outcomes) == {"QUERY_TOO_COSTLY"} and len(outcomes) >= 10
+    milliseconds = sorted(round(s * 1000) for s in seconds)
+    assert milliseconds[-1] < 100, milliseconds
+
+
+def test_answers_larger_than_max_response_bytes_are_refused(api: Api, loaded_url: str) -> None:
+    query = "{ years { year releases } }"
+    size = len(api.post(query).content)
+    assert size > 2000
+    with serve(api_settings(loaded_url, max_response_bytes=2000)) as limited:
+        response = limited.post(query)
+        assert response.status_code == 400
+        assert _error(response) == {
+            "code": "RESPONSE_TOO_LARGE",
+            "message": f"The answer is {size:,} bytes, more than the 2,000 allowed (MAX_RESPONSE_BYTES): "
+            "ask for fewer fields, a narrower year span or a smaller page.",
+        }
+
+
+@pytest.fixture
+def server_process(
+    request: pytest.FixtureRequest, loaded_url: str, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`movie-stats serve` in a process of its own (its own interpreter lock), settings as parametrized."""
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": loaded_url, "ACCESS_LOG": "false", **getattr(request, "param", {})}
+    command = [str(Path(sys.executable).parent / "movie-stats"), "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        command, env=environment, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
+            time.sleep(0.1)
+    try:
+        yield process, base_url
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        process.stderr.close()
+
+
+@pytest.mark.parametrize(
+    "server_process",
+    [{"MAX_QUERY_COST": str(10**12), "REQUEST_TIMEOUT_SECONDS": "600"}],
+    indirect=True,
+    ids=["unbounded"],
+)
+def test_sigterm_stops_the_server_within_5_seconds_while_a_huge_query_runs(
+    server_process: tuple[subprocess.Popen, str],
+) -> None:
+    process, base_url = server_process
+    errors = []
+
+    def send() -> None:
+        try:
+            httpx.post(f"{base_url}/graphql", json={"query": DEPTH_10}, timeout=60)
+        except httpx.TransportError as error:  # the server closes the connection as it stops
+            errors.append(error)
+
+    client = threading.Thread(target=send)
+    client.start()
+    time.sleep(1.0)  # it runs: half a billion fields would take hours
+    assert process.poll() is None
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    exit_code = process.wait(10)
+    stopped_in = time.monotonic() - started
+    client.join(10)
+    # uvicorn ends by re-raising the signal it caught, after its shutdown: killed by SIGTERM, cleanly.
+    assert exit_code == -signal.SIGTERM and stopped_in < 5, (exit_code, stopped_in)
+
+
+# --- item 2: bad input is a 400 with a code ----------------------------------------------------
+
+
+def _long_get(api: Api, query: str, variables: dict | None = None) -> httpx.Response:
+    """GET /graphql with a request line of any length (httpx refuses to send one over 64 KiB)."""
+    params = {"query": query, **({"variables": json.dumps(variables)} if variables is not None else {})}
+    connection = http.client.HTTPConnection(httpx.URL(api.base_url).host, httpx.URL(api.base_url).port, timeout=30)
+    try:
+        connection.request("GET", f"/graphql?{urlencode(params)}")
+        answer = connection.getresponse()
+        return httpx.Response(answer.status, headers=answer.getheaders(), content=answer.read())
+    finally:
+        connection.close()
+
+
+SEARCH = "query($s: String) { companies(search: $s, first: 1) { totalCount } }"
+AFTER = "query($a: String) { companies(first: 1, after: $a) { totalCount } }"
+NUL_MESSAGE = "holds a NUL character (U+0000), which no text in this API can contain: remove it."
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "message"),
+    [
+        ('{ companies(search: "a\\u0000b") { totalCount } }', None, f"`search` {NUL_MESSAGE}"),
+        (SEARCH, {"s": "Warner\x00"}, f"`$s` {NUL_MESSAGE}"),
+        ('{ companies(after: "\\u0000") { totalCount } }', None, f"`after` {NUL_MESSAGE}"),
+        (AFTER, {"a": "x" * 100_000}, "`$a` is 100,000 characters long; string arguments may be at most 1,000."),
+        (SEARCH, {"s": "y" * 1001}, "`$s` is 1,001 characters long; string arguments may be at most 1,000."),
+    ],
+    ids=["nul-literal", "nul-variable", "nul-cursor", "cursor-100kb", "search-1001"],
+)
+def test_arguments_no_store_can_take_are_a_400_invalid_argument(
+    api: Api, query: str, variables: dict | None, message: str
+) -> None:
+    for response in (api.post(query, variables), _long_get(api, query, variables)):
+        assert response.status_code == 400 and response.headers["content-type"] == "application/json"
+        assert _error(response) == {"code": "INVALID_ARGUMENT", "message": message}
+
+
+def test_lone_surrogates_are_a_400_before_they_reach_a_store(api: Api) -> None:
+    literal = api.post('{ companies(search: "\\ud800") { totalCount } }')
+    assert literal.status_code == 400
+    assert _error(literal) == {
+        "code": "GRAPHQL_PARSE_FAILED",
+        "message": "Syntax Error: Invalid Unicode escape sequence: '\\ud800'.",
+    }
+    body = b'{"query": "' + SEARCH.encode() + b'", "variables": {"s": "\\ud800"}}'
+    variable = api.client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert variable.status_code == 400 and _error(variable)["code"] == "BAD_REQUEST"
+    assert _error(variable)["message"].startswith("The request body is not JSON (")
+
+
+@pytest.mark.parametrize("payload", [["a\x00", 1], ["Warner Bros.", 10**30], ["Warner Bros.", -1]], ids=str)
+def test_forged_cursors_are_a_400_invalid_cursor(api: Api, payload: list) -> None:
+    cursor = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+    response = api.post(AFTER, {"a": cursor})
+    assert response.status_code == 400
+    assert _error(response) == {
+        "code": "INVALID_CURSOR",
+        "message": "`after` is not a cursor this API handed out: use a `pageInfo.endCursor`.",
+    }
+
+
+def test_oversized_queries_and_bodies_are_a_413_with_a_graphql_body(api: Api) -> None:
+    long_cursor = '{ companies(first: 1, after: "' + "x" * 100_000 + '") { totalCount } }'
+    for response in (_long_get(api, long_cursor), api.post(long_cursor)):  # a 100 KB request line is read whole
+        assert response.status_code == 413
+        assert _error(response) == {
+            "code": "QUERY_TOO_LARGE",
+            "message": f"The query is {len(long_cursor):,} characters long; at most 65,536 are accepted. "
+            "Pass long values as `variables`, or ask for less.",
+        }
+    body = b'{"query": "{ genres { name } }", "variables": {"x": "' + b"z" * MAX_REQUEST_BYTES + b'"}}'
+    response = api.client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert _error(response) == {
+        "code": "QUERY_TOO_LARGE",
+        "message": "The request body is over 1,048,576 bytes; send a smaller query.",
+    }
+
+
+# --- item 5: any query the schema accepts answers, or is refused with a code, in time ---------
+
+
+def _values(type_: GraphQLInputType) -> st.SearchStrategy[str]:
+    """GraphQL literals of an input type: ordinary values, edge values and hostile ones."""
+    if isinstance(type_, GraphQLNonNull):
+        return _values(type_.of_type)
+    if isinstance(type_, GraphQLList):
+        return st.lists(_values(type_.of_type), max_size=3).map(lambda items: f"[{', '.join(items)}]")
+    if isinstance(type_, GraphQLEnumType):
+        return st.sampled_from(sorted(type_.values))
+    assert isinstance(type_, GraphQLScalarType)
+    if type_.name == "Int":
+        edges = st.sampled_from([0, 1, -1, 16, 18, 100, 101, 1995, 6194, 2**31 - 1, -(2**31)])
+        return st.one_of(edges, st.integers(-(2**31), 2**31 - 1)).map(str)
+    if type_.name == "Boolean":
+        return st.sampled_from(["true", "false"])
+    hostile = st.sampled_from(["\x00", "\ud800", "%", "_", "\\", "a" * 1001, "WzEsMl0=", "Warner"])
+    return st.one_of(hostile, st.text(max_size=20)).map(lambda text: json.dumps(text))
+
+
+def _selection(type_: GraphQLObjectType, depth: int) -> st.SearchStrategy[str]:
+    """A selection set on `type_`, nesting at most `depth` more object levels."""
+    fields = [st.tuples(st.just("__typename"), st.just({}), st.just(""))]  # every type has one
+    for name, field in sorted(type_.fields.items()):
+        inner = get_named_type(field.type)
+        if isinstance(inner, GraphQLObjectType) and depth == 0:
+            continue
+        arguments = st.fixed_dictionaries({}, optional={arg: _values(spec.type) for arg, spec in field.args.items()})
+        below = (
+            _selection(inner, depth - 1).map(lambda text: f" {{ {text} }}")
+            if isinstance(inner, GraphQLObjectType)
+            else st.just("")
+        )
+        fields.append(st.tuples(st.just(name), arguments, below))
+    chosen = st.lists(st.one_of(fields), min_size=1, max_size=3)
+    return chosen.map(
+        lambda picks: " ".join(
+            f"f{index}: {name}"
+            + (f"({', '.join(f'{arg}: {value}' for arg, value in arguments.items())})" if arguments else "")
+            + below
+            for index, (name, arguments, below) in enumerate(picks)
+        )
+    )
+
+
+SCHEMA = build_schema()._schema
+QUERIES = (
+    st.integers(0, 5).flatmap(lambda depth: _selection(SCHEMA.query_type, depth)).map(lambda text: f"{{ {text} }}")
+)
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=QUERIES)
+def test_any_query_the_schema_accepts_answers_or_is_refused_with_a_code_in_time(api: Api, query: str) -> None:
+    response, seconds = _timed(api.post, query)
+    assert seconds < 10 + 1  # REQUEST_TIMEOUT_SECONDS, plus the HTTP round trip
+    body = response.json()
+    assert response.status_code in (200, 400, 503), (response.status_code, body)
+    codes = {error["extensions"]["code"] for error in body.get("errors", ())}
+    assert codes <= CODES, (query, body)
+    assert response.status_code != 200 or "data" in body
