@@ -99,7 +99,7 @@ def serve(database_url: str, port: int) -> None:
     """The server process."""
     import uvicorn
 
-    from app.server_stack import SERVER_STACK
+    from app.server import SERVER_STACK
 
     app = bench_app(database_url)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_STACK)

@@ -86,9 +86,7 @@ def serve(settings: Settings) -> Iterator[Api]:
     """Run `create_app(settings)` under uvicorn in a background thread until the block ends."""
     app = create_app(settings)
     port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none", **SERVER_OPTIONS
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_OPTIONS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

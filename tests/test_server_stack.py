@@ -7,13 +7,13 @@ import uvloop
 from starlette.applications import Starlette
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.server_stack import SERVER_STACK
+from app.server import SERVER_STACK
 
 
 def test_the_server_stack_loads_uvloop_and_httptools() -> None:
     config = uvicorn.Config(Starlette(), **SERVER_STACK)
     config.load()
-    assert config.http_protocol_class is HttpToolsProtocol
+    assert issubclass(config.http_protocol_class, HttpToolsProtocol)
     loop_factory = config.get_loop_factory()
     assert loop_factory is not None
     loop = loop_factory()
