@@ -13,7 +13,8 @@ written as COPY data without a Python loop over records.
 It declines (returns None) every piece whose parse it cannot vouch for, which the record by
 record path then cleans: a piece that holds NUL characters or a carriage return not followed
 by a newline, that is not UTF-8 or that Arrow cannot parse, with a record of the wrong width
-(rule 1) or blank lines, or that does not end between records (cut inside a quoted field).
+(rule 1) or blank lines, that does not end between records (cut inside a quoted field), or
+with a record longer than rule 22's bound.
 tests/test_columnar.py checks that both paths give the same batches.
 """
 
@@ -42,7 +43,7 @@ from importer.clean import (
     parse_text,
     parse_whole,
 )
-from importer.read import COLUMNS, Header, TextChunk, count_lines
+from importer.read import COLUMNS, MAX_RECORD_BYTES, Header, TextChunk, count_lines
 
 Rule = Callable[[str, list[str]], object]  # a raw value and the warnings it adds to -> the clean value
 
@@ -51,7 +52,7 @@ _PYTHON_SPACE = r"\t-\r\x1c- \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{202
 # Values that a column's rule returns as they are, but for their type.
 _TEXT_AS_IS = rf"(?s)^[^{_PYTHON_SPACE}](?:.*[^{_PYTHON_SPACE}])?$"  # not empty, nothing to trim
 _ID_AS_IS = r"^[1-9][0-9]{0,8}$"  # below MAX_INTEGER (rule 2)
-_POPULARITY_AS_IS = r"^[0-9]{1,15}(?:\.[0-9]{1,20})?$"  # finite, not negative (rule 6)
+_POPULARITY_AS_IS = r"^[0-9]{1,6}(?:\.[0-9]{1,20})?$"  # finite, not negative (rule 6), below 10^6 (rule 21)
 
 
 def _text_rule(value: str, _warnings: list[str]) -> object:
@@ -94,7 +95,7 @@ def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | No
         table = _parse(data, header.width)  # every field a string column, so every byte is checked as UTF-8
     except pa.ArrowException:
         return None
-    if table is None:
+    if table is None or (len(data) > MAX_RECORD_BYTES and _has_too_long_record(table)):
         return None
     lines = _record_lines(table, chunk.line_offset, count_lines(data) + (0 if data.endswith(b"\n") else 1))
     if lines is None:
@@ -130,6 +131,16 @@ def _parse(data: bytes, width: int) -> pa.Table | None:
         ),
     )
     return table.combine_chunks() if (others, end_marks) == (0, 1) else None
+
+
+def _has_too_long_record(table: pa.Table) -> bool:
+    """Whether a record's fields hold more than MAX_RECORD_BYTES (rule 22): only a piece larger than that can."""
+    if not table.num_rows:
+        return False
+    sizes = pc.binary_length(table.column(0)).cast(pa.int64())
+    for column in table.columns[1:]:
+        sizes = pc.add(sizes, pc.binary_length(column))
+    return pc.max(sizes).as_py() > MAX_RECORD_BYTES
 
 
 def _record_lines(table: pa.Table, line_offset: int, lines: int) -> pa.Array | None:

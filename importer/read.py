@@ -15,7 +15,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
-from importer.errors import MissingColumnsError, NotCsvError
+from importer.errors import DuplicateColumnsError, HeaderTooLongError, MissingColumnsError, NotCsvError, TooWideError
 
 REQUIRED_COLUMNS = (
     "id",
@@ -41,8 +41,13 @@ GZIP_MAGIC = b"\x1f\x8b"
 # What reading a file that is not UTF-8, or a broken .gz, raises partway.
 UNREADABLE = (UnicodeDecodeError, gzip.BadGzipFile, EOFError)
 
-# A broken quote can make one field swallow many lines; it must not crash the reader.
-csv.field_size_limit(64 * 1024 * 1024)
+# Rule 22's bounds. A record (its fields' UTF-8) past MAX_RECORD_BYTES is rejected; a header
+# past it, or with more than MAX_COLUMNS names, refuses the file.
+MAX_RECORD_BYTES = 1 << 20
+MAX_COLUMNS = 1_000
+# A broken quote can make one field swallow many lines: the parser stops it at the bound (in
+# characters, each at least a byte) with a csv.Error, a rejection of its own, and reads on.
+csv.field_size_limit(MAX_RECORD_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,15 +182,30 @@ class Header:
 
     @classmethod
     def from_names(cls, path: object, names: list[str]) -> Header:
-        """Match columns by name (rule: extra columns are ignored); MissingColumnsError if any required one is absent."""
+        """Match columns by name (rule: extra columns are ignored); refuse a header rule 22 or a missing column refuses."""
+        if len(names) > MAX_COLUMNS:
+            raise TooWideError(str(path), len(names), MAX_COLUMNS)
         names = [name.strip() for name in names]
-        positions = {name: i for i, name in reversed(list(enumerate(names)))}  # the first one wins
+        positions = {name: i for i, name in enumerate(names)}
+        if len(positions) < len(names) and (twice := _named_twice(names)):
+            raise DuplicateColumnsError(str(path), twice)
         missing = [column for column in REQUIRED_COLUMNS if column not in positions]
         if missing:
             raise MissingColumnsError(str(path), missing, names)
         # An absent optional column reads from one padding field past the end: an empty value.
         picks = tuple(positions.get(column, len(names)) for column in COLUMNS)
         return cls(width=len(names), complete=all(c in positions for c in COLUMNS), positions=picks)
+
+
+def _named_twice(names: list[str]) -> list[str]:
+    """The names a header gives more than one column, in order; an empty name names nothing."""
+    seen: set[str] = set()
+    twice = []
+    for name in names:
+        if name in seen and name and name not in twice:
+            twice.append(name)
+        seen.add(name)
+    return twice
 
 
 class CsvSource:
@@ -218,14 +238,32 @@ class CsvSource:
         """Position in the file on disk (compressed bytes for .gz), for progress."""
         return self._files[-1].tell()
 
-    def _without_nul(self, lines: Iterator[str]) -> Iterator[str]:
-        for line in lines:
-            if self._header_lines is not None:
-                self._header_lines.append(line)
+    def _without_nul(self, text: io.TextIOWrapper) -> Iterator[str]:
+        """The file's lines with NULs removed (and counted); the header's read in bounded pieces."""
+        header_bytes = 0
+        while self._header_lines is not None:  # until _read_header is done
+            # readline's bound: a header of one huge line must not be read whole before it is refused.
+            line = text.readline(MAX_RECORD_BYTES + 1)
+            header_bytes += len(line.encode("utf-8"))
+            if header_bytes > MAX_RECORD_BYTES:
+                raise HeaderTooLongError(
+                    f"{self.path}: the header is longer than 1 MiB ({MAX_RECORD_BYTES:,} bytes). "
+                    "Check that the first line is the header of movies_metadata.csv."
+                )
+            if not line:
+                return
+            self._header_lines.append(line)
+            yield self._count_nul(line)
+        for line in text:
             if "\x00" in line:
-                self.nul_lines += 1
-                line = line.replace("\x00", "")
+                line = self._count_nul(line)
             yield line
+
+    def _count_nul(self, line: str) -> str:
+        if "\x00" not in line:
+            return line
+        self.nul_lines += 1
+        return line.replace("\x00", "")
 
     def records(self) -> Iterator[RawRecord | csv.Error]:
         """Yield every record; a record the CSV parser cannot read is yielded as its error."""
