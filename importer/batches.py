@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from db.staging import STAGING_COLUMNS, EncodedRows, Row
-from importer.clean import CleanMovie, Rejection, clean_record
+from importer.clean import TOO_LONG, CleanMovie, Rejection, clean_record
 from importer.errors import NoRecordsError
 from importer.read import CsvSource, Header, RawRecord
 
@@ -124,7 +124,10 @@ def _staging_rows(movies: list[CleanMovie]) -> list[tuple[str, Sequence[str], It
 
 
 def _unreadable(error: csv.Error) -> Rejection:
-    return Rejection(error.line, f"unreadable CSV: {error}")  # type: ignore[attr-defined]
+    line = error.line  # type: ignore[attr-defined]  # set by importer.read.read_records
+    if str(error).startswith("field larger than field limit"):  # csv.field_size_limit, set to rule 22's bound
+        return Rejection(line, TOO_LONG)
+    return Rejection(line, f"unreadable CSV: {error}")
 
 
 def _groups(items: Iterable, size: int) -> Iterator[list]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
 from importer.errors import DuplicateColumnsError, HeaderTooLongError, MissingColumnsError, NotCsvError, TooWideError
+from importer.snapshot import FileSnapshot, buffered, open_regular
 
 REQUIRED_COLUMNS = (
     "id",
@@ -211,8 +212,9 @@ def _named_twice(names: list[str]) -> list[str]:
 class CsvSource:
     """An open input file: its header, then its records one at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, snapshot: FileSnapshot | None = None) -> None:
         self.path = path
+        self._snapshot = snapshot  # when given, reading to the end checks that the file did not change (rule 22)
         self._files: list[BinaryIO] = []  # closed by close()
         try:
             self._text = io.TextIOWrapper(self._open(), encoding="utf-8-sig", newline="")
@@ -227,11 +229,10 @@ class CsvSource:
             raise
 
     def _open(self) -> BinaryIO:
-        """A new stream of the file's bytes (decompressed if it is gzip)."""
-        file: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        """A new stream of the file's bytes (decompressed if it is gzip); NotRegularFileError for a FIFO or a device."""
+        file = self._snapshot.open_verified() if self._snapshot else buffered(open_regular(self.path))
         self._files.append(file)
-        magic = file.read(2)
-        file.seek(0)
+        magic = file.peek(len(GZIP_MAGIC))[: len(GZIP_MAGIC)]  # peeked, not read: the stream is read once, in order
         return gzip.GzipFile(fileobj=file) if magic == GZIP_MAGIC else file
 
     def bytes_read(self) -> int:
