@@ -103,34 +103,34 @@ def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | No
     return _clean_table(header, table, lines, encode)
 
 
-# Parsed after a piece's last record, as a record of its own: it is one only if the piece ends
-# between records. Cut inside a quoted field, the piece would swallow it into that field.
+# Parsed after a piece's last record, as a record of its own (as wide as the header, so that
+# Arrow refuses every record of the wrong width, this one aside): it is one only if the piece
+# ends between records. Cut inside a quoted field, the piece would swallow it into that field.
+# No invalid_row_handler: Arrow decodes a row's text for it, and a row that is not UTF-8 made
+# that decoding fail inside Arrow, which printed the error instead of raising it.
 _END_MARK = "\x01end of piece\x01"
 
 
 def _parse(data: bytes, width: int) -> pa.Table | None:
-    """Every field of every record as a string column `c0`..; None if a record has the wrong width or the piece ends in one."""
-    others, end_marks = 0, 0
+    """Every field of every record as a string column `c0`..; None if the piece ends inside a record.
 
-    def on_invalid_row(row: pa_csv.InvalidRow) -> str:
-        nonlocal others, end_marks
-        if row.text == _END_MARK:
-            end_marks += 1
-        else:
-            others += 1
-        return "skip"
-
+    Raises pa.ArrowInvalid if a record has the wrong width or a field is not UTF-8.
+    """
     names = [f"c{i}" for i in range(width)]
     ended = data if data.endswith(b"\n") else data + b"\n"
+    mark = (_END_MARK + "," * (width - 1) + "\n").encode("utf-8")
     table = pa_csv.read_csv(
-        io.BytesIO(ended + _END_MARK.encode("utf-8") + b"\n"),
+        io.BytesIO(ended + mark),
         read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
-        parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid_row),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
         ),
     )
-    return table.combine_chunks() if (others, end_marks) == (0, 1) else None
+    last = table.num_rows - 1
+    if last < 0 or table.column(0)[last].as_py() != _END_MARK:
+        return None
+    return table.slice(0, last).combine_chunks()
 
 
 def _has_too_long_record(table: pa.Table) -> bool:
