@@ -183,7 +183,7 @@ class Header:
 
     @classmethod
     def from_names(cls, path: object, names: list[str]) -> Header:
-        """Match columns by name (rule: extra columns are ignored); refuse a header rule 22 or a missing column refuses."""
+        """Match columns by name (extra columns are ignored); refuse a header rule 22 bounds, or one missing a required column."""
         if len(names) > MAX_COLUMNS:
             raise TooWideError(str(path), len(names), MAX_COLUMNS)
         names = [name.strip() for name in names]
