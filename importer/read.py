@@ -87,7 +87,7 @@ class TextChunk:
         ChunkBoundaryError at the end if the chunk does not end between records.
         """
         text = self.data.decode("utf-8")
-        lines: Iterator[str] = io.StringIO(text, newline="")
+        lines = bounded_lines(io.StringIO(text, newline="").readline)
         if "\x00" in text:
             lines = (line.replace("\x00", "") for line in lines)
         if not self.check_end:
@@ -116,6 +116,38 @@ def count_lines(data: bytes) -> int:
     if b"\r" in data:  # rare: most files end lines with \n alone
         lines += data.count(b"\r") - data.count(b"\r\n")
     return lines
+
+
+# A line is read in pieces of this many characters at most, so that one line of a gigabyte is
+# never held whole (rule 22): a line longer than MAX_RECORD_BYTES characters is replaced by
+# TOO_LONG_LINE, which the csv module refuses as a field past its limit (a record longer than
+# 1 MiB), whatever state it is in, so the parser reads on at the next line as for any refused field.
+_LINE_READ = MAX_RECORD_BYTES + 2  # the longest line kept, with a `\r\n`
+TOO_LONG_LINE = "x" * (MAX_RECORD_BYTES + 1) + "\n"
+
+
+def bounded_lines(readline: Callable[[int], str]) -> Iterator[str]:
+    """The lines `readline` gives (of text opened with newline=""), each past MAX_RECORD_BYTES characters as TOO_LONG_LINE."""
+    line = readline(_LINE_READ)
+    while line:
+        if len(line) <= MAX_RECORD_BYTES or _content_length(line) <= MAX_RECORD_BYTES:  # nearly every line
+            yield line
+            line = readline(_LINE_READ)
+            continue
+        last = line
+        while last and not last.endswith(("\n", "\r")):  # skip the rest of the line, a piece at a time
+            last = readline(_LINE_READ)
+        yield TOO_LONG_LINE
+        line = readline(_LINE_READ)
+        if line == "\n" and last.endswith("\r") and len(last) == _LINE_READ:
+            line = readline(_LINE_READ)  # the `\n` of a `\r\n` that the read's limit cut in two
+
+
+def _content_length(line: str) -> int:
+    """A line's length without its line end."""
+    if line.endswith("\n"):
+        return len(line) - (2 if line.endswith("\r\n") else 1)
+    return len(line) - line.endswith("\r")
 
 
 def _end_of_last_record(data: bytes) -> int:
@@ -255,7 +287,7 @@ class CsvSource:
                 return
             self._header_lines.append(line)
             yield self._count_nul(line)
-        for line in text:
+        for line in bounded_lines(text.readline):
             if "\x00" in line:
                 line = self._count_nul(line)
             yield line
@@ -443,8 +475,8 @@ class RecordChunks:
 
 
 def _text_lines(raw: io.RawIOBase) -> Iterator[str]:
-    """The lines of UTF-8 bytes as a file opened with newline="" reads them; a decoding error raises midway."""
-    return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", newline="")
+    """The lines of UTF-8 bytes as a file opened with newline="" reads them, bounded; a decoding error raises midway."""
+    return bounded_lines(io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", newline="").readline)
 
 
 class _Prepended(io.RawIOBase):

@@ -5,6 +5,7 @@ A refused file leaves the live version's figures exactly as they were, on SQLite
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -115,6 +116,30 @@ def test_rule_22_a_header_longer_than_1_mib_is_refused_before_it_is_read_whole(
     )
 
 
+def import_in_a_fresh_process(tmp_path: Path, path: Path, workers: int) -> tuple[str, int]:
+    """Import `path` into a new SQLite store in a process of its own: the report's message or the refusal, and its peak RSS in MB."""
+    script = f"""
+import pathlib, re
+from db.engine import make_engine
+from db.migrate import upgrade
+from importer.checks import CheckLimits
+from importer.errors import ImportRefused
+from importer.pipeline import ImportOptions, import_file
+engine = make_engine("sqlite:///{tmp_path / "fresh.sqlite3"}")
+upgrade(engine)
+try:
+    report = import_file(engine, pathlib.Path("{path}"), ImportOptions(workers={workers}, limits=CheckLimits(1.0)))
+    print(report.rejections)
+except ImportRefused as error:
+    print(error)
+# VmHWM: this process image's own peak (ru_maxrss would count the forking test process's)
+print(int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1]) // 1024)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    outcome, peak_mb = done.stdout.splitlines()
+    return outcome, int(peak_mb)
+
+
 def test_rule_22_a_header_of_a_million_columns_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     """It took the importer (with its worker processes) to 8.9 GB; now it is refused from its header alone."""
     path = write_csv(
@@ -122,24 +147,12 @@ def test_rule_22_a_header_of_a_million_columns_is_refused_in_bounded_memory(tmp_
         [[*movie(i).values(), *[""] * 1_000_000] for i in (1, 2)],
         header=[*HEADER, *[""] * 1_000_000],  # unnamed: 1 MB of commas, within the header's 1 MiB
     )
-    script = (
-        "import pathlib, resource\n"
-        "from db.engine import make_engine\nfrom db.migrate import upgrade\n"
-        "from importer.errors import TooWideError\nfrom importer.pipeline import ImportOptions, import_file\n"
-        f"engine = make_engine('sqlite:///{tmp_path / 'store.sqlite3'}')\nupgrade(engine)\n"
-        "try:\n"
-        f"    import_file(engine, pathlib.Path('{path}'), ImportOptions(workers=2))\n"
-        "except TooWideError as error:\n"
-        "    print(error)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
-    refusal, peak_mb = done.stdout.splitlines()
+    refusal, peak_mb = import_in_a_fresh_process(tmp_path, path, workers=2)
     assert refusal == (
         f"{path}: the header has 1,000,024 columns, more than 1,000. "
         "movies_metadata.csv has 24: check that the first line is its header."
     )
-    assert int(peak_mb) < 200, f"peak RSS {peak_mb} MB"  # 62 MB measured, of which 50 MB are the imports
+    assert peak_mb < 200, f"peak RSS {peak_mb} MB"  # 62 MB measured, of which 50 MB are the imports
 
 
 # Rule 22: records and fields.
@@ -171,6 +184,41 @@ def test_rule_22_records_longer_than_1_mib_are_rejected_with_their_line(
         (11,),
         (13,),
     ]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rule_22_a_line_longer_than_1_mib_is_a_rejected_record_whatever_it_holds(
+    engine: Engine, tmp_path: Path, workers: int
+) -> None:
+    """Short fields (`1,1,1,...`) and escaped quotes that parse to less than 1 MiB: the line itself is too long."""
+    path = write_csv(tmp_path / "lines.csv", [*catalogue(3), movie(10), movie(11), movie(12)])
+    lines = path.read_bytes().split(b"\r\n")
+    lines[4] = b"1," * 600_000  # line 5: 1.2 MB of fields of one character
+    lines[5] = b",".join([b'"' + b'""' * 30_000 + b'"'] * 24)  # line 6: 1.4 MB, 720,000 characters once parsed
+    path.write_bytes(b"\r\n".join(lines))
+    report = import_file(engine, path, ImportOptions(workers=workers, limits=ANY_SHARE))
+    assert report.rejections == [
+        {"line": 5, "reason": "longer than 1 MiB (1,048,576 bytes)"},
+        {"line": 6, "reason": "longer than 1 MiB (1,048,576 bytes)"},
+    ]
+    assert (report.records, report.loaded) == (6, 4)
+    assert live_rows(engine, "SELECT id FROM movies WHERE version_id = :v ORDER BY id") == [(1,), (2,), (3,), (12,)]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rule_22_a_line_of_200_mb_is_rejected_in_bounded_memory(tmp_path: Path, workers: int) -> None:
+    """Read in pieces of 1 MiB and skipped: before, the line was held whole, several times over."""
+    path = write_csv(tmp_path / "huge-line.csv", [movie(1), movie(2)])
+    with open(path, "ab") as file:
+        file.write(b"3,")
+        for _ in range(200):
+            file.write(b"x" * 1_000_000)
+        file.write(b"\r\n")
+    with open(path, "a", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerow(movie(4).values())
+    rejections, peak_mb = import_in_a_fresh_process(tmp_path, path, workers)
+    assert rejections == "[{'line': 4, 'reason': 'longer than 1 MiB (1,048,576 bytes)'}]"
+    assert peak_mb < 200, f"peak RSS {peak_mb} MB"  # 61 MB (one process), 125 MB (workers); before: 605, 994
 
 
 @pytest.mark.parametrize("workers", [0, 1])
