@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from db.staging import STAGING_COLUMNS, EncodedRows, Row
 from importer.clean import TOO_LONG, CleanMovie, Rejection, clean_record
 from importer.errors import NoRecordsError
-from importer.read import CsvSource, Header, RawRecord
+from importer.read import CsvSource, Header, RawRecord, RecordTooLong
 
 if TYPE_CHECKING:  # a runtime import would be circular: the pipeline imports this module
     from importer.pipeline import ImportReport
@@ -125,7 +125,8 @@ def _staging_rows(movies: list[CleanMovie]) -> list[tuple[str, Sequence[str], It
 
 def _unreadable(error: csv.Error) -> Rejection:
     line = error.line  # type: ignore[attr-defined]  # set by importer.read.read_records
-    if str(error).startswith("field larger than field limit"):  # csv.field_size_limit, set to rule 22's bound
+    # A field past csv.field_size_limit (rule 22's bound, like TOO_LONG_LINE) or a record past it
+    if isinstance(error, RecordTooLong) or str(error).startswith("field larger than field limit"):
         return Rejection(line, TOO_LONG)
     return Rejection(line, f"unreadable CSV: {error}")
 

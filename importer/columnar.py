@@ -146,12 +146,12 @@ def _may_hold_a_too_long_line(data: bytes) -> bool:
 
 
 def _has_too_long_record(table: pa.Table) -> bool:
-    """Whether a record's fields hold more than MAX_RECORD_BYTES (rule 22): only a piece larger than that can."""
+    """Whether a record's fields hold more than MAX_RECORD_BYTES characters (rule 22): only a larger piece can."""
     if not table.num_rows:
         return False
-    sizes = pc.binary_length(table.column(0)).cast(pa.int64())
+    sizes = pc.utf8_length(table.column(0)).cast(pa.int64())
     for column in table.columns[1:]:
-        sizes = pc.add(sizes, pc.binary_length(column))
+        sizes = pc.add(sizes, pc.utf8_length(column))
     return pc.max(sizes).as_py() > MAX_RECORD_BYTES
 
 

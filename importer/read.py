@@ -42,13 +42,16 @@ GZIP_MAGIC = b"\x1f\x8b"
 # What reading a file that is not UTF-8, or a broken .gz, raises partway.
 UNREADABLE = (UnicodeDecodeError, gzip.BadGzipFile, EOFError)
 
-# Rule 22's bounds. A record (its fields' UTF-8) past MAX_RECORD_BYTES is rejected; a header
-# past it, or with more than MAX_COLUMNS names, refuses the file.
+# Rule 22's bounds, counted in characters (1 MiB of plain text): a record longer than
+# MAX_RECORD_BYTES is rejected; a header past it, or with more than MAX_COLUMNS names, refuses the file.
 MAX_RECORD_BYTES = 1 << 20
 MAX_COLUMNS = 1_000
-# A broken quote can make one field swallow many lines: the parser stops it at the bound (in
-# characters, each at least a byte) with a csv.Error, a rejection of its own, and reads on.
-csv.field_size_limit(MAX_RECORD_BYTES)
+# A broken quote can make one field swallow many lines: the parser stops it at twice the bound
+# with a csv.Error, a rejection of its own, and reads on at the next line. Past the bound only,
+# the record would be cut in the middle of a line and the rest of it read as records of its own:
+# so a record over several lines is parsed whole, then refused by its length (read_records).
+FIELD_LIMIT = 2 * MAX_RECORD_BYTES
+csv.field_size_limit(FIELD_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +126,7 @@ def count_lines(data: bytes) -> int:
 # TOO_LONG_LINE, which the csv module refuses as a field past its limit (a record longer than
 # 1 MiB), whatever state it is in, so the parser reads on at the next line as for any refused field.
 _LINE_READ = MAX_RECORD_BYTES + 2  # the longest line kept, with a `\r\n`
-TOO_LONG_LINE = "x" * (MAX_RECORD_BYTES + 1) + "\n"
+TOO_LONG_LINE = "x" * (FIELD_LIMIT + 1) + "\n"
 
 
 def bounded_lines(readline: Callable[[int], str]) -> Iterator[str]:
@@ -178,7 +181,9 @@ def read_records(reader: CsvReader, line_offset: int = 0) -> Iterator[RawRecord 
     """Yield the records of a csv.reader numbered by the line they start on (after `line_offset`).
 
     A record the parser cannot read is yielded as its error, with its line as `error.line`; the
-    parser then goes on at the next line. Blank lines are not records.
+    parser then goes on at the next line. So is a record longer than MAX_RECORD_BYTES characters
+    (RecordTooLong): one line cannot be (see bounded_lines), so only a record over several is
+    measured. Blank lines are not records.
     """
     previous_end = reader.line_num
     while True:
@@ -192,9 +197,18 @@ def read_records(reader: CsvReader, line_offset: int = 0) -> Iterator[RawRecord 
             yield error
             continue
         start = line_offset + previous_end + 1
+        spans_lines = reader.line_num - previous_end > 1
         previous_end = reader.line_num
-        if fields:
+        if spans_lines and sum(map(len, fields)) > MAX_RECORD_BYTES:
+            too_long = RecordTooLong(f"a record of more than {MAX_RECORD_BYTES:,} characters")
+            too_long.line = start  # type: ignore[attr-defined]
+            yield too_long
+        elif fields:
             yield RawRecord(start, fields)
+
+
+class RecordTooLong(csv.Error):
+    """A record longer than rule 22 allows, refused as the parser refuses a field past its limit."""
 
 
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
@@ -273,14 +287,14 @@ class CsvSource:
 
     def _without_nul(self, text: io.TextIOWrapper) -> Iterator[str]:
         """The file's lines with NULs removed (and counted); the header's read in bounded pieces."""
-        header_bytes = 0
+        header_chars = 0
         while self._header_lines is not None:  # until _read_header is done
             # readline's bound: a header of one huge line must not be read whole before it is refused.
             line = text.readline(MAX_RECORD_BYTES + 1)
-            header_bytes += len(line.encode("utf-8"))
-            if header_bytes > MAX_RECORD_BYTES:
+            header_chars += len(line)
+            if header_chars > MAX_RECORD_BYTES:
                 raise HeaderTooLongError(
-                    f"{self.path}: the header is longer than 1 MiB ({MAX_RECORD_BYTES:,} bytes). "
+                    f"{self.path}: the header is longer than 1 MiB ({MAX_RECORD_BYTES:,} characters). "
                     "Check that the first line is the header of movies_metadata.csv."
                 )
             if not line:

@@ -111,7 +111,7 @@ def test_rule_22_a_header_longer_than_1_mib_is_refused_before_it_is_read_whole(
         live_engine,
         path,
         HeaderTooLongError,
-        f"{path}: the header is longer than 1 MiB (1,048,576 bytes). "
+        f"{path}: the header is longer than 1 MiB (1,048,576 characters). "
         "Check that the first line is the header of movies_metadata.csv.",
     )
 
@@ -162,28 +162,26 @@ def test_rule_22_a_header_of_a_million_columns_is_refused_in_bounded_memory(tmp_
 def test_rule_22_records_longer_than_1_mib_are_rejected_with_their_line(
     engine: Engine, tmp_path: Path, workers: int
 ) -> None:
-    """One field past the bound, and fields that are each within it but together past it: both rejected."""
+    """A field past the bound, a line past it, and a record of lines each within it: all rejected with their line."""
     records = [
         *catalogue(3),
         movie(10, genres=genres((18, "D" * (3 << 20)))),  # the 50 MB genre name of the report, smaller
         movie(11),
         movie(12, overview="o" * 600_000, tagline="t" * 600_000),
         movie(13, overview="within\nthe bound " * 1000),
+        movie(14, overview=("o" * 600_000 + "\n") * 2),  # lines 1,009-1,011: none too long, the record is
+        movie(15),
     ]
     path = write_csv(tmp_path / "long.csv", records)
     report = import_file(engine, path, ImportOptions(workers=workers, limits=ANY_SHARE))
     assert report.rejections == [
-        {"line": 5, "reason": "longer than 1 MiB (1,048,576 bytes)"},
-        {"line": 7, "reason": "longer than 1 MiB (1,048,576 bytes)"},
+        {"line": 5, "reason": "longer than 1 MiB (1,048,576 characters)"},
+        {"line": 7, "reason": "longer than 1 MiB (1,048,576 characters)"},
+        {"line": 1009, "reason": "longer than 1 MiB (1,048,576 characters)"},
     ]
-    assert (report.status, report.records, report.loaded, report.rejected) == ("live", 7, 5, 2)
-    assert live_rows(engine, "SELECT id FROM movies WHERE version_id = :v ORDER BY id") == [
-        (1,),
-        (2,),
-        (3,),
-        (11,),
-        (13,),
-    ]
+    assert (report.status, report.records, report.loaded, report.rejected) == ("live", 9, 6, 3)
+    loaded = live_rows(engine, "SELECT id FROM movies WHERE version_id = :v ORDER BY id")
+    assert loaded == [(1,), (2,), (3,), (11,), (13,), (15,)]
 
 
 @pytest.mark.parametrize("workers", [0, 2])
@@ -198,8 +196,8 @@ def test_rule_22_a_line_longer_than_1_mib_is_a_rejected_record_whatever_it_holds
     path.write_bytes(b"\r\n".join(lines))
     report = import_file(engine, path, ImportOptions(workers=workers, limits=ANY_SHARE))
     assert report.rejections == [
-        {"line": 5, "reason": "longer than 1 MiB (1,048,576 bytes)"},
-        {"line": 6, "reason": "longer than 1 MiB (1,048,576 bytes)"},
+        {"line": 5, "reason": "longer than 1 MiB (1,048,576 characters)"},
+        {"line": 6, "reason": "longer than 1 MiB (1,048,576 characters)"},
     ]
     assert (report.records, report.loaded) == (6, 4)
     assert live_rows(engine, "SELECT id FROM movies WHERE version_id = :v ORDER BY id") == [(1,), (2,), (3,), (12,)]
@@ -217,7 +215,7 @@ def test_rule_22_a_line_of_200_mb_is_rejected_in_bounded_memory(tmp_path: Path, 
     with open(path, "a", newline="", encoding="utf-8") as file:
         csv.writer(file).writerow(movie(4).values())
     rejections, peak_mb = import_in_a_fresh_process(tmp_path, path, workers)
-    assert rejections == "[{'line': 4, 'reason': 'longer than 1 MiB (1,048,576 bytes)'}]"
+    assert rejections == "[{'line': 4, 'reason': 'longer than 1 MiB (1,048,576 characters)'}]"
     assert peak_mb < 200, f"peak RSS {peak_mb} MB"  # 61 MB (one process), 125 MB (workers); before: 605, 994
 
 

@@ -104,17 +104,6 @@ def test_rule_21_popularity_above_10_to_the_6_is_unknown_with_a_warning(
     assert (result.popularity, result.warnings) == (expected, warnings)
 
 
-def test_rule_22_a_record_longer_than_1_mib_is_rejected_with_its_line() -> None:
-    record = movie(862)
-    record["overview"] = "x" * ((1 << 20) - sum(len(record[c]) for c in HEADER))  # exactly 1 MiB
-    fields = [record[c] for c in HEADER]
-    assert isinstance(clean_record(FULL_HEADER, RawRecord(7, fields)), CleanMovie)
-    record["overview"] = record["overview"][:-100] + "é" * 100  # 2 bytes each: past the bound in bytes only
-    fields = [record[c] for c in HEADER]
-    assert sum(map(len, fields)) <= 1 << 20 < sum(len(f.encode()) for f in fields)
-    assert clean_record(FULL_HEADER, RawRecord(7, fields)) == Rejection(7, "longer than 1 MiB (1,048,576 bytes)")
-
-
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -280,7 +280,7 @@ def test_rules_21_and_22_a_script_cleans_poisoned_values_as_a_direct_import_does
     script = write_sql_script(path, tmp_path / "poisoned.sql", options=options)
     direct = import_file(direct_engine, path, options)
     assert (script.rejections, script.warnings) == (direct.rejections, direct.warnings)
-    assert script.rejections == [{"line": 6, "reason": "longer than 1 MiB (1,048,576 bytes)"}]
+    assert script.rejections == [{"line": 6, "reason": "longer than 1 MiB (1,048,576 characters)"}]
     assert script.warnings == {
         "implausible_budget": 1,
         "implausible_popularity": 2,
