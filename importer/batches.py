@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from db.staging import STAGING_COLUMNS, EncodedRows, Row
-from importer.clean import CleanMovie, Rejection, clean_record
+from importer.clean import TOO_LONG, CleanMovie, Rejection, clean_record
 from importer.errors import NoRecordsError
-from importer.read import CsvSource, Header, RawRecord
+from importer.read import CsvSource, Header, RawRecord, RecordTooLong
 
 if TYPE_CHECKING:  # a runtime import would be circular: the pipeline imports this module
     from importer.pipeline import ImportReport
@@ -124,7 +124,11 @@ def _staging_rows(movies: list[CleanMovie]) -> list[tuple[str, Sequence[str], It
 
 
 def _unreadable(error: csv.Error) -> Rejection:
-    return Rejection(error.line, f"unreadable CSV: {error}")  # type: ignore[attr-defined]
+    line = error.line  # type: ignore[attr-defined]  # set by importer.read.read_records
+    # A field past csv.field_size_limit (rule 22's bound, like TOO_LONG_LINE) or a record past it
+    if isinstance(error, RecordTooLong) or str(error).startswith("field larger than field limit"):
+        return Rejection(line, TOO_LONG)
+    return Rejection(line, f"unreadable CSV: {error}")
 
 
 def _groups(items: Iterable, size: int) -> Iterator[list]:

@@ -13,7 +13,8 @@ written as COPY data without a Python loop over records.
 It declines (returns None) every piece whose parse it cannot vouch for, which the record by
 record path then cleans: a piece that holds NUL characters or a carriage return not followed
 by a newline, that is not UTF-8 or that Arrow cannot parse, with a record of the wrong width
-(rule 1) or blank lines, or that does not end between records (cut inside a quoted field).
+(rule 1) or blank lines, that does not end between records (cut inside a quoted field), or
+with a record longer than rule 22's bound.
 tests/test_columnar.py checks that both paths give the same batches.
 """
 
@@ -42,7 +43,7 @@ from importer.clean import (
     parse_text,
     parse_whole,
 )
-from importer.read import COLUMNS, Header, TextChunk, count_lines
+from importer.read import COLUMNS, MAX_RECORD_BYTES, Header, TextChunk, count_lines
 
 Rule = Callable[[str, list[str]], object]  # a raw value and the warnings it adds to -> the clean value
 
@@ -51,7 +52,7 @@ _PYTHON_SPACE = r"\t-\r\x1c- \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{202
 # Values that a column's rule returns as they are, but for their type.
 _TEXT_AS_IS = rf"(?s)^[^{_PYTHON_SPACE}](?:.*[^{_PYTHON_SPACE}])?$"  # not empty, nothing to trim
 _ID_AS_IS = r"^[1-9][0-9]{0,8}$"  # below MAX_INTEGER (rule 2)
-_POPULARITY_AS_IS = r"^[0-9]{1,15}(?:\.[0-9]{1,20})?$"  # finite, not negative (rule 6)
+_POPULARITY_AS_IS = r"^[0-9]{1,6}(?:\.[0-9]{1,20})?$"  # finite, not negative (rule 6), below 10^6 (rule 21)
 
 
 def _text_rule(value: str, _warnings: list[str]) -> object:
@@ -94,7 +95,9 @@ def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | No
         table = _parse(data, header.width)  # every field a string column, so every byte is checked as UTF-8
     except pa.ArrowException:
         return None
-    if table is None:
+    if table is None or (
+        len(data) > MAX_RECORD_BYTES and (_may_hold_a_too_long_line(data) or _has_too_long_record(table))
+    ):
         return None
     lines = _record_lines(table, chunk.line_offset, count_lines(data) + (0 if data.endswith(b"\n") else 1))
     if lines is None:
@@ -102,34 +105,54 @@ def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | No
     return _clean_table(header, table, lines, encode)
 
 
-# Parsed after a piece's last record, as a record of its own: it is one only if the piece ends
-# between records. Cut inside a quoted field, the piece would swallow it into that field.
+# Parsed after a piece's last record, as a record of its own (as wide as the header, so that
+# Arrow refuses every record of the wrong width, this one aside): it is one only if the piece
+# ends between records. Cut inside a quoted field, the piece would swallow it into that field.
+# No invalid_row_handler: Arrow decodes a row's text for it, and a row that is not UTF-8 made
+# that decoding fail inside Arrow, which printed the error instead of raising it.
 _END_MARK = "\x01end of piece\x01"
 
 
 def _parse(data: bytes, width: int) -> pa.Table | None:
-    """Every field of every record as a string column `c0`..; None if a record has the wrong width or the piece ends in one."""
-    others, end_marks = 0, 0
+    """Every field of every record as a string column `c0`..; None if the piece ends inside a record.
 
-    def on_invalid_row(row: pa_csv.InvalidRow) -> str:
-        nonlocal others, end_marks
-        if row.text == _END_MARK:
-            end_marks += 1
-        else:
-            others += 1
-        return "skip"
-
+    Raises pa.ArrowInvalid if a record has the wrong width or a field is not UTF-8.
+    """
     names = [f"c{i}" for i in range(width)]
     ended = data if data.endswith(b"\n") else data + b"\n"
+    mark = (_END_MARK + "," * (width - 1) + "\n").encode("utf-8")
     table = pa_csv.read_csv(
-        io.BytesIO(ended + _END_MARK.encode("utf-8") + b"\n"),
+        io.BytesIO(ended + mark),
         read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
-        parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid_row),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
         ),
     )
-    return table.combine_chunks() if (others, end_marks) == (0, 1) else None
+    last = table.num_rows - 1
+    if last < 0 or table.column(0)[last].as_py() != _END_MARK:
+        return None
+    return table.slice(0, last).combine_chunks()
+
+
+def _may_hold_a_too_long_line(data: bytes) -> bool:
+    """Whether a line may be longer than MAX_RECORD_BYTES, which the record path reads as a refused record (rule 22).
+
+    Such a line holds one of the piece's aligned runs of half that many bytes whole, without a
+    newline; a few finds that stop at the first newline rule that out.
+    """
+    half = MAX_RECORD_BYTES // 2
+    return any(data.find(b"\n", start, start + half) < 0 for start in range(0, len(data) - half + 1, half))
+
+
+def _has_too_long_record(table: pa.Table) -> bool:
+    """Whether a record's fields hold more than MAX_RECORD_BYTES characters (rule 22): only a larger piece can."""
+    if not table.num_rows:
+        return False
+    sizes = pc.utf8_length(table.column(0)).cast(pa.int64())
+    for column in table.columns[1:]:
+        sizes = pc.add(sizes, pc.utf8_length(column))
+    return pc.max(sizes).as_py() > MAX_RECORD_BYTES
 
 
 def _record_lines(table: pa.Table, line_offset: int, lines: int) -> pa.Array | None:

@@ -14,7 +14,6 @@ next command (db.versions.remove_abandoned). The import lock is held throughout.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -46,6 +45,7 @@ from importer.options import (  # noqa: F401 - re-exported: callers import them 
     source_name,
 )
 from importer.read import CsvSource
+from importer.snapshot import FileSnapshot
 
 
 def worker_count(path: Path, requested: int | None) -> int:
@@ -83,22 +83,15 @@ class ImportReport:
         return [check for check in self.checks if not check["passed"]]
 
 
-def file_sha256(path: Path) -> str:
-    """The sha256 of the file as stored (compressed bytes for .gz)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def import_file(engine: Engine, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportReport:
     """Load one file into a new dataset version; see the module docstring for the guarantees."""
     started = time.perf_counter()
-    report = ImportReport(source=source_name(path.name, options), sha256=file_sha256(path), mode=options.mode)
-    # CsvSource refuses a file with a bad header before the database is touched.
+    snapshot = FileSnapshot.take(path)  # refuses a FIFO or a device before anything else (rule 22)
+    report = ImportReport(source=source_name(path.name, options), sha256=snapshot.sha256, mode=options.mode)
+    # CsvSource refuses a file with a bad header before the database is touched, and one that
+    # changes while it is read (rule 22) before the load commits anything.
     with (
-        CsvSource(path) as source,
+        CsvSource(path, snapshot) as source,
         engine.connect().execution_options(**{SQLITE_BEGIN: "immediate"}) as connection,
         locks.sqlite_lock_wait(connection, options.wait_for_lock),
         locks.import_lock(connection, wait=options.wait_for_lock),

@@ -15,7 +15,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
-from importer.errors import MissingColumnsError, NotCsvError
+from importer.errors import DuplicateColumnsError, HeaderTooLongError, MissingColumnsError, NotCsvError, TooWideError
+from importer.snapshot import FileSnapshot, buffered, open_regular
 
 REQUIRED_COLUMNS = (
     "id",
@@ -41,8 +42,16 @@ GZIP_MAGIC = b"\x1f\x8b"
 # What reading a file that is not UTF-8, or a broken .gz, raises partway.
 UNREADABLE = (UnicodeDecodeError, gzip.BadGzipFile, EOFError)
 
-# A broken quote can make one field swallow many lines; it must not crash the reader.
-csv.field_size_limit(64 * 1024 * 1024)
+# Rule 22's bounds, counted in characters (1 MiB of plain text): a record longer than
+# MAX_RECORD_BYTES is rejected; a header past it, or with more than MAX_COLUMNS names, refuses the file.
+MAX_RECORD_BYTES = 1 << 20
+MAX_COLUMNS = 1_000
+# A broken quote can make one field swallow many lines: the parser stops it at twice the bound
+# with a csv.Error, a rejection of its own, and reads on at the next line. Past the bound only,
+# the record would be cut in the middle of a line and the rest of it read as records of its own:
+# so a record over several lines is parsed whole, then refused by its length (read_records).
+FIELD_LIMIT = 2 * MAX_RECORD_BYTES
+csv.field_size_limit(FIELD_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +90,7 @@ class TextChunk:
         ChunkBoundaryError at the end if the chunk does not end between records.
         """
         text = self.data.decode("utf-8")
-        lines: Iterator[str] = io.StringIO(text, newline="")
+        lines = bounded_lines(io.StringIO(text, newline="").readline)
         if "\x00" in text:
             lines = (line.replace("\x00", "") for line in lines)
         if not self.check_end:
@@ -112,6 +121,38 @@ def count_lines(data: bytes) -> int:
     return lines
 
 
+# A line is read in pieces of this many characters at most, so that one line of a gigabyte is
+# never held whole (rule 22): a line longer than MAX_RECORD_BYTES characters is replaced by
+# TOO_LONG_LINE, which the csv module refuses as a field past its limit (a record longer than
+# 1 MiB), whatever state it is in, so the parser reads on at the next line as for any refused field.
+_LINE_READ = MAX_RECORD_BYTES + 2  # the longest line kept, with a `\r\n`
+TOO_LONG_LINE = "x" * (FIELD_LIMIT + 1) + "\n"
+
+
+def bounded_lines(readline: Callable[[int], str]) -> Iterator[str]:
+    """The lines `readline` gives (of text opened with newline=""), each past MAX_RECORD_BYTES characters as TOO_LONG_LINE."""
+    line = readline(_LINE_READ)
+    while line:
+        if len(line) <= MAX_RECORD_BYTES or _content_length(line) <= MAX_RECORD_BYTES:  # nearly every line
+            yield line
+            line = readline(_LINE_READ)
+            continue
+        last = line
+        while last and not last.endswith(("\n", "\r")):  # skip the rest of the line, a piece at a time
+            last = readline(_LINE_READ)
+        yield TOO_LONG_LINE
+        line = readline(_LINE_READ)
+        if line == "\n" and last.endswith("\r") and len(last) == _LINE_READ:
+            line = readline(_LINE_READ)  # the `\n` of a `\r\n` that the read's limit cut in two
+
+
+def _content_length(line: str) -> int:
+    """A line's length without its line end."""
+    if line.endswith("\n"):
+        return len(line) - (2 if line.endswith("\r\n") else 1)
+    return len(line) - line.endswith("\r")
+
+
 def _end_of_last_record(data: bytes) -> int:
     """Where UTF-8 `data` (starting between records) may be cut: after its last newline outside quotes; 0 if none.
 
@@ -140,7 +181,9 @@ def read_records(reader: CsvReader, line_offset: int = 0) -> Iterator[RawRecord 
     """Yield the records of a csv.reader numbered by the line they start on (after `line_offset`).
 
     A record the parser cannot read is yielded as its error, with its line as `error.line`; the
-    parser then goes on at the next line. Blank lines are not records.
+    parser then goes on at the next line. So is a record longer than MAX_RECORD_BYTES characters
+    (RecordTooLong): one line cannot be (see bounded_lines), so only a record over several is
+    measured. Blank lines are not records.
     """
     previous_end = reader.line_num
     while True:
@@ -154,9 +197,18 @@ def read_records(reader: CsvReader, line_offset: int = 0) -> Iterator[RawRecord 
             yield error
             continue
         start = line_offset + previous_end + 1
+        spans_lines = reader.line_num - previous_end > 1
         previous_end = reader.line_num
-        if fields:
+        if spans_lines and sum(map(len, fields)) > MAX_RECORD_BYTES:
+            too_long = RecordTooLong(f"a record of more than {MAX_RECORD_BYTES:,} characters")
+            too_long.line = start  # type: ignore[attr-defined]
+            yield too_long
+        elif fields:
             yield RawRecord(start, fields)
+
+
+class RecordTooLong(csv.Error):
+    """A record longer than rule 22 allows, refused as the parser refuses a field past its limit."""
 
 
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
@@ -177,9 +229,13 @@ class Header:
 
     @classmethod
     def from_names(cls, path: object, names: list[str]) -> Header:
-        """Match columns by name (rule: extra columns are ignored); MissingColumnsError if any required one is absent."""
+        """Match columns by name (extra columns are ignored); refuse a header rule 22 bounds, or one missing a required column."""
+        if len(names) > MAX_COLUMNS:
+            raise TooWideError(str(path), len(names), MAX_COLUMNS)
         names = [name.strip() for name in names]
-        positions = {name: i for i, name in reversed(list(enumerate(names)))}  # the first one wins
+        positions = {name: i for i, name in enumerate(names)}
+        if len(positions) < len(names) and (twice := _named_twice(names)):
+            raise DuplicateColumnsError(str(path), twice)
         missing = [column for column in REQUIRED_COLUMNS if column not in positions]
         if missing:
             raise MissingColumnsError(str(path), missing, names)
@@ -188,11 +244,23 @@ class Header:
         return cls(width=len(names), complete=all(c in positions for c in COLUMNS), positions=picks)
 
 
+def _named_twice(names: list[str]) -> list[str]:
+    """The names a header gives more than one column, in order; an empty name names nothing."""
+    seen: set[str] = set()
+    twice = []
+    for name in names:
+        if name in seen and name and name not in twice:
+            twice.append(name)
+        seen.add(name)
+    return twice
+
+
 class CsvSource:
     """An open input file: its header, then its records one at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, snapshot: FileSnapshot | None = None) -> None:
         self.path = path
+        self._snapshot = snapshot  # when given, reading to the end checks that the file did not change (rule 22)
         self._files: list[BinaryIO] = []  # closed by close()
         try:
             self._text = io.TextIOWrapper(self._open(), encoding="utf-8-sig", newline="")
@@ -207,25 +275,42 @@ class CsvSource:
             raise
 
     def _open(self) -> BinaryIO:
-        """A new stream of the file's bytes (decompressed if it is gzip)."""
-        file: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        """A new stream of the file's bytes (decompressed if it is gzip); NotRegularFileError for a FIFO or a device."""
+        file = self._snapshot.open_verified() if self._snapshot else buffered(open_regular(self.path))
         self._files.append(file)
-        magic = file.read(2)
-        file.seek(0)
+        magic = file.peek(len(GZIP_MAGIC))[: len(GZIP_MAGIC)]  # peeked, not read: the stream is read once, in order
         return gzip.GzipFile(fileobj=file) if magic == GZIP_MAGIC else file
 
     def bytes_read(self) -> int:
         """Position in the file on disk (compressed bytes for .gz), for progress."""
         return self._files[-1].tell()
 
-    def _without_nul(self, lines: Iterator[str]) -> Iterator[str]:
-        for line in lines:
-            if self._header_lines is not None:
-                self._header_lines.append(line)
+    def _without_nul(self, text: io.TextIOWrapper) -> Iterator[str]:
+        """The file's lines with NULs removed (and counted); the header's read in bounded pieces."""
+        header_chars = 0
+        while self._header_lines is not None:  # until _read_header is done
+            # readline's bound: a header of one huge line must not be read whole before it is refused.
+            line = text.readline(MAX_RECORD_BYTES + 1)
+            header_chars += len(line)
+            if header_chars > MAX_RECORD_BYTES:
+                raise HeaderTooLongError(
+                    f"{self.path}: the header is longer than 1 MiB ({MAX_RECORD_BYTES:,} characters). "
+                    "Check that the first line is the header of movies_metadata.csv."
+                )
+            if not line:
+                return
+            self._header_lines.append(line)
+            yield self._count_nul(line)
+        for line in bounded_lines(text.readline):
             if "\x00" in line:
-                self.nul_lines += 1
-                line = line.replace("\x00", "")
+                line = self._count_nul(line)
             yield line
+
+    def _count_nul(self, line: str) -> str:
+        if "\x00" not in line:
+            return line
+        self.nul_lines += 1
+        return line.replace("\x00", "")
 
     def records(self) -> Iterator[RawRecord | csv.Error]:
         """Yield every record; a record the CSV parser cannot read is yielded as its error."""
@@ -404,8 +489,8 @@ class RecordChunks:
 
 
 def _text_lines(raw: io.RawIOBase) -> Iterator[str]:
-    """The lines of UTF-8 bytes as a file opened with newline="" reads them; a decoding error raises midway."""
-    return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", newline="")
+    """The lines of UTF-8 bytes as a file opened with newline="" reads them, bounded; a decoding error raises midway."""
+    return bounded_lines(io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", newline="").readline)
 
 
 class _Prepended(io.RawIOBase):

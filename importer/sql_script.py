@@ -36,8 +36,9 @@ from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
 from importer.checks import REQUIRED_TABLES, run_checks
 from importer.errors import ImportRefused
 from importer.output import written_whole
-from importer.pipeline import FULL, ImportOptions, ImportReport, file_sha256
+from importer.pipeline import FULL, ImportOptions, ImportReport
 from importer.read import CsvSource
+from importer.snapshot import FileSnapshot
 
 SCRIPT = "script"  # the report's status: nothing was loaded, a script was written
 ROWS_PER_INSERT = 1_000
@@ -67,11 +68,12 @@ def write_sql_script(
             "version of the target database. Apply a full script first, then import incrementally."
         )
     started = time.perf_counter()
-    report = ImportReport(source=path.name, sha256=file_sha256(path), mode=FULL, status=SCRIPT)
+    snapshot = FileSnapshot.take(path)  # refuses a FIFO or a device (rule 22)
+    report = ImportReport(source=path.name, sha256=snapshot.sha256, mode=FULL, status=SCRIPT)
     # CsvSource refuses a file with a bad header before anything is written. newline="": a
     # newline inside a title must reach the file as is, on every platform.
     with (
-        CsvSource(path) as source,
+        CsvSource(path, snapshot) as source,  # a file that changes while read is refused: no script is left
         written_whole(out_path) as raw,
         io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
     ):

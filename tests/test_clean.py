@@ -57,7 +57,6 @@ def test_rule_2_trims_the_id() -> None:
         ("/ff9qCepilowshEtG2GYWwzt2bs4.jpg", None, True),
         ("nan", None, True),
         ("inf", None, True),
-        ("1e300", None, True),  # beyond any real amount: would overflow the sums (rule 19)
     ],
 )
 def test_rule_5_budget_and_revenue(raw: str, expected: int | None, warned: bool) -> None:
@@ -65,6 +64,44 @@ def test_rule_5_budget_and_revenue(raw: str, expected: int | None, warned: bool)
     assert (result.budget, result.revenue) == (expected, expected)
     expected_warnings = ["unparsable_budget", "unparsable_revenue"] if warned else []
     assert sorted(result.warnings) == expected_warnings
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "warning"),
+    [
+        ("1000000000000", 10**12, None),  # the bound itself is plausible
+        ("1000000000000.4", 10**12, None),  # rounded to whole dollars first
+        ("1000000000000.5", None, "implausible"),
+        ("1000000000001", None, "implausible"),
+        ("1e300", None, "implausible"),
+        ("1" + "0" * 100_000, None, "implausible"),  # past the 4,300 digits int() reads
+        ("1e999999999", None, "implausible"),  # never turned into a billion-digit int
+        ("-1e999999999", None, None),  # negative: unknown by rule 5
+        ("1e-999999999", None, None),  # rounds to zero
+    ],
+)
+def test_rule_21_amounts_above_10_to_the_12_are_unknown_with_a_warning(
+    raw: str, expected: int | None, warning: str | None
+) -> None:
+    result = clean_ok(budget=raw, revenue=raw)
+    assert (result.budget, result.revenue) == (expected, expected)
+    assert sorted(result.warnings) == ([f"{warning}_budget", f"{warning}_revenue"] if warning else [])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "warnings"),
+    [
+        ("1000000", 1e6, []),
+        ("1000000.0000001", None, ["implausible_popularity"]),
+        ("1e308", None, ["implausible_popularity"]),
+        ("9" * 400, None, ["invalid_popularity"]),  # inf as a float: not finite (rule 6)
+    ],
+)
+def test_rule_21_popularity_above_10_to_the_6_is_unknown_with_a_warning(
+    raw: str, expected: float | None, warnings: list[str]
+) -> None:
+    result = clean_ok(popularity=raw)
+    assert (result.popularity, result.warnings) == (expected, warnings)
 
 
 @pytest.mark.parametrize(

@@ -94,8 +94,25 @@ ODD_VALUES = {
     "id": ["862", " 862 ", "\u3000 863", "0", "-5", "1e3", "٣", "2147483647", "2147483648", "999999999", "1997-08-20"],
     "title": ["", " padded ", "Ünïcode", 'quote " inside', "comma, inside", "new\nline"],
     "budget": ["0", "30000000", "373554033.0", "3e7", " 4500.5 ", "-100", "", "abc", "nan", "1e300", "4500."],
-    "revenue": ["0.0", "12", "1.5e3", "x", "00012"],
-    "popularity": ["21.946943", "0", "1e3", "-1", "nan", "inf", "", " 2.5", "0.000001", "123456789012345678.5", "abc"],
+    "revenue": ["0.0", "12", "1.5e3", "x", "00012", "1000000000000", "1000000000001.0", "2e12", "9" * 5000],
+    "popularity": [
+        "21.946943",
+        "0",
+        "1e3",
+        "-1",
+        "nan",
+        "inf",
+        "",
+        " 2.5",
+        "0.000001",
+        "123456789012345678.5",
+        "abc",
+        "1000000",
+        "1000000.5",
+        "999999.9",
+        "1e308",
+        "1e6",
+    ],
     "release_date": ["1995-10-30", "2001-02-30", "1995-1-3", "", " 1995-10-30 ", "１９９５-10-30", "1995/10/30"],
     "genres": [
         "[]",
@@ -114,6 +131,15 @@ ODD_VALUES = {
         " [{'id': 16, 'name': 'Animation'}]",
         "[{}]",
         "[{'id': 16, 'name': 'Animation'}, ]",
+        # Rule 22: a name past 1,000 characters or an id past the Integer range skips its entry, with a warning;
+        # an id of 10^5 digits, or nesting deeper than a list of dicts, makes the value unparsable.
+        f"[{{'id': 3, 'name': '{'n' * 1001}'}}, {{'id': 4, 'name': 'Kept'}}]",
+        f"[{{'id': 3, 'name': '{'n' * 1000}'}}]",
+        "[{'id': 1" + "0" * 100_000 + ", 'name': 'Huge'}]",
+        "[{'id': 2147483648, 'name': 'Past the range'}]",
+        "[" * 300 + "]" * 300,
+        "[{'id': 5, 'name': ['Nested']}]",
+        "[{'id': 6, 'name': 'It\\'s', 'extra': {'deep': 1}}]",
     ],
     "production_companies": ["[]", "[{'name': 'Pixar', 'id': 3}]", "not a list", "{'id': 1}", "[1, 2]"],
     "imdb_id": ["tt0114709", "", "  ", "\u00a0tt1\u00a0", "tt2\u2028"],
@@ -250,11 +276,14 @@ def test_rule_2_and_text_columns_trim_what_python_trims() -> None:
 def test_rule_6_plain_popularities_read_as_python_reads_them() -> None:
     """Arrow's cast of a popularity of plain digits gives the very float that float() gives (rule 6)."""
     rng = random.Random(6)
-    values = ["0", "0.0", "21.946943", "123456789012345.12345678901234567890", "0.000001", "9" * 15]
+    values = ["0", "0.0", "21.946943", "999999.99999999999999999999", "0.000001", "9" * 6]
     values += [
-        f"{rng.randrange(10 ** rng.randint(1, 15))}.{rng.randrange(10**20):0{rng.randint(1, 20)}d}"[:36]
+        f"{rng.randrange(10 ** rng.randint(1, 6))}.{rng.randrange(10**20):0{rng.randint(1, 20)}d}"[:27]
         for _ in range(50_000)
     ]
     plain = [value for value in values if re.fullmatch(_POPULARITY_AS_IS, value)]
     assert len(plain) > 40_000
     assert pa.array(plain).cast(pa.float64()).to_pylist() == [float(value) for value in plain]
+    # Rule 21: nothing it takes as it is can be above 10^6, which the rule makes unknown.
+    assert max(float(value) for value in plain) <= 1e6
+    assert not re.fullmatch(_POPULARITY_AS_IS, "1000000") and not re.fullmatch(_POPULARITY_AS_IS, "1000000.5")

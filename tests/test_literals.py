@@ -37,7 +37,7 @@ from tests.conftest import head5000
     ],
 )
 def test_rule_8_parses_entity_lists(value: str, expected: list[tuple[int, str]]) -> None:
-    assert list(parse_entities(value)) == expected
+    assert list(parse_entities(value)[0]) == expected
 
 
 @pytest.mark.parametrize(
@@ -75,6 +75,42 @@ def test_rule_8_fast_path_agrees_with_literal_eval_on_the_real_file() -> None:
                 if isinstance(item.get("id"), int) and item["id"] > 0 and str(item.get("name", "")).strip():
                     expected.pop(item["id"], None)
                     expected[item["id"]] = item["name"]
-            assert list(parse_entities(value)) == list(expected.items()), value
+            assert list(parse_entities(value)[0]) == list(expected.items()), value
             checked += 1
     assert checked >= 9_990  # two columns of 5,000 records, nearly all parseable
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (f"[{{'id': 3, 'name': '{'n' * 1001}'}}, {{'id': 4, 'name': 'Kept'}}]", [(4, "Kept")]),
+        (f"[{{'name': \"{'n' * 1001}\\'\", 'id': 3}}]", []),  # the literal_eval path alike
+        ("[{'id': 2147483648, 'name': 'Past the range'}, {'id': 1, 'name': 'One'}]", [(1, "One")]),
+        ("[{'id': 99999999999, 'name': 'Eleven digits'}]", []),  # left to literal_eval by the fast regex
+        ("[{'id': 1" + "0" * 4000 + ", 'name': 'Four thousand digits'}]", []),
+    ],
+)
+def test_rule_22_an_oversized_entry_is_skipped_and_reported(value: str, expected: list[tuple[int, str]]) -> None:
+    pairs, oversized = parse_entities(value)
+    assert (list(pairs), oversized) == (expected, True)
+
+
+def test_rule_22_a_name_of_1000_characters_is_kept() -> None:
+    assert parse_entities(f"[{{'id': 3, 'name': '{'n' * 1000}'}}]") == (((3, "n" * 1000),), False)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "[{'id': 1" + "0" * 100_000 + ", 'name': 'X'}]",  # past the 4,300 digits Python reads
+        "[" * 100_000 + "]" * 100_000,
+        "[{'id': 1, 'name': 'x', 'more': [[[[1]]]]}]",
+        "[{'id': 1, 'name': ('x',)}]",
+        "[[{'id': 1, 'name': 'x'}]]",
+        "[{'id': " + "-" * 500_000 + "1, 'name': 'x'}]",
+        "[{'id': " + "1+" * 300_000 + "1, 'name': 'x'}]",
+    ],
+)
+def test_rule_22_values_nested_deeper_than_the_real_file_are_unparsable(value: str) -> None:
+    with pytest.raises(UnparsableLiteral):
+        parse_entities(value)

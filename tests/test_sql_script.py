@@ -17,7 +17,7 @@ from sqlalchemy import Engine, make_url
 
 from db.engine import make_engine
 from importer.checks import CheckLimits
-from importer.errors import ImportRefused, NoRecordsError
+from importer.errors import FileChangedError, ImportRefused, NoRecordsError
 from importer.pipeline import INCREMENTAL, ImportOptions, import_file
 from importer.sql_script import sql_literal, write_sql_script
 from tests.conftest import _postgres_schema_url, unavailable
@@ -261,3 +261,46 @@ def test_a_nul_character_is_removed_and_counted_as_the_direct_import_does(tmp_pa
     assert report.warnings == {"nul_characters_removed": 1}
     script = (tmp_path / "load.sql").read_text()
     assert "'nulhere'" in script and "\0" not in script
+
+
+def test_rules_21_and_22_a_script_cleans_poisoned_values_as_a_direct_import_does(
+    psql: str, script_url: str, script_engine: Engine, direct_engine: Engine, tmp_path: Path
+) -> None:
+    """Implausible amounts and popularities, oversized entries, deep literals, a record past 1 MiB: same figures."""
+    drama = genres((18, "Drama"))
+    records = [
+        movie(1, popularity="1e308", budget="1e13", revenue="9" * 5000, genres=drama),
+        movie(2, popularity="1e308", budget="1000000000000", revenue="3e6", genres=drama),
+        movie(3, genres=genres((18, "Drama"), (5, "N" * 1001), (2**31, "Past the range"))),
+        movie(4, genres="[{'id': 1" + "0" * 100_000 + ", 'name': 'X'}]", production_companies="[" * 500 + "]" * 500),
+        movie(5, overview="o" * (1 << 20)),
+    ]
+    path = write_csv(tmp_path / "poisoned.csv", records)
+    options = ImportOptions(limits=CheckLimits(max_rejected_share=1.0))
+    script = write_sql_script(path, tmp_path / "poisoned.sql", options=options)
+    direct = import_file(direct_engine, path, options)
+    assert (script.rejections, script.warnings) == (direct.rejections, direct.warnings)
+    assert script.rejections == [{"line": 6, "reason": "longer than 1 MiB (1,048,576 characters)"}]
+    assert script.warnings == {
+        "implausible_budget": 1,
+        "implausible_popularity": 2,
+        "implausible_revenue": 1,
+        "oversized_genres": 1,
+        "unparsable_genres": 1,
+        "unparsable_production_companies": 1,
+    }
+    applied(psql, tmp_path / "poisoned.sql", script_url)
+    assert stored(script_engine, only_version(script_engine)) == stored(direct_engine, direct.version)
+    assert version_rows(script_engine) == version_rows(direct_engine)
+
+
+def test_rule_22_a_file_that_changes_while_it_is_scripted_leaves_no_script(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "movies.csv", [movie(i) for i in range(1, 12_001)])
+
+    def append_a_record(_done: int, _total: int) -> None:
+        with open(path, "ab") as file:
+            file.write(b"999999,x\r\n")
+
+    with pytest.raises(FileChangedError, match="the file changed while it was read"):
+        write_sql_script(path, tmp_path / "load.sql", append_a_record)
+    assert list(tmp_path.iterdir()) == [path]
