@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     cache_namespace: str = Field(
         default="movie-stats:responses", min_length=1, description="Prefix of every response cache key (shared Redis)."
     )
-    http_max_age_seconds: int = Field(default=3600, ge=0, description="Cache-Control max-age of GET answers.")
+    http_max_age_seconds: int = Field(
+        default=60, ge=0, description="Cache-Control max-age of unpinned GET answers (pinned ones are immutable)."
+    )
     statement_timeout_ms: int = Field(default=5000, ge=0, description="Limit on one SQL statement of the API.")
     max_page_size: int = Field(default=100, ge=1, description="Largest accepted `first` argument.")
     max_query_depth: int = Field(default=10, ge=1, description="Deepest accepted selection nesting.")
