@@ -19,6 +19,7 @@ from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
 from app.http_cache import ResponseCache, make_response_cache
 from app.live_version import LiveVersion
+from app.persisted import make_document_store
 from app.settings import Settings
 from schema import Limits, build_schema
 
@@ -60,10 +61,14 @@ def create_app(settings: Settings) -> Starlette:
             settings.redis_url, namespace=settings.cache_namespace, ttl_seconds=settings.cache_ttl_seconds
         )
         live = LiveVersion(db)
-        app.state.services = Services(db, cache, GraphQLView(schema, db, live, cache, options))
+        documents = make_document_store(
+            db, settings.redis_url, trusted_only=settings.trusted_documents_only, namespace=settings.cache_namespace
+        )
+        app.state.services = Services(db, cache, GraphQLView(schema, db, live, cache, options, documents))
         try:
             yield
         finally:
+            await documents.close()
             await cache.close()
             live.close()
             db.dispose()

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app import render
+from app.document_files import DocumentRefused, read_document_files
 from app.settings import DEFAULT_SQLITE_PATH, Settings
 from db import versions
 from db.engine import make_engine
@@ -80,7 +81,7 @@ def main() -> None:
     """Console entry point: run the command, turn known errors into a message and exit 1."""
     try:
         cli()
-    except (ImportRefused, ImportBusy, versions.VersionError, PartitionsBusy, CannotServe) as error:
+    except (ImportRefused, ImportBusy, versions.VersionError, PartitionsBusy, CannotServe, DocumentRefused) as error:
         err.print(f"[red]error:[/] {error}", highlight=False)
         sys.exit(EXIT_FAILED)
     except CommandFailed:
@@ -321,6 +322,47 @@ def prune(
         else f"Nothing to remove: prune keeps the newest {keep} and the live one."
     )
     _say({"removed": removed, "kept": keep}, text, as_json)
+
+
+documents_cli = typer.Typer(help="Trusted GraphQL documents: the only ones answered with TRUSTED_DOCUMENTS_ONLY=true.")
+cli.add_typer(documents_cli, name="documents")
+
+
+@documents_cli.callback(invoke_without_command=True)
+def documents(context: typer.Context, as_json: JsonFlag = False) -> None:
+    """List the registered documents (sha256, operation names, file, when added)."""
+    if context.invoked_subcommand is not None:
+        return
+    from db.documents import list_documents
+
+    with store(quiet=as_json) as engine, engine.connect() as connection:
+        rows = list_documents(connection)
+    if as_json:
+        print_json({"documents": rows})
+    else:
+        render.documents_table(out, rows)
+
+
+@documents_cli.command("add")
+def documents_add(
+    files: Annotated[
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, readable=True, help=".graphql files, or Apollo manifests (.json)"),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Register GraphQL documents ahead, checked against the schema; clients send them by id."""
+    from db.documents import add_document
+
+    found = read_document_files(files)
+    with store(quiet=as_json) as engine, engine.begin() as connection:
+        added = [(*add_document(connection, d.document, name=d.name, source=d.source), d) for d in found]
+    rows = [{"id": f"sha256:{sha256}", "new": new, "name": d.name, "source": d.source} for sha256, new, d in added]
+    new_count = sum(row["new"] for row in rows)
+    lines = [
+        f"{row['id']}  {row['name']}  ({row['source']}{'' if row['new'] else ', already registered'})" for row in rows
+    ]
+    _say({"documents": rows}, "\n".join([*lines, f"Registered {new_count} new document(s) of {len(rows)}."]), as_json)
 
 
 @cli.command()

@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType
 from app.database import Database
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
 from app.live_version import LiveVersion
+from app.persisted import NO_QUERY_MESSAGE, DocumentStore
 from app.pinning import (
     DATASET_VERSION_HEADER,
     IMMUTABLE,
@@ -82,9 +83,16 @@ class GraphQLView:
     """Answers /graphql for one app: its schema, database, live-version reader and cache."""
 
     def __init__(
-        self, schema: strawberry.Schema, db: Database, live: LiveVersion, cache: ResponseCache, options: ViewOptions
+        self,
+        schema: strawberry.Schema,
+        db: Database,
+        live: LiveVersion,
+        cache: ResponseCache,
+        options: ViewOptions,
+        documents: DocumentStore | None = None,
     ) -> None:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
+        self.documents = documents or DocumentStore(db, None, trusted_only=False, redis_prefix="")
         self.public = unpinned_cache_control(options.http_max_age_seconds)
         self.ide_html = get_graphql_ide_html("graphiql") if options.graphiql else None
 
@@ -102,10 +110,10 @@ class GraphQLView:
         if query_string and b"dataset=" not in query_string:
             return await self._get_live(request, query_string)  # the hot path: no parsing before a hit
         params = request.query_params
-        if not params.get("query"):
+        if not (params.get("query") or params.get("extensions") or params.get("documentId")):
             if self.ide_html is not None and "text/html" in request.headers.get("accept", ""):
                 return HTMLResponse(self.ide_html, headers={"cache-control": NO_STORE})
-            raise BadRequest('Send a GraphQL query: GET /graphql?query=... or POST JSON {"query": "..."}.')
+            raise BadRequest(NO_QUERY_MESSAGE)
         if "dataset" not in params:
             return await self._get_live(request, query_string)
         version_id = await self._chosen_version(params.get("dataset", ""))
@@ -143,9 +151,7 @@ class GraphQLView:
     ) -> Response:
         """Parse the request; answer from the entry of its normalized form, or execute and cache."""
         params = request.query_params
-        query = params.get("query")
-        if not query:
-            raise BadRequest('Send a GraphQL query: GET /graphql?query=... or POST JSON {"query": "..."}.')
+        query = await self.documents.query_for(params.get("query"), params.get("extensions"), params.get("documentId"))
         variables = _variables(params.get("variables") or None)
         operation_name = params.get("operationName") or None
         normal_key = normalized_key(version_id, query, variables, operation_name, self.options.max_query_tokens)
@@ -165,15 +171,18 @@ class GraphQLView:
             payload = orjson.loads(await request.body())
         except orjson.JSONDecodeError as error:
             raise BadRequest(f"The request body is not JSON ({error}).") from error
-        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str) or not payload["query"]:
+        if not isinstance(payload, dict):
             raise BadRequest('POST a JSON object: {"query": "...", "variables": {...}, "operationName": "..."}.')
+        query = await self.documents.query_for(
+            payload.get("query"), payload.get("extensions"), payload.get("documentId")
+        )
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
             raise BadRequest("`variables` must be a JSON object.")
         dataset = request.query_params.get("dataset")
         version_id = await (self._chosen_version(dataset) if dataset is not None else self._live_version())
         body, status, _ = await self._execute(
-            payload["query"], variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
+            query, variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
         )
         response = _json(body, status, NO_STORE, "bypass")
         response.headers[DATASET_VERSION_HEADER] = str(version_id)

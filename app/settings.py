@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     introspection: bool = Field(default=True, description="Answer introspection queries.")
     access_log: bool = Field(default=True, description="Print one JSON line per request on stderr.")
     db_max_connections: int = Field(default=10, ge=1, description="Database calls the API runs at once.")
+    trusted_documents_only: bool = Field(
+        default=False, description="Answer only documents registered with `movie-stats documents add`."
+    )
     keep_versions: int = Field(default=3, ge=1, description="Dataset versions kept by `movie-stats prune`.")
 
     @field_validator("database_url")
