@@ -9,11 +9,13 @@ import time
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.metrics import REQUEST_ID_STATE, utc_timestamp
+
 logger = logging.getLogger("movie_stats.access")
 
 
 class AccessLog:
-    """ASGI middleware: method, path, status, duration_ms and cache outcome of each request."""
+    """ASGI middleware: time, request id, method, path, status, duration_ms and cache outcome of each request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -37,6 +39,8 @@ class AccessLog:
             await self.app(scope, receive, send_and_note)
         finally:
             line = {
+                "time": utc_timestamp(),
+                "request_id": scope.get("state", {}).get(REQUEST_ID_STATE),
                 "method": scope["method"],
                 "path": scope["path"],
                 "status": seen["status"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -19,6 +19,7 @@ from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
 from app.http_cache import ResponseCache, make_response_cache
 from app.live_version import LiveVersion
+from app.metrics import Metrics, RequestMetrics, make_metrics, metrics_endpoint
 from app.persisted import make_document_store
 from app.settings import Settings
 from schema import Limits, build_schema
@@ -31,6 +32,7 @@ class Services:
     db: Database
     cache: ResponseCache
     graphql: GraphQLView
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -64,10 +66,13 @@ def create_app(settings: Settings) -> Starlette:
         documents = make_document_store(
             db, settings.redis_url, trusted_only=settings.trusted_documents_only, namespace=settings.cache_namespace
         )
-        app.state.services = Services(db, cache, GraphQLView(schema, db, live, cache, options, documents))
+        metrics = make_metrics()
+        metrics.watch_pool(db.engine, "primary")
+        app.state.services = Services(db, cache, GraphQLView(schema, db, live, cache, options, documents), metrics)
         try:
             yield
         finally:
+            metrics.close()
             await documents.close()
             await cache.close()
             live.close()
@@ -83,7 +88,8 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
-        middleware=[Middleware(AccessLog), Middleware(CachedGetFastPath)],
+        middleware=[Middleware(RequestMetrics), Middleware(AccessLog), Middleware(CachedGetFastPath)],
         lifespan=lifespan,
     )
