@@ -93,3 +93,8 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[Middleware(RequestMetrics), Middleware(AccessLog), Middleware(CachedGetFastPath)],
         lifespan=lifespan,
     )
+
+
+def create_app_from_environment() -> Starlette:
+    """The app with the environment's settings: what each `serve --workers N` process runs."""
+    return create_app(Settings())

@@ -59,7 +59,8 @@ if not out.is_terminal:
 EXIT_FAILED = 1
 EXIT_USAGE = 2  # as click exits on a usage error
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
-VERSION_RANGE = {"min": 1, "max": MAX_INTEGER}  # outside it: a usage error, not a database error
+VERSION_RANGE = {"min": 1, "max": MAX_INTEGER}
+MAX_SERVE_WORKERS = 64  # outside it: a usage error, not a database error
 
 
 def _output_path(path: Path | None) -> Path | None:
@@ -369,10 +370,14 @@ def documents_add(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=MAX_SERVE_WORKERS, help="Processes answering requests (uvicorn's process manager)."),
+    ] = 1,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
     _ensure_free(host, port)
-    _serve(host, port, quiet=False)
+    _serve(host, port, quiet=False, workers=workers)
 
 
 def _ensure_free(host: str, port: int) -> None:
@@ -392,16 +397,28 @@ def _ensure_free(host: str, port: int) -> None:
         raise CannotServe(f"cannot serve on {host}:{port} ({error.strerror or error}). {advice}") from error
 
 
-def _serve(host: str, port: int, *, quiet: bool) -> None:
+def _serve(host: str, port: int, *, quiet: bool, workers: int = 1) -> None:
     import uvicorn
-
-    from app.asgi import create_app
 
     with store(quiet=quiet):
         pass  # migrate before serving
-    err.print(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql")
+    err.print(
+        f"GraphQL API and GraphiQL at http://{host}:{port}/graphql" + (f" ({workers} workers)" if workers > 1 else "")
+    )
     # access_log=False: the app writes its own access log, one JSON line per request (ACCESS_LOG).
-    uvicorn.run(create_app(read_settings()), host=host, port=port, log_level="info", access_log=False)
+    if workers == 1:
+        from app.asgi import create_app
+
+        uvicorn.run(create_app(read_settings()), host=host, port=port, log_level="info", access_log=False)
+        return
+    from app.workers import metrics_shared_by_workers
+
+    # Each worker process imports the app factory and runs its own lifespan (engine, caches).
+    with metrics_shared_by_workers():
+        uvicorn.run(
+            "app.asgi:create_app_from_environment", factory=True, workers=workers,
+            host=host, port=port, log_level="info", access_log=False,
+        )  # fmt: skip
 
 
 @cli.command()
