@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,10 +19,10 @@ from app.fast_path import CachedGetFastPath
 from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
 from app.http_cache import ResponseCache, make_response_cache
-from app.live_version import LiveVersion
 from app.metrics import Metrics, RequestMetrics, make_metrics, metrics_endpoint
 from app.persisted import make_document_store
 from app.settings import Settings
+from db.live_version import watch_live_version
 from schema import Limits, build_schema
 
 
@@ -62,7 +63,8 @@ def create_app(settings: Settings) -> Starlette:
         cache = make_response_cache(
             settings.redis_url, namespace=settings.cache_namespace, ttl_seconds=settings.cache_ttl_seconds
         )
-        live = LiveVersion(db)
+        live = watch_live_version(db.engine)
+        await anyio.to_thread.run_sync(live.start)
         documents = make_document_store(
             db, settings.redis_url, trusted_only=settings.trusted_documents_only, namespace=settings.cache_namespace
         )

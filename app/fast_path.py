@@ -33,7 +33,7 @@ class CachedGetFastPath:
             await self.app(scope, receive, send)
             return
         view = scope["app"].state.services.graphql
-        version_id = await view.live.current()
+        version_id = view.live.current() if view.live.known else None
         answer = None
         if version_id is not None:
             answer = await view.cached_answer(version_id, query_string, _header(scope, b"if-none-match"))

@@ -22,7 +22,6 @@ from strawberry.types.graphql import OperationType
 
 from app.database import Database
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
-from app.live_version import LiveVersion
 from app.persisted import NO_QUERY_MESSAGE, DocumentStore
 from app.pinning import (
     DATASET_VERSION_HEADER,
@@ -31,7 +30,9 @@ from app.pinning import (
     pinned_location,
     unpinned_cache_control,
 )
+from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
+from db.versions import live_version_id
 from resolvers.datasets import find_version, list_all_versions
 from schema.context import Context
 from schema.errors import (
@@ -86,7 +87,7 @@ class GraphQLView:
         self,
         schema: strawberry.Schema,
         db: Database,
-        live: LiveVersion,
+        live: LiveVersionWatcher,
         cache: ResponseCache,
         options: ViewOptions,
         documents: DocumentStore | None = None,
@@ -207,7 +208,9 @@ class GraphQLView:
         return Response(body, 200, headers=headers, media_type=JSON)
 
     async def _live_version(self) -> int:
-        version_id = await self.live.current()
+        version_id = self.live.current()
+        if not self.live.known:  # the store has not answered since start: ask it (its error says why)
+            version_id = await self.db.run(live_version_id)
         if version_id is None:
             raise NoLiveDataset("No dataset is live yet: load one with `movie-stats import FILE`.")
         return version_id

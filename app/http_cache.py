@@ -1,7 +1,7 @@
 """Response caching: whole GET answers in aiocache, and the HTTP validators sent with them.
 
 Every key starts with the dataset version the answer was computed on, and the version is
-read per request (app.live_version), so an answer is never served for another version:
+known per process (db.live_version), so an answer is never served for another version:
 after a promote or a rollback the old entries are simply never asked for again and expire.
 """
 

@@ -109,7 +109,7 @@ def make_metrics() -> Metrics:
 async def metrics_endpoint(request: Request) -> Response:
     """GET /metrics."""
     services = request.app.state.services
-    live = await services.graphql.live.current()
+    live = services.graphql.live.current()
     if live is not None:
         services.metrics.live_version.set(live)
     return Response(

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from db.build import build_statements
+from db.live_version import NOTIFY_TRIGGER_SQL
 from db.migrate import alembic_config
 from db.partitions import DIRECT_TARGETS, create_attached_sql
 from db.precompute import precompute_statements
@@ -127,12 +128,13 @@ def _write_script(
 
 
 def _schema_statements() -> list[str]:
-    """CREATE ... IF NOT EXISTS of every table and index, and the alembic revision they match."""
+    """CREATE ... IF NOT EXISTS of every table and index, the live-version trigger, and the alembic revision they match."""
     dialect = postgresql.dialect()
     statements = []
     for table in (*metadata.sorted_tables, _alembic_version):
         statements.append(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)).strip())
         statements += [str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)) for index in table.indexes]
+    statements += NOTIFY_TRIGGER_SQL
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     statements.append(
         f"INSERT INTO alembic_version (version_num) SELECT {sql_literal(head)} "

@@ -62,6 +62,16 @@ class Api:
         assert response.status_code == 200 and "errors" not in body, body
         return body["data"]
 
+    def await_live(self, version: int, within_seconds: float = 1.0) -> float:
+        """Wait until the app answers from `version`; the seconds it took (a process learns of a promote by itself)."""
+        started = time.monotonic()
+        while (served := self.data("{ dataset { version } }")["dataset"]["version"]) != str(version):
+            assert time.monotonic() - started < within_seconds, (
+                f"still serving version {served} after {within_seconds} s"
+            )
+            time.sleep(0.01)
+        return time.monotonic() - started
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""

@@ -79,12 +79,14 @@ def test_processes_share_answers_and_all_see_a_promote(loaded_url: str, namespac
             versions.promote(connection, new)
         try:
             for api in (first, second):
+                api.await_live(new)
                 response = api.get(query)
                 assert response.json()["data"]["dataset"]["version"] == str(new)
         finally:
             with first.engine.begin() as connection:
                 versions.promote(connection, previous)
                 versions.delete_versions(connection, [new])
+        second.await_live(1)
         assert second.get(query).json()["data"]["dataset"]["version"] == "1"
 
 

@@ -278,6 +278,7 @@ def test_promote_and_rollback_change_a_cached_answer(database_url: str, tmp_path
 
         with api.engine.begin() as connection:  # as another process would: straight in the database
             versions.promote(connection, staged)
+        api.await_live(staged)
         after = api.get(query)
         assert after.headers["x-cache"] == "hit"  # the staged version's pinned answer, computed above
         assert after.json()["data"]["dataset"]["version"] == str(staged)
@@ -288,6 +289,7 @@ def test_promote_and_rollback_change_a_cached_answer(database_url: str, tmp_path
 
         with api.engine.begin() as connection:
             versions.rollback(connection)
+        api.await_live(1)
         assert api.get(query).json() == before.json()
 
 
