@@ -21,6 +21,7 @@ from app.health import healthz, readyz
 from app.http_cache import ResponseCache, make_response_cache
 from app.metrics import Metrics, RequestMetrics, make_metrics, metrics_endpoint
 from app.persisted import make_document_store
+from app.replicas import open_read_router
 from app.settings import Settings
 from db.live_version import watch_live_version
 from schema import Limits, build_schema
@@ -68,9 +69,17 @@ def create_app(settings: Settings) -> Starlette:
         documents = make_document_store(
             db, settings.redis_url, trusted_only=settings.trusted_documents_only, namespace=settings.cache_namespace
         )
+        reads = open_read_router(
+            db, settings.read_database_urls(), statement_timeout_ms=settings.statement_timeout_ms,
+            max_connections=settings.db_max_connections,
+        )  # fmt: skip
+        await anyio.to_thread.run_sync(reads.start)
         metrics = make_metrics()
         metrics.watch_pool(db.engine, "primary")
-        app.state.services = Services(db, cache, GraphQLView(schema, db, live, cache, options, documents), metrics)
+        for replica in reads.replicas:
+            metrics.watch_pool(replica.db.engine, replica.name)
+        view = GraphQLView(schema, db, live, cache, options, documents, reads)
+        app.state.services = Services(db, cache, view, metrics)
         try:
             yield
         finally:
@@ -78,6 +87,7 @@ def create_app(settings: Settings) -> Starlette:
             await documents.close()
             await cache.close()
             live.close()
+            reads.close()
             db.dispose()
 
     async def graphql(request: Request) -> Response:

@@ -30,6 +30,7 @@ from app.pinning import (
     pinned_location,
     unpinned_cache_control,
 )
+from app.replicas import ReadRouter
 from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
 from db.versions import live_version_id
@@ -91,9 +92,11 @@ class GraphQLView:
         cache: ResponseCache,
         options: ViewOptions,
         documents: DocumentStore | None = None,
+        reads: ReadRouter | None = None,
     ) -> None:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
         self.documents = documents or DocumentStore(db, None, trusted_only=False, redis_prefix="")
+        self.reads = reads or ReadRouter(db, [])  # DATABASE_READ_URL: answers computed on a replica
         self.public = unpinned_cache_control(options.http_max_age_seconds)
         self.ide_html = get_graphql_ide_html("graphiql") if options.graphiql else None
 
@@ -242,7 +245,7 @@ class GraphQLView:
                 f"The query holds {len(names)} operations ({', '.join(names)}): "
                 "name the one to run with `operationName`."
             )
-        context = Context.for_version(self.db, version_id, self.options.max_page_size)
+        context = Context.for_version(self.reads.database_for(version_id), version_id, self.options.max_page_size)
         try:
             result = await self.schema.execute(
                 query, variables, context, operation_name=operation_name, allowed_operation_types=allowed

@@ -36,6 +36,12 @@ async def readyz(request: Request) -> JSONResponse:
             checks["cache"] = {"ok": True}
         except Exception as error:  # noqa: BLE001 - as above
             checks["cache"] = {"ok": False, "error": f"{error.__class__.__name__}: {error}"}
+    if services.graphql.reads.replicas:
+        # Informative: answers fall back to the primary while a replica lags or is down.
+        try:
+            checks["replicas"] = {"ok": True, "replicas": await services.graphql.reads.status()}
+        except Exception as error:  # noqa: BLE001 - the primary's own failure is reported above
+            checks["replicas"] = {"ok": True, "error": f"{error.__class__.__name__}: {error}"}
     ready = all(check["ok"] for check in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503, NO_STORE

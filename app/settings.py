@@ -22,6 +22,9 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the store; unset means the embedded SQLite file.",
     )
+    database_read_url: str | None = Field(
+        default=None, description="PostgreSQL read replicas (comma-separated URLs) the API reads from."
+    )
     redis_url: str | None = Field(default=None, description="Shared response cache; unset means in-memory.")
     cache_ttl_seconds: int = Field(
         default=3600, ge=0, description="Lifetime of a cached response; 0 turns caching off."
@@ -63,6 +66,30 @@ class Settings(BaseSettings):
                 "(sqlite:///path/to/file.sqlite3); unset it for the embedded SQLite file"
             )
         return url
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _postgresql_replicas(cls, urls: str | None) -> str | None:
+        """Every replica URL must be PostgreSQL's; empty means none."""
+        if not urls or not urls.strip():
+            return None
+        for url in urls.split(","):
+            try:
+                backend = make_url(normalize_database_url(url.strip())).get_backend_name()
+            except ArgumentError:
+                backend = None
+            if backend != "postgresql":
+                raise ValueError(
+                    "expected PostgreSQL URLs separated by commas "
+                    "(postgresql://user@replica-1:5432/database,postgresql://user@replica-2:5432/database)"
+                )
+        return urls
+
+    def read_database_urls(self) -> list[str]:
+        """The replicas' URLs (DATABASE_READ_URL), none when unset."""
+        if not self.database_read_url:
+            return []
+        return [normalize_database_url(url.strip()) for url in self.database_read_url.split(",")]
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: DATABASE_URL, or the embedded SQLite file in the working directory."""
