@@ -23,6 +23,7 @@ from app.metrics import Metrics, RequestMetrics, make_metrics, metrics_endpoint
 from app.persisted import make_document_store
 from app.replicas import open_read_router
 from app.settings import Settings
+from app.warm import AnswerWarmer, WarmedLiveVersion, log_reports_to_stderr, make_warm_lock
 from db.live_version import watch_live_version
 from schema import Limits, build_schema
 
@@ -64,7 +65,7 @@ def create_app(settings: Settings) -> Starlette:
         cache = make_response_cache(
             settings.redis_url, namespace=settings.cache_namespace, ttl_seconds=settings.cache_ttl_seconds
         )
-        live = watch_live_version(db.engine)
+        live = WarmedLiveVersion(watch_live_version(db.engine))
         await anyio.to_thread.run_sync(live.start)
         documents = make_document_store(
             db, settings.redis_url, trusted_only=settings.trusted_documents_only, namespace=settings.cache_namespace
@@ -79,11 +80,16 @@ def create_app(settings: Settings) -> Starlette:
         for replica in reads.replicas:
             metrics.watch_pool(replica.db.engine, replica.name)
         view = GraphQLView(schema, db, live, cache, options, documents, reads)
+        warm_lock = make_warm_lock(settings.redis_url, settings.cache_namespace)
+        live.warm_with(AnswerWarmer(view, warm_lock, metrics))
+        log_reports_to_stderr()
         app.state.services = Services(db, cache, view, metrics)
         try:
             yield
         finally:
             metrics.close()
+            if warm_lock is not None:
+                await warm_lock.close()
             await documents.close()
             await cache.close()
             live.close()

@@ -210,6 +210,32 @@ class GraphQLView:
         headers = self._validators(etag, outcome, version_id, request.scope["query_string"], pinned)
         return Response(body, 200, headers=headers, media_type=JSON)
 
+    async def warm(self, query: str, version_id: int) -> list[str]:
+        """Cache the answers of a registered document (no variables) on a version, as GETs would find them.
+
+        One answer per operation (keyed by its name), and the key without a name too when there
+        is a single operation. Each outcome is "warmed", "cached" (already) or "not cacheable".
+        """
+        max_tokens = self.options.max_query_tokens
+        names = _operation_names(query, max_tokens)
+        targets = [(name, name) for name in names] + ([(None, names[0])] if len(names) == 1 else [])
+        outcomes = []
+        for key_name, run_name in targets or [(None, None)]:
+            key = normalized_key(version_id, query, None, key_name, max_tokens)
+            if key is None:
+                outcomes.append("not cacheable")
+            elif await self.cache.get(key) is not None:
+                outcomes.append("cached")
+            else:
+                try:
+                    body, _status, cacheable = await self._execute(query, None, run_name, version_id, GET_OPERATIONS)
+                except ApiError:
+                    cacheable = False
+                if cacheable:
+                    await self.cache.set(key, body)
+                outcomes.append("warmed" if cacheable else "not cacheable")
+        return outcomes
+
     async def _live_version(self) -> int:
         version_id = self.live.current()
         if not self.live.known:  # the store has not answered since start: ask it (its error says why)
