@@ -59,8 +59,8 @@ if not out.is_terminal:
 EXIT_FAILED = 1
 EXIT_USAGE = 2  # as click exits on a usage error
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
-VERSION_RANGE = {"min": 1, "max": MAX_INTEGER}
-MAX_SERVE_WORKERS = 64  # outside it: a usage error, not a database error
+VERSION_RANGE = {"min": 1, "max": MAX_INTEGER}  # outside it: a usage error, not a database error
+MAX_SERVE_WORKERS = 64
 
 
 def _output_path(path: Path | None) -> Path | None:
