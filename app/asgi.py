@@ -9,19 +9,25 @@ from dataclasses import dataclass, field
 import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from app.access_log import AccessLog, log_to_stderr
+from app.compression import Compression
 from app.database import Database, open_database
 from app.fast_path import CachedGetFastPath
 from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
+from app.home import HomePage
 from app.http_cache import ResponseCache, make_response_cache
+from app.http_protocol import GraphQLMediaType, HeadAsGet
 from app.metrics import Metrics, RequestMetrics, make_metrics, metrics_endpoint
 from app.persisted import make_document_store
+from app.playground import ASSETS_ROUTE, AssetFiles
 from app.replicas import open_read_router
+from app.schema_file import schema_file
 from app.settings import Settings
 from app.warm import AnswerWarmer, WarmedLiveVersion, log_reports_to_stderr, make_warm_lock
 from db.live_version import watch_live_version
@@ -107,8 +113,27 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/", HomePage().respond, methods=["GET"]),
+            Route("/schema.graphql", schema_file(schema), methods=["GET"]),
+            Mount(ASSETS_ROUTE, AssetFiles()),
         ],
-        middleware=[Middleware(RequestMetrics), Middleware(AccessLog), Middleware(CachedGetFastPath)],
+        # Outermost first: HEAD and compression must wrap the fast path's cache hits too.
+        middleware=[
+            Middleware(RequestMetrics),
+            Middleware(AccessLog),
+            Middleware(HeadAsGet),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origin_list(),
+                allow_methods=["GET", "POST", "HEAD"],
+                allow_headers=["*"],
+                expose_headers=["ETag", "X-Cache", "Dataset-Version", "Content-Location", "X-Request-Id"],
+                max_age=86400,
+            ),
+            Middleware(Compression),
+            Middleware(GraphQLMediaType, path="/graphql"),
+            Middleware(CachedGetFastPath),
+        ],
         lifespan=lifespan,
     )
 

@@ -16,7 +16,6 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
@@ -30,6 +29,7 @@ from app.pinning import (
     pinned_location,
     unpinned_cache_control,
 )
+from app.playground import graphiql_page
 from app.replicas import ReadRouter
 from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
@@ -98,7 +98,7 @@ class GraphQLView:
         self.documents = documents or DocumentStore(db, None, trusted_only=False, redis_prefix="")
         self.reads = reads or ReadRouter(db, [])  # DATABASE_READ_URL: answers computed on a replica
         self.public = unpinned_cache_control(options.http_max_age_seconds)
-        self.ide_html = get_graphql_ide_html("graphiql") if options.graphiql else None
+        self.ide_html = graphiql_page() if options.graphiql else None
 
     async def handle(self, request: Request) -> Response:
         """The endpoint."""
@@ -236,10 +236,14 @@ class GraphQLView:
                 outcomes.append("warmed" if cacheable else "not cacheable")
         return outcomes
 
-    async def _live_version(self) -> int:
-        version_id = self.live.current()
+    async def live_version_id(self) -> int | None:
+        """The live version as this process knows it; the store's answer while it has not learned it yet."""
         if not self.live.known:  # the store has not answered since start: ask it (its error says why)
-            version_id = await self.db.run(live_version_id)
+            return await self.db.run(live_version_id)
+        return self.live.current()
+
+    async def _live_version(self) -> int:
+        version_id = await self.live_version_id()
         if version_id is None:
             raise NoLiveDataset("No dataset is live yet: load one with `movie-stats import FILE`.")
         return version_id

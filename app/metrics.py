@@ -16,6 +16,7 @@ import os
 import re
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,6 +36,7 @@ ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
 _CLIENT_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 # How the API's error answers begin (schema.errors.request_error, and GraphQLView._execute's).
 _ERROR_BODIES = (b'{"errors"', b'{"data":null,"errors"')
+MAX_ERROR_BODY_BYTES = 65_536  # enough for the first error's code; the rest of a huge answer is not kept
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -138,9 +140,11 @@ class RequestMetrics:
                 for name, value in message.get("headers", ()):
                     if name == b"x-cache":
                         seen.cache = value.decode("latin-1")
+                    elif name == b"content-encoding":
+                        seen.gzip = value == b"gzip"
                 message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id.encode())]
-            elif message["type"] == "http.response.body" and message.get("body", b"").startswith(_ERROR_BODIES):
-                seen.code = _first_error_code(message["body"])  # error answers are small, one message
+            elif message["type"] == "http.response.body":
+                seen.note_body(message.get("body", b""), more=message.get("more_body", False))
             await send(message)
 
         try:
@@ -173,6 +177,25 @@ class _Seen:
     status: int = 500
     cache: str | None = None
     code: str = ""
+    gzip: bool = False
+    _error_body: bytearray | None = None
+
+    def note_body(self, chunk: bytes, *, more: bool) -> None:
+        """Find the first error's code in an error answer (JSON, maybe gzipped: app.compression)."""
+        if self._error_body is None:
+            # A plain body shows it is an error by its first bytes; a gzipped one only by its status.
+            if not (chunk.startswith(_ERROR_BODIES) if not self.gzip else self.status >= 400):
+                return
+            self._error_body = bytearray()
+        if len(self._error_body) < MAX_ERROR_BODY_BYTES:
+            self._error_body += chunk
+        if not more:
+            body = bytes(self._error_body)
+            try:
+                body = zlib.decompress(body, wbits=31) if self.gzip else body
+            except zlib.error:
+                body = b""
+            self.code = _first_error_code(body)
 
 
 def _request_id(scope: Scope) -> str:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, ge=1, description="Longest accepted query, in GraphQL tokens.")
     max_query_aliases: int = Field(default=30, ge=1, description="Most aliases accepted in one query.")
     graphiql: bool = Field(default=True, description="Serve the GraphiQL playground to browsers.")
+    cors_origins: str = Field(
+        default="*", description="Origins browser apps may call the API from, comma-separated; `*` means any."
+    )
     introspection: bool = Field(default=True, description="Answer introspection queries.")
     access_log: bool = Field(default=True, description="Print one JSON line per request on stderr.")
     db_max_connections: int = Field(default=10, ge=1, description="Database calls the API runs at once.")
@@ -90,6 +93,10 @@ class Settings(BaseSettings):
         if not self.database_read_url:
             return []
         return [normalize_database_url(url.strip()) for url in self.database_read_url.split(",")]
+
+    def cors_origin_list(self) -> list[str]:
+        """CORS_ORIGINS as a list; empty allows no other origin."""
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: DATABASE_URL, or the embedded SQLite file in the working directory."""

@@ -53,6 +53,8 @@ def test_metrics_count_known_traffic_exactly(fresh_api: Api) -> None:
     )
     assert api.client.get("/graphql", params={"query": QUERY}, headers={"if-none-match": '"old"'}).status_code == 200
     assert api.get("{ nosuchfield }").status_code == 400
+    many_errors = api.get("{ " + " ".join(f"nosuchfield{i}" for i in range(30)) + " }")  # gzipped: over 1 KB
+    assert many_errors.status_code == 400 and many_errors.headers["content-encoding"] == "gzip"
     assert api.client.get("/graphql", params={"documentId": "sha256:" + "a" * 64}).status_code == 404
     assert api.post(QUERY).status_code == 200
     assert api.client.get("/healthz").status_code == 200
@@ -61,18 +63,18 @@ def test_metrics_count_known_traffic_exactly(fresh_api: Api) -> None:
     assert {key: value for key, value in samples.items() if key[0] == "movie_stats_requests_total"} == {
         _requests("/graphql", "GET", 200): 4.0,
         _requests("/graphql", "GET", 304): 1.0,
-        _requests("/graphql", "GET", 400, "GRAPHQL_VALIDATION_FAILED"): 1.0,
+        _requests("/graphql", "GET", 400, "GRAPHQL_VALIDATION_FAILED"): 2.0,
         _requests("/graphql", "GET", 404, "PERSISTED_QUERY_NOT_FOUND"): 1.0,
         _requests("/graphql", "POST", 200): 1.0,
         _requests("/healthz", "GET", 200): 1.0,
     }
     assert {key: value for key, value in samples.items() if key[0] == "movie_stats_cache_lookups_total"} == {
         _cache("memory", "hit"): 3.0,  # two repeats, and the one whose ETag was old
-        _cache("memory", "miss"): 2.0,  # the first, and the invalid query
+        _cache("memory", "miss"): 3.0,  # the first, and the two invalid queries
         _cache("http", "hit"): 1.0,
         _cache("http", "miss"): 1.0,
     }
-    assert samples[("movie_stats_request_duration_seconds_count", (("route", "/graphql"),))] == 8.0
+    assert samples[("movie_stats_request_duration_seconds_count", (("route", "/graphql"),))] == 9.0
     assert samples[("movie_stats_live_version", ())] == 1.0
     # Between requests only long-held connections are out (PostgreSQL's live-version reader keeps one).
     in_use = samples[("movie_stats_db_connections_in_use", (("database", "primary"),))]

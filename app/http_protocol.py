@@ -1,0 +1,76 @@
+"""HTTP details clients expect: HEAD answered as GET without a body, and GraphQL's own media type.
+
+GraphQL over HTTP asks a server to answer `application/graphql-response+json` to a client that
+accepts it; the body is the same JSON. Both are ASGI middleware so that app.fast_path's answers
+get them too.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class HeadAsGet:
+    """Answer HEAD exactly as GET (status and headers, Content-Length included), without the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # the last body message ends the response
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class GraphQLMediaType:
+    """On `path`, answer JSON as `application/graphql-response+json` when the client prefers it."""
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app, self.path = app, path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        graphql_response = prefers_graphql_response(Headers(scope=scope).get("accept", ""))
+
+        async def send_typed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.add_vary_header("Accept")  # HTML or JSON, and which JSON, follow Accept
+                if graphql_response and headers.get("content-type", "").startswith(JSON):
+                    headers["content-type"] = GRAPHQL_RESPONSE
+            await send(message)
+
+        await self.app(scope, receive, send_typed)
+
+
+def prefers_graphql_response(accept: str) -> bool:
+    """Whether Accept ranks graphql-response+json at least as high as application/json (and above q=0)."""
+    weights: dict[str, float] = {}
+    for item in accept.split(","):
+        media_type, *parameters = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[media_type.lower()] = max(weight, weights.get(media_type.lower(), 0.0))
+    wanted = weights.get(GRAPHQL_RESPONSE, 0.0)
+    return wanted > 0 and wanted >= weights.get(JSON, 0.0)
