@@ -65,30 +65,11 @@ class WarmedLiveVersion:
         self._warm: Warm | None = None
         self._follower: asyncio.Task[None] | None = None
         self._served: int | None = None
-        self._warming: int | None = None
-        self._task: asyncio.Task[None] | None = None
         self.last_report: WarmReport | None = None
 
     def current(self) -> int | None:
-        """The version to answer from; starts warming a newly live one (on the event loop)."""
-        latest = self.watcher.current()
-        if latest == self._served or latest == self._warming:
-            return self._served
-        if self._served is None or latest is None or self._warm is None:  # nothing to keep serving, or no warmer
-            self._served = latest
-            return latest
-        self._warming = latest
-        self._task = asyncio.get_running_loop().create_task(self._switch_when_warm(latest))
-        return self._served
-
-    async def _switch_when_warm(self, version: int) -> None:
-        try:
-            self.last_report = await self._warm(version, time.monotonic() + WARM_BUDGET_SECONDS)
-        except Exception:
-            logger.exception("warming version %s failed; serving it cold", version)
-        finally:
-            if self._warming == version:
-                self._served, self._warming = version, None
+        """The version to answer from (no I/O: the follower task moves it on)."""
+        return self.watcher.current() if self._warm is None else self._served
 
     @property
     def known(self) -> bool:
@@ -106,20 +87,32 @@ class WarmedLiveVersion:
         self._served = self.watcher.current()
 
     def warm_with(self, warm: Warm) -> None:
-        """Warm each new version with `warm`, checking for one every FOLLOW_SECONDS even without requests."""
+        """From now on, warm each new version with `warm` before serving it (call on the event loop)."""
         self._warm = warm
         self._follower = asyncio.get_running_loop().create_task(self._follow())
 
     async def _follow(self) -> None:
+        """Look for a new version every FOLLOW_SECONDS; warm it, then serve it."""
         while True:
-            self.current()  # no I/O: compares the watcher's id with the served one
+            latest = self.watcher.current()
+            if latest != self._served:
+                if self._served is not None and latest is not None:  # nothing to warm for, else
+                    await self._warm_version(latest)
+                self._served = latest
             await asyncio.sleep(FOLLOW_SECONDS)
 
+    async def _warm_version(self, version: int) -> None:
+        if self._warm is None:  # set before the follower starts
+            return
+        try:
+            self.last_report = await self._warm(version, time.monotonic() + WARM_BUDGET_SECONDS)
+        except Exception:
+            logger.exception("warming version %s failed; serving it cold", version)
+
     def close(self) -> None:
-        """Stop warming and the watcher."""
-        for task in (self._task, self._follower):
-            if task is not None:
-                task.cancel()
+        """Stop following and the watcher."""
+        if self._follower is not None:
+            self._follower.cancel()
         self.watcher.close()
 
 
