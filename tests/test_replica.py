@@ -183,3 +183,16 @@ def test_reads_go_to_the_replica_a_promote_reaches_it_and_a_lagging_one_is_skipp
         with count_statements(api.engine) as on_primary, count_statements(replica_engine) as on_replica:
             assert _served(api) == (str(third), expected[str(third)])
         assert on_primary == [] and on_replica
+
+
+def test_replica_urls_must_be_postgresql() -> None:
+    from pydantic import ValidationError
+
+    from app.settings import Settings
+
+    urls = Settings(_env_file=None, database_read_url=" postgresql://u@r1:5432/m, postgres://u@r2/m ")
+    assert urls.read_database_urls() == ["postgresql+psycopg2://u@r1:5432/m", "postgresql+psycopg2://u@r2/m"]
+    assert Settings(_env_file=None, database_read_url="").read_database_urls() == []
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, database_read_url="postgresql://u@r1/m,sqlite:///replica.sqlite3")
+    assert "expected PostgreSQL URLs separated by commas" in str(refused.value)
