@@ -1,7 +1,11 @@
 """The `movie-stats` command: import, inspect, promote and serve dataset versions.
 
-Errors become messages and exit codes here and nowhere else: 0 done, 1 refused or failed
-(the database is unchanged, or the version stays staged), 2 usage error.
+Errors become messages and exit codes in `main` and nowhere else (app.cli_errors): 0 done,
+1 refused or failed (the database is unchanged, or the version stays staged), 2 usage error.
+With `--json` every command prints exactly one JSON object on stdout, whatever the outcome.
+
+Only typer, rich's console and light modules are imported at start: each command imports
+what it needs (SQLAlchemy, the importer, the API), so `movie-stats --help` starts at once.
 """
 
 from __future__ import annotations
@@ -10,39 +14,23 @@ import errno
 import functools
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app import render
-from app.document_files import DocumentRefused, read_document_files
-from app.settings import DEFAULT_SQLITE_PATH, Settings
-from db import versions
-from db.engine import make_engine
-from db.locks import ImportBusy
-from db.migrate import upgrade
-from db.partitions import PartitionsBusy
-from db.tables import MAX_INTEGER
+from app.cli_errors import EXIT_FAILED, CannotServe, CommandFailed, Failure, describe
 from importer.checks import DEFAULT_MAX_REJECTED_SHARE, DEFAULT_MAX_SHRINK_SHARE, CheckLimits
-from importer.errors import ImportRefused
-from importer.pipeline import (
-    AUTO_WORKERS,
-    AUTO_WORKERS_MIN_BYTES,
-    FULL,
-    INCREMENTAL,
-    MAX_WORKERS,
-    ImportOptions,
-    ImportReport,
-    import_file,
-)
+from importer.options import AUTO_WORKERS, AUTO_WORKERS_MIN_BYTES, FULL, INCREMENTAL, MAX_WORKERS, ImportOptions
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from app.settings import Settings
+    from importer.pipeline import ImportReport
 
 cli = typer.Typer(
     name="movie-stats",
@@ -50,76 +38,90 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: rich markup would eat "[default: ...]" and cut long option names
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 if not out.is_terminal:
     out.width = 160  # piped output: tables keep their columns instead of wrapping at 80
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2  # as click exits on a usage error
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
-VERSION_RANGE = {"min": 1, "max": MAX_INTEGER}  # outside it: a usage error, not a database error
+JSON_FLAG = "--json"
+JsonFlag = Annotated[bool, typer.Option(JSON_FLAG, help="Print the result, or the error, as one JSON object.")]
+MAX_VERSION = 2**31 - 1  # db.tables.MAX_INTEGER, checked in _version_id: importing db.tables would load SQLAlchemy
+MAX_PORT = 65_535
+Port = Annotated[int, typer.Option(min=1, max=MAX_PORT, help="TCP port.")]
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 MAX_SERVE_WORKERS = 64
-
-
-def _output_path(path: Path | None) -> Path | None:
-    """A usage error unless `path` can be created: its folder exists (the file itself may not)."""
-    if path is not None and not path.parent.is_dir():
-        raise typer.BadParameter(f"the folder {path.parent} does not exist; create it first")
-    return path
-
-
-class CommandFailed(Exception):
-    """A command finished without doing what was asked (already reported); exit 1."""
-
-
-class CannotServe(Exception):
-    """The address to serve on is taken or unusable; exit 1 before anything is loaded."""
+Workers = Annotated[
+    int, typer.Option(min=1, max=MAX_SERVE_WORKERS, help="Processes answering requests (uvicorn's process manager).")
+]
+Force = Annotated[bool, typer.Option("--force", help="Load an unchanged file again; go live despite failed checks.")]
+MaxRejectedShare = Annotated[float, typer.Option(min=0, max=1, help="Check: largest share of rejected records.")]
+MaxShrinkShare = Annotated[
+    float,
+    typer.Option(min=0, max=1, help="Check: largest share of the live version's movies a full load may drop."),
+]
 
 
 def main() -> None:
-    """Console entry point: run the command, turn known errors into a message and exit 1."""
+    """Console entry point: run the command; a known error becomes a message (and JSON) and an exit code."""
+    as_json = JSON_FLAG in sys.argv[1:]
     try:
-        cli()
-    except (ImportRefused, ImportBusy, versions.VersionError, PartitionsBusy, CannotServe, DocumentRefused) as error:
-        err.print(f"[red]error:[/] {error}", highlight=False)
+        code = cli(standalone_mode=False)
+    except typer.TyperException as error:  # a usage error, as click words it: exit 2
+        if as_json:
+            print_json(Failure("usage", error.format_message(), exit_code=error.exit_code).as_json())
+        error.show()  # type: ignore[attr-defined]  # every one raised while parsing is a click exception
+        sys.exit(error.exit_code)
+    except typer.Abort:
         sys.exit(EXIT_FAILED)
     except CommandFailed:
         sys.exit(EXIT_FAILED)
-    except ValidationError as error:  # the environment or .env holds a setting that cannot be used
-        for problem in error.errors():
-            name = "_".join(str(part) for part in problem["loc"]).upper()
-            err.print(f"[red]error:[/] setting {name}: {problem['msg'].removeprefix('Value error, ')}", highlight=False)
-        err.print("Fix the environment variable (or the .env file); the README's Settings table lists them all.")
-        sys.exit(EXIT_USAGE)
-    except OSError as error:  # a file that cannot be read or written (permissions, a full disk, ...)
-        err.print(f"[red]error:[/] {error.strerror or error}: {error.filename}", highlight=False)
-        sys.exit(EXIT_FAILED)
-    except OperationalError as error:
-        err.print(f"[red]database error:[/] {error.orig}", highlight=False)
-        err.print("Check DATABASE_URL (when it is unset, the embedded SQLite file is used) and that the server is up.")
-        sys.exit(EXIT_FAILED)
-    except DBAPIError as error:  # the transaction was rolled back: nothing changed
-        err.print(f"[red]database error:[/] {error.orig}", highlight=False)
-        err.print("Nothing was changed. Please report this error with the command and file that caused it.")
-        sys.exit(EXIT_FAILED)
+    except Exception as error:
+        failure = describe(error)
+        if failure is None:  # a bug: its traceback follows on stderr, and a script still reads one object
+            if as_json:
+                print_json(Failure("internal", f"{type(error).__name__}: {error}", "Please report it.").as_json())
+            raise
+        _report_failure(failure, as_json)
+        sys.exit(failure.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report_failure(failure: Failure, as_json: bool) -> None:
+    if as_json:
+        print_json(failure.as_json())
+    from rich.text import Text
+
+    for line in failure.message.splitlines():  # as Text: brackets in a message are not markup
+        err.print(Text.assemble((f"{failure.label}:", "red"), f" {line}"), highlight=False)
+    if failure.advice:
+        err.print(failure.advice, highlight=False, markup=False)
 
 
 @functools.cache
 def read_settings() -> Settings:
     """The environment's settings, read once per command."""
+    from app.settings import Settings
+
     return Settings()
 
 
 @contextmanager
 def store(*, quiet: bool = False) -> Iterator[Engine]:
-    """The migrated store the settings point at."""
+    """The migrated store the settings point at; without DATABASE_URL, the SQLite file in DATA_DIR, named."""
+    from db import versions
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
     settings = read_settings()
-    if not settings.database_url and not quiet:
-        err.print(
-            f"Using the embedded SQLite database {DEFAULT_SQLITE_PATH.resolve()} (set DATABASE_URL for PostgreSQL)."
-        )
+    if not settings.database_url:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        if not quiet:
+            err.print(
+                f"Using the embedded SQLite database {settings.sqlite_path} (set DATABASE_URL for PostgreSQL).",
+                highlight=False,
+            )
     engine = make_engine(settings.resolved_database_url())
     try:
         upgrade(engine)
@@ -133,6 +135,20 @@ def store(*, quiet: bool = False) -> Iterator[Engine]:
         engine.dispose()
 
 
+def _output_path(path: Path | None) -> Path | None:
+    """A usage error unless `path` can be created: its folder exists (the file itself may not)."""
+    if path is not None and not path.parent.is_dir():
+        raise typer.BadParameter(f"the folder {path.parent} does not exist; create it first")
+    return path
+
+
+def _version_id(value: int | None) -> int | None:
+    """A usage error for a version id no version can have (ids are positive 32-bit integers)."""
+    if value is not None and not 1 <= value <= MAX_VERSION:
+        raise typer.BadParameter(f"{value} is not a version id (1 to {MAX_VERSION})")
+    return value
+
+
 @cli.command("import")
 def import_command(
     file: Annotated[
@@ -142,18 +158,12 @@ def import_command(
         str, typer.Option(help="full: replace the dataset; incremental: upsert by id into a copy of the live one.")
     ] = FULL,
     stage: Annotated[bool, typer.Option("--stage", help="Load and check, but do not go live.")] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Load an unchanged file again; go live despite failed checks.")
-    ] = False,
+    force: Force = False,
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="Queue behind a running import, or fail at once.")
     ] = True,
-    max_rejected_share: Annotated[
-        float, typer.Option(min=0, max=1, help="Check: largest share of rejected records.")
-    ] = DEFAULT_MAX_REJECTED_SHARE,
-    max_shrink_share: Annotated[
-        float, typer.Option(min=0, max=1, help="Check: largest drop in movies against the live version (full loads).")
-    ] = DEFAULT_MAX_SHRINK_SHARE,
+    max_rejected_share: MaxRejectedShare = DEFAULT_MAX_REJECTED_SHARE,
+    max_shrink_share: MaxShrinkShare = DEFAULT_MAX_SHRINK_SHARE,
     emit_sql: Annotated[
         Path | None,
         typer.Option(
@@ -183,24 +193,39 @@ def import_command(
         mode=mode, stage_only=stage, force=force, wait_for_lock=wait, workers=workers,
         limits=CheckLimits(max_rejected_share=max_rejected_share, max_shrink_share=max_shrink_share),
     )  # fmt: skip
-    try:
-        if emit_sql is not None:
-            from importer.sql_script import write_sql_script
+    if emit_sql is not None:
+        from importer.sql_script import write_sql_script
 
-            report = write_sql_script(file, emit_sql, options=options)
-        else:
-            with store(quiet=as_json) as engine:
-                report = _run_import(engine, file, options, show_progress=not as_json)
-    except ImportRefused as error:
-        if as_json:  # a script reading stdout learns of the refusal too; stderr still says it
-            print_json({"status": "refused", "source": file.name, "message": str(error)})
-        raise
+        report = _refusal_named(file, lambda: write_sql_script(file, emit_sql, options=options), as_json)
+    else:
+        with store(quiet=as_json) as engine:
+            report = _refusal_named(
+                file, lambda: _run_import(engine, file, options, show_progress=not as_json), as_json
+            )
     _finish_import(report, as_json)
 
 
+def _refusal_named(file: Path, load: Callable[[], ImportReport], as_json: bool) -> ImportReport:
+    """Run `load`; a refused file is reported with its name (`{"status": "refused", "source", ...}`)."""
+    from importer.errors import ImportRefused
+
+    try:
+        return load()
+    except ImportRefused as error:
+        failure = Failure("refused", str(error))
+        _report_failure(failure, as_json=False)  # stderr says it in every mode
+        if as_json:
+            print_json({**failure.as_json(), "source": file.name})
+        raise CommandFailed() from error
+
+
 def _run_import(engine: Engine, file: Path, options: ImportOptions, *, show_progress: bool) -> ImportReport:
+    from importer.pipeline import import_file
+
     if not (show_progress and err.is_terminal):
         return import_file(engine, file, options)
+    from rich.progress import DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
     columns = (*Progress.get_default_columns()[:-1], DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(f"Reading {file.name}", total=file.stat().st_size)
@@ -214,6 +239,8 @@ def _run_import(engine: Engine, file: Path, options: ImportOptions, *, show_prog
 
 
 def _finish_import(report: ImportReport, as_json: bool) -> None:
+    from app import render
+
     if as_json:
         print_json(report)
     else:
@@ -233,6 +260,8 @@ def generate(
     as_json: JsonFlag = False,
 ) -> None:
     """Write a realistic synthetic movies_metadata.csv (calibrated on the real file, dirt included)."""
+    from rich.progress import Progress
+
     from importer.generate import generate_file
 
     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
@@ -249,6 +278,9 @@ def generate(
 @cli.command()
 def datasets(as_json: JsonFlag = False) -> None:
     """List dataset versions: live, staged and retired."""
+    from app import render
+    from db import versions
+
     with store(quiet=as_json) as engine, engine.connect() as connection:
         rows = versions.list_versions(connection)
     if as_json:
@@ -260,10 +292,12 @@ def datasets(as_json: JsonFlag = False) -> None:
 @cli.command()
 def diff(
     a: Annotated[
-        int | None, typer.Argument(**VERSION_RANGE, help="Version to compare from [default: the live one].")
+        int | None,
+        typer.Argument(min=1, callback=_version_id, help="Version to compare from (default: the live one)."),
     ] = None,
     b: Annotated[
-        int | None, typer.Argument(**VERSION_RANGE, help="Version to compare to [default: the newest staged one].")
+        int | None,
+        typer.Argument(min=1, callback=_version_id, help="Version to compare to (default: the newest staged one)."),
     ] = None,
     examples: Annotated[int, typer.Option(min=0, help="Movies named for each kind of change.")] = 20,
     as_json: JsonFlag = False,
@@ -286,12 +320,15 @@ def diff(
 
 @cli.command()
 def promote(
-    version: Annotated[int, typer.Argument(**VERSION_RANGE, help="A staged or retired version id.")],
+    version: Annotated[int, typer.Argument(min=1, callback=_version_id, help="A staged or retired version id.")],
+    force: Annotated[bool, typer.Option("--force", help="Take it live even if it failed its checks.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Take a version live, atomically; the live one retires (and stays for rollback)."""
+    from db import versions
+
     with store(quiet=as_json) as engine, engine.begin() as connection:
-        previous = versions.promote(connection, version)
+        previous = versions.promote(connection, version, force=force)
     if previous == version:
         message = f"Version {version} was live already; nothing changed."
     else:
@@ -302,6 +339,8 @@ def promote(
 @cli.command()
 def rollback(as_json: JsonFlag = False) -> None:
     """Take the previously live version live again, atomically."""
+    from db import versions
+
     with store(quiet=as_json) as engine, engine.begin() as connection:
         current, previous = versions.rollback(connection)
     _say({"live": previous, "previous": current}, f"Rolled back: version {previous} is live (was {current}).", as_json)
@@ -309,10 +348,14 @@ def rollback(as_json: JsonFlag = False) -> None:
 
 @cli.command()
 def prune(
-    keep: Annotated[int | None, typer.Option(min=1, help="Versions to keep [default: KEEP_VERSIONS, 3].")] = None,
+    keep: Annotated[
+        int | None, typer.Option(min=1, help="Versions to keep (default: the KEEP_VERSIONS setting, 3).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Delete old dataset versions, keeping the newest N and always the live one."""
+    from db import versions
+
     keep = keep or read_settings().keep_versions
     with store(quiet=as_json) as engine, engine.begin() as connection:
         removed = versions.prune(connection, keep)
@@ -325,7 +368,21 @@ def prune(
     _say({"removed": removed, "kept": keep}, text, as_json)
 
 
-documents_cli = typer.Typer(help="Trusted GraphQL documents: the only ones answered with TRUSTED_DOCUMENTS_ONLY=true.")
+@cli.command()
+def schema(as_json: JsonFlag = False) -> None:
+    """Print the GraphQL schema the API serves, as SDL (the repository keeps it in schema.graphql)."""
+    from schema import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if as_json:
+        print_json({"sdl": sdl})
+    else:
+        sys.stdout.write(sdl)
+
+
+documents_cli = typer.Typer(
+    help="Trusted GraphQL documents: the only ones answered with TRUSTED_DOCUMENTS_ONLY=true.", rich_markup_mode=None
+)
 cli.add_typer(documents_cli, name="documents")
 
 
@@ -334,6 +391,7 @@ def documents(context: typer.Context, as_json: JsonFlag = False) -> None:
     """List the registered documents (sha256, operation names, file, when added)."""
     if context.invoked_subcommand is not None:
         return
+    from app import render
     from db.documents import list_documents
 
     with store(quiet=as_json) as engine, engine.connect() as connection:
@@ -353,6 +411,7 @@ def documents_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Register GraphQL documents ahead, checked against the schema; clients send them by id."""
+    from app.document_files import read_document_files
     from db.documents import add_document
 
     found = read_document_files(files)
@@ -367,17 +426,10 @@ def documents_add(
 
 
 @cli.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[
-        int,
-        typer.Option(min=1, max=MAX_SERVE_WORKERS, help="Processes answering requests (uvicorn's process manager)."),
-    ] = 1,
-) -> None:
-    """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
+def serve(host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1, as_json: JsonFlag = False) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql in a browser, unless GRAPHIQL=false)."""
     _ensure_free(host, port)
-    _serve(host, port, quiet=False, workers=workers)
+    _serve(host, port, as_json=as_json, workers=workers)
 
 
 def _ensure_free(host: str, port: int) -> None:
@@ -397,24 +449,28 @@ def _ensure_free(host: str, port: int) -> None:
         raise CannotServe(f"cannot serve on {host}:{port} ({error.strerror or error}). {advice}") from error
 
 
-def _serve(host: str, port: int, *, quiet: bool, workers: int = 1) -> None:
+def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None = None, workers: int = 1) -> None:
+    """Migrate, say what is served (and what is not), then run the API until interrupted."""
     import uvicorn
 
-    with store(quiet=quiet):
-        pass  # migrate before serving
-    err.print(
-        f"GraphQL API and GraphiQL at http://{host}:{port}/graphql" + (f" ({workers} workers)" if workers > 1 else "")
-    )
+    from app.asgi import create_app
+    from app.serving import describe_serving
+
+    settings = read_settings()
+    with store(quiet=True) as engine, engine.connect() as connection:  # the start-up lines name the store
+        serving = describe_serving(connection, settings, host=host, port=port)
+    if as_json:
+        print_json(serving.as_json() if loaded is None else {"import": loaded, "serving": serving.as_json()})
+    for line in serving.lines():
+        err.print(line, highlight=False, markup=False)
     # access_log=False: the app writes its own access log, one JSON line per request (ACCESS_LOG).
     if workers == 1:
-        from app.asgi import create_app
-
-        uvicorn.run(create_app(read_settings()), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
         return
     from app.workers import metrics_shared_by_workers
 
-    # Each worker process imports the app factory and runs its own lifespan (engine, caches).
-    with metrics_shared_by_workers():
+    err.print(f"{workers} worker processes, each with its own connections and caches.", highlight=False)
+    with metrics_shared_by_workers():  # each worker imports the app factory and runs its own lifespan
         uvicorn.run(
             "app.asgi:create_app_from_environment", factory=True, workers=workers,
             host=host, port=port, log_level="info", access_log=False,
@@ -427,26 +483,68 @@ def quickstart(
         Path | None,
         typer.Argument(exists=True, dir_okay=False, help="Your movies_metadata.csv; omit for a generated sample."),
     ] = None,
-    records: Annotated[int, typer.Option(help="Size of the generated sample.")] = 45_000,
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    records: Annotated[int, typer.Option(min=1, help="Size of the generated sample.")] = 45_000,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    force: Force = False,
+    max_rejected_share: MaxRejectedShare = DEFAULT_MAX_REJECTED_SHARE,
+    max_shrink_share: MaxShrinkShare = DEFAULT_MAX_SHRINK_SHARE,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Load FILE (or a generated sample) and serve the API: the one command to try the service."""
-    _ensure_free(host, port)  # before spending time on a load
-    if file is None:
-        from importer.generate import generate_file
+    """Load FILE (or a generated sample) and serve the API: the one command to try the service.
 
-        file = Path("movie-stats-data") / f"generated-sample-{records}-seed0.csv.gz"
+    A generated sample is marked as such in its version, and FILE replaces a live sample
+    whatever its size (no shrink check against a sample).
+    """
+    _ensure_free(host, port)  # before spending time on a load
+    limits = CheckLimits(max_rejected_share=max_rejected_share, max_shrink_share=max_shrink_share)
+    if file is None and (real := _live_real_file()) is not None:
+        if not as_json:  # a sample never replaces a real file: serve what is live
+            err.print(f"No file given: serving the live version {real}; give a FILE to load another.")
+        _serve(host, port, as_json=as_json)
+        return
+    if file is None:
+        file = _generated_sample(records, quiet=as_json)
+        options = ImportOptions(sample=True, force=force, limits=limits)
+    else:
+        options = ImportOptions(replace_sample=True, force=force, limits=limits)
+    with store(quiet=as_json) as engine:
+        report = _refusal_named(file, lambda: _run_import(engine, file, options, show_progress=not as_json), as_json)
+    if not as_json:
+        from app import render
+
+        render.import_report(out, report)
+    _serve(host, port, as_json=as_json, loaded=report)
+
+
+def _live_real_file() -> str | None:
+    """The live version, as `N (source)`, when it was loaded from a real file rather than a generated sample."""
+    from db import versions
+    from importer.options import is_sample
+
+    with store(quiet=True) as engine, engine.connect() as connection:
+        live_id = versions.live_version_id(connection)
+        live = versions.get_version(connection, live_id) if live_id is not None else None
+    if live is None or is_sample(live.source_name):
+        return None
+    return f"{live.id} ({live.source_name})"
+
+
+def _generated_sample(records: int, *, quiet: bool) -> Path:
+    """quickstart's sample in DATA_DIR, generated once per size."""
+    from importer.generate import generate_file
+
+    file = read_settings().data_dir / f"generated-sample-{records}-seed0.csv.gz"
+    if not quiet:
         err.print(
-            f"[yellow]No file given: loading a GENERATED sample of {records:,} synthetic records (not real data) from {file}.[/]"
+            f"[yellow]No file given: loading a GENERATED sample of {records:,} synthetic records (not real data) "
+            f"from {file}.[/]",
+            highlight=False,
         )
-        if not file.exists():
-            file.parent.mkdir(parents=True, exist_ok=True)
-            generate_file(file, records=records, seed=0)
-    with store() as engine:
-        report = _run_import(engine, file, ImportOptions(), show_progress=True)
-    render.import_report(out, report)
-    _serve(host, port, quiet=True)
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        generate_file(file, records=records, seed=0)
+    return file
 
 
 def _say(payload: dict, text: str, as_json: bool) -> None:
@@ -458,4 +556,6 @@ def _say(payload: dict, text: str, as_json: bool) -> None:
 
 def print_json(value: object) -> None:
     """Write one JSON document to stdout, untouched by rich."""
-    sys.stdout.write(render.to_json(value) + "\n")
+    from app.render import to_json
+
+    sys.stdout.write(to_json(value) + "\n")

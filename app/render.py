@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
 import orjson
@@ -27,6 +28,8 @@ def _default(value: Any) -> Any:
         return dataclasses.asdict(value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 

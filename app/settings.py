@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -9,7 +10,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
-DEFAULT_SQLITE_PATH = Path("movie-stats.sqlite3")
+SQLITE_FILE_NAME = "movie-stats.sqlite3"
+
+
+def user_data_dir() -> Path:
+    """$XDG_DATA_HOME/movie-stats (~/.local/share/movie-stats): the same folder from any working directory."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "movie-stats"
+
+
 SUPPORTED_DATABASES = ("postgresql", "sqlite")
 
 
@@ -21,6 +29,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the store; unset means the embedded SQLite file.",
+    )
+    data_dir: Path = Field(
+        default_factory=user_data_dir,
+        description="Folder of the embedded SQLite file (when DATABASE_URL is unset) and of quickstart's sample.",
     )
     database_read_url: str | None = Field(
         default=None, description="PostgreSQL read replicas (comma-separated URLs) the API reads from."
@@ -98,11 +110,16 @@ class Settings(BaseSettings):
         """CORS_ORIGINS as a list; empty allows no other origin."""
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
+    @property
+    def sqlite_path(self) -> Path:
+        """The embedded SQLite file, used when DATABASE_URL is unset."""
+        return self.data_dir.expanduser().absolute() / SQLITE_FILE_NAME
+
     def resolved_database_url(self) -> str:
-        """The URL to connect to: DATABASE_URL, or the embedded SQLite file in the working directory."""
+        """The URL to connect to: DATABASE_URL, or the embedded SQLite file in DATA_DIR."""
         if self.database_url:
             return normalize_database_url(self.database_url)
-        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+        return f"sqlite:///{self.sqlite_path}"
 
 
 def normalize_database_url(url: str) -> str:

@@ -95,6 +95,11 @@ def diff_versions(connection: Connection, a: int, b: int, *, examples: int = 20)
     )
 
 
+def movies_dropped(connection: Connection, a: int, b: int) -> int:
+    """How many movie ids of version a version b lacks (the shrink check's figure)."""
+    return _count(connection, _only_in(a, b))
+
+
 def _only_in(x: int, y: int) -> Select:
     """Movies of version x whose id version y lacks."""
     mx, my = movies.alias("mx"), movies.alias("my")

@@ -51,6 +51,11 @@ class Version:
                 values[key] = values[key].replace(tzinfo=UTC)
         return cls(**values)
 
+    @property
+    def failed_checks(self) -> list[dict[str, Any]]:
+        """The go-live checks this version failed when it was loaded."""
+        return [check for check in self.checks if not check.get("passed")]
+
 
 def now() -> datetime:
     """The current time, UTC."""
@@ -107,13 +112,27 @@ def latest_staged_id(connection: Connection) -> int | None:
     ).scalar()
 
 
-def promote(connection: Connection, version_id: int) -> int | None:
-    """Make a version live; the live one retires. Returns the previously live id."""
+class FailedChecks(VersionError):
+    """The version failed its go-live checks; promoting it takes --force."""
+
+
+def promote(connection: Connection, version_id: int, *, force: bool = False) -> int | None:
+    """Make a version live; the live one retires. Returns the previously live id.
+
+    A version that failed its checks stays out unless forced (FailedChecks).
+    """
     target = get_version(connection, version_id)
     if target.status == LIVE:
         return version_id
     if target.status not in (STAGED, RETIRED):
         raise VersionError(f"Version {version_id} is {target.status}; only staged or retired versions can go live.")
+    failed = target.failed_checks
+    if failed and not force:
+        reasons = "; ".join(f"{check['name']}: {check['detail']}" for check in failed)
+        raise FailedChecks(
+            f"Version {version_id} failed its checks ({reasons}). "
+            f"Run `movie-stats promote {version_id} --force` to take it live anyway."
+        )
     previous = live_version_id(connection)
     table = dataset_versions
     connection.execute(update(table).where(table.c.status == LIVE).values(status=RETIRED))
@@ -131,7 +150,7 @@ def rollback(connection: Connection) -> tuple[int, int]:
     previous = connection.execute(query.order_by(table.c.promoted_at.desc(), table.c.id.desc()).limit(1)).scalar()
     if previous is None:
         raise VersionError("There is no previously live version to roll back to.")
-    promote(connection, previous)
+    promote(connection, previous, force=True)  # it was live before: its checks were settled then
     return current, previous  # type: ignore[return-value]
 
 

@@ -28,37 +28,24 @@ from sqlalchemy.exc import OperationalError
 
 from db import locks, partitions, staging, versions
 from db.build import BuildCounts, build_version, build_version_in_parallel
+from db.diff import movies_dropped
 from db.engine import SQLITE_BEGIN
 from db.precompute import precompute, precompute_and_index
 from db.tables import LIVE, STAGED
 from db.tables import metadata as store
 from importer.batches import REJECTION_COLUMNS, Progress, cleaned_batches
-from importer.checks import REQUIRED_TABLES, CheckLimits, CheckResult, run_checks
+from importer.checks import REQUIRED_TABLES, CheckResult, LiveFigures, run_checks
+from importer.options import (  # noqa: F401 - re-exported: callers import them from here
+    AUTO_WORKERS,
+    AUTO_WORKERS_MIN_BYTES,
+    FULL,
+    INCREMENTAL,
+    MAX_WORKERS,
+    ImportOptions,
+    is_sample,
+    source_name,
+)
 from importer.read import CsvSource
-
-FULL, INCREMENTAL = "full", "incremental"
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOptions:
-    """How to load a file."""
-
-    mode: str = FULL
-    stage_only: bool = False
-    force: bool = False  # load an unchanged file again, and go live despite failed checks
-    wait_for_lock: bool = True
-    limits: CheckLimits = field(default_factory=CheckLimits)
-    workers: int | None = None  # processes that clean records; None: AUTO_WORKERS for large files
-
-
-# Cleaning in worker processes pays off once a file takes longer to clean than processes take
-# to start and feed (see docs/benchmarks.md); two workers were best on a 2-core machine.
-AUTO_WORKERS = 2
-AUTO_WORKERS_MIN_BYTES = 4 << 20
-# More cannot help: the one process that reads the file feeds about four workers (0.25 CPU-s
-# against their 0.96 for 45,000 records), and each worker's RSS is about 150 MB, much of it
-# shared with the importer (docs/benchmarks.md).
-MAX_WORKERS = 16
 
 
 def worker_count(path: Path, requested: int | None) -> int:
@@ -108,7 +95,7 @@ def file_sha256(path: Path) -> str:
 def import_file(engine: Engine, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportReport:
     """Load one file into a new dataset version; see the module docstring for the guarantees."""
     started = time.perf_counter()
-    report = ImportReport(source=path.name, sha256=file_sha256(path), mode=options.mode)
+    report = ImportReport(source=source_name(path.name, options), sha256=file_sha256(path), mode=options.mode)
     # CsvSource refuses a file with a bad header before the database is touched.
     with (
         CsvSource(path) as source,
@@ -246,7 +233,7 @@ def _check_and_finish(
         rejected=report.rejected,
         full_load=options.mode == FULL,
         movies=report.movies,
-        live_movies=live.movies if live else None,
+        live=_live_figures(connection, version_id, live, options),
         table_rows=_table_rows(connection, version_id),
     )
     report.checks = [result.as_dict() for result in results]
@@ -265,8 +252,20 @@ def _check_and_finish(
         checks=report.checks,
     )
     if goes_live:
-        versions.promote(connection, version_id)
+        versions.promote(connection, version_id, force=options.force)
     report.message = _outcome_message(report, results, options)
+
+
+def _live_figures(
+    connection: Connection, version_id: int, live: versions.Version | None, options: ImportOptions
+) -> LiveFigures | None:
+    """What the shrink check compares a full load with; None when it has nothing to compare with."""
+    if options.mode != FULL or live is None or not live.movies:
+        return None
+    if options.replace_sample and is_sample(live.source_name):
+        waived = f"the live version {live.id} is a generated sample, which a real file replaces whatever its size"
+        return LiveFigures(movies=live.movies, dropped=0, waived=waived)
+    return LiveFigures(movies=live.movies, dropped=movies_dropped(connection, live.id, version_id))
 
 
 def _stage_records(
@@ -316,4 +315,7 @@ def _outcome_message(report: ImportReport, results: list[CheckResult], options: 
     if options.stage_only and not failed:
         return f"Version {report.version} is staged and passed its checks. Run `movie-stats promote {report.version}`."
     reasons = "; ".join(f"{r.name}: {r.detail} (override with {r.override})" for r in failed)
-    return f"Version {report.version} failed its checks and stays staged: {reasons}."
+    return (
+        f"Version {report.version} failed its checks and stays staged: {reasons}. "
+        f"Run `movie-stats promote {report.version} --force` to take it live anyway."
+    )

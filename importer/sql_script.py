@@ -197,7 +197,7 @@ def _checks_if_filled(report: ImportReport, options: ImportOptions) -> list[dict
         rejected=report.rejected,
         full_load=True,
         movies=0,  # only the shrink check reads it, and with no live version (the guard) there is none
-        live_movies=None,
+        live=None,
         table_rows=dict.fromkeys(REQUIRED_TABLES, 1),
     )
     return [result.as_dict() for result in results]

@@ -35,19 +35,31 @@ class Run:
 
 
 def cli_environment(database: str | None, **settings: str) -> dict[str, str]:
-    """This process's environment for a command, with `database` as DATABASE_URL (None: unset)."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | settings
+    """This process's environment for a command, with `database` as DATABASE_URL (None: unset).
+
+    The store's location comes only from `settings` (DATA_DIR, XDG_DATA_HOME), never from the
+    environment the tests run in: no test touches the user's own data folder.
+    """
+    inherited = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATA_DIR", "XDG_DATA_HOME")}
+    env = inherited | settings
     if database:
         env["DATABASE_URL"] = database
     return env
 
 
+def cli_output(cwd: Path, *args: str, database: str | None = None, **settings: str) -> Run:
+    """Run `movie-stats ARGS` in `cwd`; without DATA_DIR or XDG_DATA_HOME given, DATA_DIR is `cwd`."""
+    if "XDG_DATA_HOME" not in settings:
+        settings.setdefault("DATA_DIR", str(cwd))
+    env = cli_environment(database, **settings)
+    done = subprocess.run([MOVIE_STATS, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
 @pytest.fixture
 def run_cli(database_url: str, tmp_path: Path):
     def run(*args: str, database: str | None = database_url, **settings: str) -> Run:
-        env = cli_environment(database, **settings)
-        done = subprocess.run([MOVIE_STATS, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-        return Run(done.returncode, done.stdout, done.stderr)
+        return cli_output(tmp_path, *args, database=database, **settings)
 
     return run
 
@@ -111,7 +123,12 @@ def test_a_file_missing_budget_is_refused_with_exit_1_and_changes_nothing(run_cl
         ("generate", "no-such-folder/sample.csv"),
         ("generate", "."),
         ("promote", "x"),
+        ("promote", "0"),
+        ("promote", "2147483648"),
         ("diff", "1"),
+        ("serve", "--port", "70000"),
+        ("serve", "--port", "0"),
+        ("quickstart", "{file}", "--port", "65536"),
     ],
 )
 def test_usage_errors_exit_2(run_cli, tmp_path: Path, args: tuple[str, ...]) -> None:
@@ -128,8 +145,8 @@ def test_a_failed_check_exits_1_and_names_the_check_and_its_flag(run_cli, tmp_pa
     result = run_cli("import", str(write_csv(tmp_path / "feb.csv", catalogue(50))))
     assert result.exit_code == 1
     assert (
-        "shrink: 50 movies against 100 live (50.00% fewer; limit 10.00%) (override with --max-shrink-share)"
-        in result.stdout
+        "shrink: 50 of the 100 live movies are missing (50.00%; limit 10.00%); 50 movies in all "
+        "(override with --max-shrink-share)" in result.stdout
     )
     assert [v["status"] for v in run_cli("datasets", "--json").json["versions"]] == ["staged", "live"]
 
@@ -229,7 +246,7 @@ def test_serve_answers_graphql_and_logs_each_request_once(run_cli, tmp_path: Pat
     port = free_port()
     server = subprocess.Popen(
         [MOVIE_STATS, "serve", "--port", str(port)],
-        env=cli_environment(database=None),
+        env=cli_environment(database=None, DATA_DIR=str(tmp_path)),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -97,7 +97,7 @@ def test_incremental_load_needs_a_live_version(engine: Engine, tmp_path: Path) -
             "rejected_share",
             "2 of 102 records rejected (1.96%; limit 1.00%)",
         ),
-        (catalogue(85), {}, "shrink", "85 movies against 100 live (15.00% fewer; limit 10.00%)"),
+        (catalogue(85), {}, "shrink", "15 of the 100 live movies are missing (15.00%; limit 10.00%); 85 movies in all"),
         (
             [movie(i, production_companies="[]") for i in range(1, 101)],
             {},
