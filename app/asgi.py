@@ -17,6 +17,7 @@ from starlette.routing import Mount, Route
 from app.access_log import AccessLog, log_to_stderr
 from app.compression import Compression
 from app.database import Database, open_database
+from app.export import export_csv
 from app.fast_path import CachedGetFastPath
 from app.graphql_view import GraphQLView, ViewOptions
 from app.health import healthz, readyz
@@ -69,7 +70,10 @@ def create_app(settings: Settings) -> Starlette:
             max_connections=settings.db_max_connections,
         )
         cache = make_response_cache(
-            settings.redis_url, namespace=settings.cache_namespace, ttl_seconds=settings.cache_ttl_seconds
+            settings.redis_url,
+            namespace=settings.cache_namespace,
+            ttl_seconds=settings.cache_ttl_seconds,
+            max_bytes=settings.cache_max_bytes,
         )
         live = WarmedLiveVersion(watch_live_version(db.engine))
         await anyio.to_thread.run_sync(live.start)
@@ -105,11 +109,15 @@ def create_app(settings: Settings) -> Starlette:
     async def graphql(request: Request) -> Response:
         return await request.app.state.services.graphql.handle(request)
 
+    async def export(request: Request) -> Response:
+        return await export_csv(request, request.app.state.services.graphql)
+
     if settings.access_log:
         log_to_stderr()
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/export/{name}.csv", export, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

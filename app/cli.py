@@ -454,6 +454,7 @@ def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None =
     import uvicorn
 
     from app.asgi import create_app
+    from app.server_stack import SERVER_STACK
     from app.serving import describe_serving
 
     settings = read_settings()
@@ -465,7 +466,7 @@ def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None =
         err.print(line, highlight=False, markup=False)
     # access_log=False: the app writes its own access log, one JSON line per request (ACCESS_LOG).
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, **SERVER_STACK)
         return
     from app.workers import metrics_shared_by_workers
 
@@ -473,7 +474,7 @@ def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None =
     with metrics_shared_by_workers():  # each worker imports the app factory and runs its own lifespan
         uvicorn.run(
             "app.asgi:create_app_from_environment", factory=True, workers=workers,
-            host=host, port=port, log_level="info", access_log=False,
+            host=host, port=port, log_level="info", access_log=False, **SERVER_STACK,
         )  # fmt: skip
 
 

@@ -46,7 +46,7 @@ class Database:
 
 def open_database(url: str, *, statement_timeout_ms: int, max_connections: int = 10) -> Database:
     """The API's database: statements limited in time on both backends, Unicode lower() on SQLite."""
-    engine = make_engine(url, statement_timeout_ms=statement_timeout_ms)
+    engine = make_engine(url, statement_timeout_ms=statement_timeout_ms, pool_size=max_connections)
     if is_sqlite(engine):
         _sqlite_for_api(engine, statement_timeout_ms)
     return Database(engine, max_connections)

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import GraphQLError, OperationDefinitionNode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -36,6 +36,7 @@ from db.tables import LOADING, MAX_INTEGER
 from db.versions import live_version_id
 from resolvers.datasets import find_version, list_all_versions
 from schema.context import Context
+from schema.documents import parsed
 from schema.errors import (
     INTERNAL_ERROR,
     STATEMENT_TIMEOUT,
@@ -242,6 +243,10 @@ class GraphQLView:
             return await self.db.run(live_version_id)
         return self.live.current()
 
+    async def version_for(self, dataset: str | None) -> int:
+        """The version a request reads: the one `?dataset=` names, else the live one (app.export)."""
+        return await (self._chosen_version(dataset) if dataset is not None else self._live_version())
+
     async def _live_version(self) -> int:
         version_id = await self.live_version_id()
         if version_id is None:
@@ -313,7 +318,7 @@ def _version_number(text: str) -> int | None:
 def _operation_names(query: str, max_tokens: int) -> tuple[str, ...]:
     """The names of the query's operations if all of them have one, else none (nor if it does not parse)."""
     try:
-        document = parse(query, no_location=True, max_tokens=max_tokens)
+        document = parsed(query, max_tokens)  # the parse execution reuses (schema.documents)
     except GraphQLError:
         return ()  # execution reports the syntax error
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]

@@ -1,4 +1,4 @@
-"""Response caching: whole GET answers in aiocache, and the HTTP validators sent with them.
+"""Response caching: whole GET answers in a byte-bounded LRU and Redis, and the HTTP validators sent with them.
 
 Every key starts with the dataset version the answer was computed on, and the version is
 known per process (db.live_version), so an answer is never served for another version:
@@ -14,15 +14,19 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import orjson
-from aiocache import RedisCache, SimpleMemoryCache
+from aiocache import RedisCache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer
-from graphql import GraphQLError, parse, print_ast
+from graphql import GraphQLError, print_ast
 from redis.exceptions import RedisError
+
+from app.lru import ByteLRU
+from schema.documents import DOCUMENT_CACHE_ENTRIES, parsed
 
 logger = logging.getLogger("movie_stats.cache")
 
 REDIS_TIMEOUT_SECONDS = 1.0
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # CACHE_MAX_BYTES
 KEY_PREFIX_RAW, KEY_PREFIX_NORMALIZED = "r", "n"
 
 
@@ -48,25 +52,39 @@ class _RedisCache(RedisCache):
 
 
 class ResponseCache:
-    """Response bodies by key, in memory or in Redis; a broken Redis is a miss, not an error."""
+    """Response bodies by key: this process's byte-bounded LRU first, then Redis when configured.
 
-    def __init__(self, backend: BaseCache | None, ttl_seconds: int, *, redis: bool) -> None:
-        self.backend = backend  # None: caching disabled (CACHE_TTL_SECONDS=0)
+    A broken Redis is a miss, not an error. The LRU answers most hits without a network round
+    trip; keys carry the dataset version, so what it holds is never stale.
+    """
+
+    def __init__(
+        self, backend: BaseCache | None, ttl_seconds: int, *, redis: bool, memory: ByteLRU | None = None
+    ) -> None:
+        self.backend = backend  # Redis, or None
+        self.memory = memory  # None with the backend: caching disabled (CACHE_TTL_SECONDS=0)
         self.ttl_seconds = ttl_seconds
         self.redis = redis
 
     async def get(self, key: str) -> bytes | None:
         """A cached body, or None."""
+        if self.memory is not None and (body := self.memory.get(key)) is not None:
+            return body
         if self.backend is None:
             return None
         try:
-            return await self.backend.get(key)
+            body = await self.backend.get(key)
         except (OSError, TimeoutError, RedisError) as error:
             logger.warning("response cache unavailable on get: %s", error)
             return None
+        if body is not None and self.memory is not None:
+            self.memory.set(key, body)
+        return body
 
     async def set(self, key: str, body: bytes) -> None:
-        """Cache a body for `ttl_seconds`."""
+        """Cache a body for `ttl_seconds` (in Redis with that TTL too)."""
+        if self.memory is not None:
+            self.memory.set(key, body)
         if self.backend is None:
             return
         try:
@@ -85,15 +103,21 @@ class ResponseCache:
             await self.backend.client.aclose()  # type: ignore[attr-defined]
 
 
-def make_response_cache(redis_url: str | None, *, namespace: str, ttl_seconds: int) -> ResponseCache:
-    """The cache the settings ask for: Redis when a URL is given, else this process's memory.
+def make_response_cache(
+    redis_url: str | None, *, namespace: str, ttl_seconds: int, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ResponseCache:
+    """The cache the settings ask for: this process's LRU of `max_bytes`, in front of Redis when a URL is given.
 
-    CACHE_TTL_SECONDS=0 turns response caching off (HTTP validators still apply).
+    CACHE_TTL_SECONDS=0 turns response caching off (HTTP validators still apply);
+    CACHE_MAX_BYTES=0 turns the in-process layer off (every lookup goes to Redis).
     """
     if not ttl_seconds:
         return ResponseCache(None, 0, redis=False)
+    memory = ByteLRU(max_bytes, ttl_seconds) if max_bytes else None
     if redis_url is None:
-        return ResponseCache(SimpleMemoryCache(namespace=namespace, timeout=0), ttl_seconds, redis=False)
+        if memory is None:
+            return ResponseCache(None, 0, redis=False)
+        return ResponseCache(None, ttl_seconds, redis=False, memory=memory)
     url = urlparse(redis_url)
     backend = _RedisCache(
         serializer=_Bytes(),
@@ -104,7 +128,7 @@ def make_response_cache(redis_url: str | None, *, namespace: str, ttl_seconds: i
         db=int(url.path.lstrip("/") or 0),
         password=unquote(url.password) if url.password else None,
     )
-    return ResponseCache(backend, ttl_seconds, redis=True)
+    return ResponseCache(backend, ttl_seconds, redis=True, memory=memory)
 
 
 def _digest(*parts: str) -> str:
@@ -134,10 +158,10 @@ def normalized_key(
     return f"{version_id}:{KEY_PREFIX_NORMALIZED}:{_digest(document, variables_text, operation_name or '')}"
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=DOCUMENT_CACHE_ENTRIES)
 def _normalized_document(query: str, max_tokens: int) -> str | None:
     try:
-        return print_ast(parse(query, no_location=True, max_tokens=max_tokens))
+        return print_ast(parsed(query, max_tokens))  # the parse execution reuses (schema.documents)
     except GraphQLError:
         return None
 

@@ -233,6 +233,6 @@ def _first_error_code(body: bytes) -> str:
         return "unknown"
 
 
-def utc_timestamp() -> str:
-    """Now, as the access log writes it (ISO 8601, UTC, milliseconds)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def utc_timestamp(epoch_seconds: float) -> str:
+    """A moment as the access log writes it (ISO 8601, UTC, milliseconds)."""
+    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds")

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     cache_namespace: str = Field(
         default="movie-stats:responses", min_length=1, description="Prefix of every response cache key (shared Redis)."
     )
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Bound of each process's in-memory response cache (an LRU, in front of Redis if set); 0: none.",
+    )
     http_max_age_seconds: int = Field(
         default=60, ge=0, description="Cache-Control max-age of unpinned GET answers (pinned ones are immutable)."
     )

@@ -42,10 +42,15 @@ QUERIES = {
     "company page": "{ companies(first: 20) { totalCount nodes { id name years { year releases budget revenue "
     "profit averagePopularity releasesByGenre { genre { name } releases } } } } }",
     "company years": "{ company(id: 6194) { name years { year releases budget revenue profit averagePopularity "
-    "coverage { withBudget withRevenue withBoth } } } }",
+    "coverage { withBudget withRevenue withBoth } releasesByGenre { genre { name } releases } } } }",
     "year 1995": "{ year(year: 1995) { releases mostPopularGenre { genre { name } averagePopularity } "
     "genres { genre { name } releases averagePopularity } } }",
     "genre years": "{ genre(id: 18) { name years { year releases budget revenue averagePopularity } } }",
+    # An analyst's first two questions: who leads over all years, and which movies make a figure.
+    "ranking": "{ companyRanking(first: 20) { totalCount pageInfo { endCursor } nodes { company { id name } "
+    "years releases revenue profit averagePopularity coverage { withRevenue withPopularity } } } }",
+    "drill-down": "{ company(id: 6194) { years(from: 1995, to: 1995) { releases revenue movies(first: 20) { "
+    "totalCount nodes { id title popularity budget revenue profit } } } } }",
 }
 
 
@@ -94,7 +99,10 @@ def serve(database_url: str, port: int) -> None:
     """The server process."""
     import uvicorn
 
-    uvicorn.run(bench_app(database_url), host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none")
+    from app.server_stack import SERVER_STACK
+
+    app = bench_app(database_url)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_STACK)
 
 
 def prepare_store(path: Path, database_url: str | None, directory: Path) -> str:
@@ -114,12 +122,16 @@ def prepare_store(path: Path, database_url: str | None, directory: Path) -> str:
     return url
 
 
-def run_wrk(url: str, duration: float, connections: int) -> dict[str, float]:
-    """requests/s and latency percentiles (ms) from wrk."""
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+def run_wrk(
+    url: str, duration: float, connections: int, script: Path | None = None, script_args: list[str] | None = None
+) -> dict[str, float]:
+    """requests/s and latency percentiles (ms) from wrk (with a Lua script and its arguments if given)."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script), url, "--", *(script_args or [])]
+    else:
+        command.append(url)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     latency = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", output).group(1)) for p in ("50", "99")}  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -174,6 +186,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--loadgen", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--only", nargs="+", choices=sorted(QUERIES), help="measure only these queries")
     args = parser.parse_args()
     use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and shutil.which("wrk"))
 
@@ -207,6 +220,8 @@ def measure(base: str, args: argparse.Namespace, use_wrk: bool) -> dict[str, dic
         time.sleep(0.1)
     results: dict[str, dict[str, dict[str, float]]] = {}
     for name, query in QUERIES.items():
+        if args.only and name not in args.only:
+            continue
         params = urlencode({"query": query})
         body = httpx.get(f"{base}/graphql?{params}").content  # also warms the cache
         assert b'"errors"' not in body, body

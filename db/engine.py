@@ -10,8 +10,14 @@ from sqlalchemy.engine import Connection
 SQLITE_BEGIN = "sqlite_begin"
 
 
-def make_engine(url: str, *, statement_timeout_ms: int = 0, busy_timeout_ms: int = 30_000) -> Engine:
-    """Create an engine; `statement_timeout_ms` > 0 limits every statement (API use)."""
+def make_engine(
+    url: str, *, statement_timeout_ms: int = 0, busy_timeout_ms: int = 30_000, pool_size: int | None = None
+) -> Engine:
+    """Create an engine; `statement_timeout_ms` > 0 limits every statement (API use).
+
+    `pool_size`: PostgreSQL connections kept open (SQLAlchemy's default 5 when None); the API keeps
+    as many as it runs calls at once, so no call opens and closes a connection of its own.
+    """
     if url.startswith("sqlite"):
         return _sqlite_engine(url, busy_timeout_ms)
     parsed = make_url(url)
@@ -20,7 +26,10 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0, busy_timeout_ms: int
         options = f"{parsed.query.get('options', '')} -c statement_timeout={statement_timeout_ms}".strip()
         parsed = parsed.update_query_dict({"options": options})
     # UTF-8 whatever the server's encoding: the importer sends COPY data as UTF-8 bytes.
-    return create_engine(parsed, pool_pre_ping=True, client_encoding="utf8")
+    sizing = (
+        {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 2}
+    )  # 2: slack for a watcher's connect
+    return create_engine(parsed, pool_pre_ping=True, client_encoding="utf8", **sizing)
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:

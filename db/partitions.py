@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 from types import MappingProxyType
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
@@ -109,12 +110,20 @@ def index_statements(version_id: int) -> dict[str, list[str]]:
         key = ", ".join(column.name for column in table.primary_key.columns)
         statements[table.name] = [f"CREATE UNIQUE INDEX {_key_index(table.name, version_id)} ON {partition} ({key})"]
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
-            columns = ", ".join(column.name for column in index.columns)
+            columns = ", ".join(_index_column_sql(expression) for expression in index.expressions)
             unique = "UNIQUE " if index.unique else ""
             statements[table.name].append(
                 f"CREATE {unique}INDEX {index.name}_v{int(version_id)} ON {partition} ({columns})"
             )
     return statements
+
+
+def _index_column_sql(expression: object) -> str:
+    """One column of an index as PostgreSQL spells it: a column name, or an expression (db.tables.BestFirst)."""
+    name = getattr(expression, "name", None)
+    if isinstance(name, str):
+        return name
+    return str(expression.compile(dialect=postgresql.dialect()))  # type: ignore[attr-defined]
 
 
 def attach(connection: Connection, version_id: int) -> None:

@@ -9,11 +9,13 @@ from sqlalchemy.engine import Connection
 
 from db import partitions
 from db.parallel import run_on_connections
+from db.spans import span_figures
 from db.staging import load_settings_sql
 
 _BOTH_KNOWN = "m.budget IS NOT NULL AND m.revenue IS NOT NULL"
 _FIGURE_COLUMNS = (
-    "releases, budget, revenue, profit, with_budget, with_revenue, with_both, average_popularity, total_popularity"
+    "releases, budget, revenue, profit, with_budget, with_revenue, with_both, with_popularity, "
+    "average_popularity, total_popularity"
 )
 # Rules 10-14. count(*) counts distinct movies: each (group, movie) pair appears once.
 # SUM ignores NULLs and is NULL for an all-NULL group, as rules 11 and 12 want; profit sums
@@ -24,15 +26,16 @@ _FIGURE_COLUMNS = (
 _FIGURES = (
     "count(*), sum(m.budget), sum(m.revenue), "
     f"sum(CASE WHEN {_BOTH_KNOWN} THEN m.revenue - m.budget END), "
-    f"count(m.budget), count(m.revenue), count(CASE WHEN {_BOTH_KNOWN} THEN 1 END), "
+    f"count(m.budget), count(m.revenue), count(CASE WHEN {_BOTH_KNOWN} THEN 1 END), count(m.popularity), "
     "avg(m.popularity), sum(m.popularity)"
 )
 
 
 def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
-    """The SQL that fills version `:v`'s yearly tables from its movies and links, all in `targets`.
+    """The SQL that fills version `:v`'s precomputed tables from its movies and links, all in `targets`.
 
-    By the yearly table each statement fills; they can run in any order.
+    By the table each statement fills, in an order they can run in: a table of DERIVED_FROM
+    after the one it sums, the others in any order.
     """
     movies, genres, companies = targets["movies"], targets["movie_genres"], targets["movie_companies"]
     movie_of = f"JOIN {movies} m ON m.version_id = {{link}}.version_id AND m.id = {{link}}.movie_id"
@@ -53,7 +56,38 @@ def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
         f"SELECT :v, c.company_id, m.release_year, g.genre_id, count(*) FROM {companies} c {movie_of.format(link='c')} "
         f"JOIN {genres} g ON g.version_id = c.version_id AND g.movie_id = c.movie_id "
         "WHERE c.version_id = :v AND m.release_year IS NOT NULL GROUP BY c.company_id, m.release_year, g.genre_id",
+        # The movies behind each figure, by year: what a company-year's or genre-year's movies read.
+        "company_movies": f"INSERT INTO {targets['company_movies']} (version_id, company_id, movie_id, year, popularity) "
+        f"SELECT :v, c.company_id, c.movie_id, m.release_year, m.popularity FROM {companies} c {movie_of.format(link='c')} "
+        "WHERE c.version_id = :v",
+        "genre_movies": f"INSERT INTO {targets['genre_movies']} (version_id, genre_id, movie_id, year, popularity) "
+        f"SELECT :v, g.genre_id, g.movie_id, m.release_year, m.popularity FROM {genres} g {movie_of.format(link='g')} "
+        "WHERE g.version_id = :v",
+        **{
+            totals: _totals_statement(targets, totals, yearly, entity, owner)
+            for totals, (yearly, entity, owner) in _TOTALS.items()
+        },
     }
+
+
+# Whole-dataset totals summed from the yearly table of the same entity (db.spans): by totals
+# table, (yearly table, entity table, entity id column).
+_TOTALS = {
+    "company_totals": ("company_years", "companies", "company_id"),
+    "genre_totals": ("genre_years", "genres", "genre_id"),
+}
+DERIVED_FROM = {totals: yearly for totals, (yearly, _, _) in _TOTALS.items()}
+
+
+def _totals_statement(targets: Mapping[str, str], totals: str, yearly: str, entity: str, owner: str) -> str:
+    """Each entity's figures over all its years, with its name, which rankings break ties by."""
+    figures = span_figures("y")
+    return (
+        f"INSERT INTO {targets[totals]} (version_id, {owner}, name, {', '.join(figures)}, ranking_size) "
+        f"SELECT :v, y.{owner}, e.name, {', '.join(figures.values())}, count(*) OVER () FROM {targets[yearly]} y "
+        f"JOIN {targets[entity]} e ON e.version_id = y.version_id AND e.id = y.{owner} "
+        f"WHERE y.version_id = :v GROUP BY y.{owner}, e.name"
+    )
 
 
 def precompute(connection: Connection, version_id: int) -> None:
@@ -65,10 +99,14 @@ def precompute(connection: Connection, version_id: int) -> None:
 
 # The version's tables from the longest to the shortest to fill and index: the 45,000-record
 # benchmark took 0.43 s for the first, 0.27 s for the next, 0.03 s or less for each of the last
-# four (docs/benchmarks.md).
+# four (docs/benchmarks.md). company_years' task also fills and indexes company_totals, and the
+# lists of movies behind the figures come next (about 1.0 s and 0.6 s on a host where the first
+# took 1.2 s, 2026-12-06).
 _LONGEST_FIRST = (
     "company_year_genres",
     "company_years",
+    "genre_movies",
+    "company_movies",
     "genre_years",
     "movie_genres",
     "movie_companies",
@@ -77,6 +115,7 @@ _LONGEST_FIRST = (
     "companies",
     "genres",
     "rejections",
+    *DERIVED_FROM,  # each runs within the task of the table it sums
 )
 PRECOMPUTE_CONNECTIONS = 2  # as many as the cores of the machine it was measured on
 
@@ -90,6 +129,15 @@ def precompute_and_index(engine: Engine, version_id: int) -> None:
     fills = precompute_statements(partitions.version_tables(version_id))
     indexes = partitions.index_statements(version_id)
     tables = sorted(partitions.VERSIONED_TABLES, key=_LONGEST_FIRST.index)  # a table missing there fails here
-    tasks = [[*([fills[table]] if table in fills else []), *indexes[table]] for table in tables]
+
+    def work(table: str) -> list[str]:
+        return [*([fills[table]] if table in fills else []), *indexes[table]]
+
+    derived = {yearly: totals for totals, yearly in DERIVED_FROM.items()}
+    tasks = [
+        [*work(table), *(work(derived[table]) if table in derived else [])]
+        for table in tables
+        if table not in DERIVED_FROM
+    ]
     setup = [*load_settings_sql(), f"SET LOCAL maintenance_work_mem = '{partitions.INDEX_MAINTENANCE_WORK_MEM}'"]
     run_on_connections(engine, tasks, connections=PRECOMPUTE_CONNECTIONS, setup=setup, parameters={"v": version_id})

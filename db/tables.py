@@ -7,6 +7,8 @@ or deletes its rows by `version_id` on SQLite.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,8 +25,37 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement
 
 metadata = MetaData()
+
+# Names and titles sort by Unicode code point on both stores: SQLite compares text bytewise
+# (UTF-8 byte order is code point order), PostgreSQL by the column's collation, which "C"
+# makes bytewise too whatever the database's default. Lowercasing for search goes through
+# db.text_match, since PostgreSQL's lower() under "C" leaves non-ASCII letters alone.
+CodePointText = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+class BestFirst(ColumnElement[Any]):
+    """An index column in the API's "best first" order: descending, unknowns (NULL) last."""
+
+    inherit_cache = True
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+
+
+@compiles(BestFirst)
+def _best_first(element: BestFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{element.column} DESC NULLS LAST"  # PostgreSQL puts NULLs first when descending
+
+
+@compiles(BestFirst, "sqlite")
+def _best_first_sqlite(element: BestFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{element.column} DESC"  # SQLite puts NULLs last when descending, and refuses NULLS LAST here
+
 
 # The largest value of an Integer column: movie and entity ids, counts, dataset version ids.
 MAX_INTEGER = 2**31 - 1
@@ -88,7 +119,7 @@ movies = Table(
     metadata,
     _version_fk(),
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("title", Text, nullable=False),
+    Column("title", CodePointText, nullable=False),
     Column("original_title", Text),
     Column("imdb_id", Text),
     Column("original_language", Text),
@@ -103,6 +134,9 @@ movies = Table(
     Column("vote_average", Float),
     Column("vote_count", Integer),
     Column("adult", Boolean),
+    # The `movies` field's default order walked without sorting, and a year's movies.
+    Index("movies_by_popularity", "version_id", BestFirst("popularity"), "id"),
+    Index("movies_by_year", "version_id", "release_year"),
     **_BY_VERSION,
 )
 
@@ -111,7 +145,7 @@ genres = Table(
     metadata,
     _version_fk(),
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("name", Text, nullable=False),
+    Column("name", CodePointText, nullable=False),
     **_BY_VERSION,
 )
 
@@ -120,7 +154,7 @@ companies = Table(
     metadata,
     _version_fk(),
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("name", Text, nullable=False),
+    Column("name", CodePointText, nullable=False),
     Index("companies_by_name", "version_id", "name", "id"),
     **_BY_VERSION,
 )
@@ -156,6 +190,9 @@ def _money_columns() -> list[Column]:
         Column("with_both", Integer, nullable=False),
         Column("average_popularity", Float),
         Column("total_popularity", Float),
+        # Movies with a known popularity: what averagePopularity rests on, and what a span's
+        # average divides its total popularity by (rule 14). Last, where migration 0005 added it.
+        Column("with_popularity", Integer, nullable=False, server_default="0"),
     ]
 
 
@@ -187,6 +224,7 @@ company_years = Table(
     Column("company_id", Integer, primary_key=True, autoincrement=False),
     Column("year", Integer, primary_key=True, autoincrement=False),
     *_money_columns(),
+    Index("company_years_by_year", "version_id", "year"),  # a span ranking sums the years it covers
     **_BY_VERSION,
 )
 
@@ -201,6 +239,63 @@ company_year_genres = Table(
     **_BY_VERSION,
 )
 
+
+# The figures entities are ranked by over a span (GraphQL's CompanyMetric and GenreMetric).
+RANKING_METRICS = ("releases", "budget", "revenue", "profit", "average_popularity", "total_popularity")
+
+
+def _totals_columns(owner: str) -> list[Column]:
+    """A whole-dataset totals row: the entity, its name (for ties), years with releases, figures."""
+    return [
+        _version_fk(),
+        Column(owner, Integer, primary_key=True, autoincrement=False),
+        Column("name", CodePointText, nullable=False),
+        Column("years", Integer, nullable=False),
+        *_money_columns(),
+        # How many entities of the version have totals, on every row: a ranking's totalCount
+        # over all years is one row's read, not a count of them all.
+        Column("ranking_size", Integer, nullable=False),
+    ]
+
+
+def _ranking_indexes(table: str, owner: str) -> list[Index]:
+    """One index per ranking metric, in the ranking's order: a page of the ranking is a walk."""
+    return [Index(f"{table}_by_{metric}", "version_id", BestFirst(metric), "name", owner) for metric in RANKING_METRICS]
+
+
+# Precomputed from the yearly tables (db.precompute): each entity's figures over every year,
+# what a ranking or a `totals` without bounds reads.
+company_totals = Table(
+    "company_totals",
+    metadata,
+    *_totals_columns("company_id"),
+    *_ranking_indexes("company_totals", "company_id"),
+    **_BY_VERSION,
+)
+genre_totals = Table("genre_totals", metadata, *_totals_columns("genre_id"), **_BY_VERSION)
+
+
+def _movie_list(table: str, owner: str) -> Table:
+    """Which movies make up each entity's figures, by release year (NULL: unknown), with the
+    movie's popularity: the first page of an entity-year's movies in the default order is
+    ranked on one range of the year index and its rows, and only that page's movies are read.
+    (Popularity in the index too would save that sort but double the index's cost at load.)"""
+    return Table(
+        table,
+        metadata,
+        _version_fk(),
+        Column(owner, Integer, primary_key=True, autoincrement=False),
+        Column("movie_id", Integer, primary_key=True, autoincrement=False),
+        Column("year", Integer),
+        Column("popularity", movies.c.popularity.type),
+        Index(f"{table}_by_year", "version_id", owner, "year", "movie_id"),
+        **_BY_VERSION,
+    )
+
+
+company_movies = _movie_list("company_movies", "company_id")
+genre_movies = _movie_list("genre_movies", "genre_id")
+
 # Tables holding one version's data, in the order a load fills them.
 VERSIONED_DATA_TABLES = (
     movies,
@@ -212,6 +307,10 @@ VERSIONED_DATA_TABLES = (
     genre_years,
     company_years,
     company_year_genres,
+    company_totals,
+    genre_totals,
+    company_movies,
+    genre_movies,
     rejections,
 )
 

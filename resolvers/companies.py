@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from app.database import Database
 from db.tables import companies, company_year_genres, company_years, genres
+from db.text_match import contains_text
 from resolvers.paging import decode_cursor, encode_cursor
 from resolvers.years import in_years
 
@@ -38,8 +39,7 @@ def _search(
 ) -> CompanyPage:
     matches = companies.c.version_id == version_id
     if search:
-        # autoescape: `%`, `_` and the escape character itself match literally.
-        matches = matches & func.lower(companies.c.name).contains(search.lower(), autoescape=True)
+        matches = matches & contains_text(companies.c.name, search)
     total = connection.execute(select(func.count()).select_from(companies).where(matches)).scalar_one()
     page = select(companies.c.id, companies.c.name).where(matches)
     if position is not None:

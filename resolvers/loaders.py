@@ -7,7 +7,7 @@ statements whatever the page size. Loaders are built per request, bound to its v
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from resolvers.movies import companies_of_movies, genres_of_movies, movies_by_id
 from resolvers.years import genre_years_of_genres, genre_years_of_years
 
 K = TypeVar("K")
+V = TypeVar("V")
 YearsKey = tuple[int, int | None, int | None]  # (owner id, from, to)
 
 
@@ -91,3 +92,15 @@ def _group(rows: list[Row[Any]], keys: Sequence[K], key_of: Callable[[Row[Any]],
     for row in rows:
         groups[key_of(row)].append(row)
     return [groups.get(key, []) for key in keys]
+
+
+def loaded(loader: DataLoader[K, V], key: K) -> V | Awaitable[V]:
+    """The value itself when this request has already loaded it, else the load to await.
+
+    A resolver returning the value synchronously spares graphql-core an awaitable per list item
+    (a company's 116 years each asking for their releases by genre).
+    """
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return future.result()
+    return loader.load(key)

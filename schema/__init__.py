@@ -11,7 +11,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
@@ -19,11 +18,11 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.documents import DOCUMENT_CACHE_ENTRIES, SharedParserCache
 from schema.errors import ErrorCodes, log_unexpected
+from schema.plain_execution import PlainSelectionExecutionContext
 from schema.query import Query
 from schema.scalars import SCALARS
-
-DOCUMENT_CACHE_ENTRIES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +58,13 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_ENTRIES),
+        SharedParserCache,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_ENTRIES),
         ErrorCodes,
     ]
-    return MovieStatsSchema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))
+    return MovieStatsSchema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=PlainSelectionExecutionContext,
+    )

@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from app.database import Database
+from resolvers.drill_down_loaders import DrillDownLoaders, make_drill_down_loaders
 from resolvers.loaders import Loaders, make_loaders
 
 T = TypeVar("T")
@@ -21,11 +22,13 @@ class Context:
     version_id: int
     loaders: Loaders
     max_page_size: int
+    drill_down: DrillDownLoaders
 
     @classmethod
     def for_version(cls, db: Database, version_id: int, max_page_size: int) -> Context:
         """A fresh context (and fresh loaders) reading `version_id`."""
-        return cls(db, version_id, make_loaders(db, version_id), max_page_size)
+        loaders, drill_down = make_loaders(db, version_id), make_drill_down_loaders(db, version_id)
+        return cls(db, version_id, loaders, max_page_size, drill_down)
 
 
 Info = strawberry.Info[Context, None]

@@ -13,10 +13,17 @@ class Coverage:
     with_budget: int
     with_revenue: int
     with_both: int
+    with_popularity: int = strawberry.field(
+        description="Movies with a known popularity: what averagePopularity rests on."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Coverage:
         """From any precomputed figures row."""
         return cls(
-            releases=row.releases, with_budget=row.with_budget, with_revenue=row.with_revenue, with_both=row.with_both
+            releases=row.releases,
+            with_budget=row.with_budget,
+            with_revenue=row.with_revenue,
+            with_both=row.with_both,
+            with_popularity=row.with_popularity,
         )

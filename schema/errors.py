@@ -88,6 +88,13 @@ class TrustedDocumentRequired(ApiError):
     http_status = 403
 
 
+class ExportNotFound(ApiError):
+    """/export/NAME.csv names no download."""
+
+    code = "EXPORT_NOT_FOUND"
+    http_status = 404
+
+
 class NoLiveDataset(ApiError):
     """Nothing has been loaded yet, so there is no live dataset to answer from."""
 

@@ -22,6 +22,8 @@ class Movie:
     popularity: float | None
     original_title: str | None
     imdb_id: str | None
+    year: int | None = strawberry.field(description="The release year; null when the release date is unknown.")
+    profit: BigInt | None = strawberry.field(description="revenue - budget when both are known, else null.")
 
     @classmethod
     def from_row(cls, row: Any) -> Movie:
@@ -29,6 +31,7 @@ class Movie:
         return cls(
             id=row.id, title=row.title, release_date=row.release_date, budget=row.budget, revenue=row.revenue,
             popularity=row.popularity, original_title=row.original_title, imdb_id=row.imdb_id,
+            year=row.release_year, profit=_profit(row.budget, row.revenue),
         )  # fmt: skip
 
     @strawberry.field
@@ -38,3 +41,8 @@ class Movie:
     @strawberry.field
     async def companies(self, info: Info) -> list[Company]:
         return [Company.from_row(row) for row in await info.context.loaders.companies_of_movie.load(self.id)]
+
+
+def _profit(budget: int | None, revenue: int | None) -> int | None:
+    """Rule 12 for one movie: revenue - budget when both are known."""
+    return revenue - budget if budget is not None and revenue is not None else None

@@ -8,6 +8,7 @@ from resolvers.companies import search_companies
 from resolvers.datasets import find_version
 from resolvers.genres import list_genres
 from resolvers.years import find_year, list_years
+from schema.analytics_query import AnalyticsQuery
 from schema.company import Company
 from schema.context import FromYear, Info, given
 from schema.dataset import Dataset
@@ -19,7 +20,7 @@ from schema.year import Year
 
 
 @strawberry.type
-class Query:
+class Query(AnalyticsQuery):
     @strawberry.field(description="The dataset version that answers this request.")
     async def dataset(self, info: Info) -> Dataset:
         row = await find_version(info.context.db, info.context.version_id)

@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,12 @@ from tests.csvfiles import catalogue, write_csv
 from tests.test_cli import MOVIE_STATS, cli_environment, cli_output
 
 HEAVY_MODULES = ("sqlalchemy", "pydantic", "pydantic_settings", "strawberry", "uvicorn", "pyarrow", "orjson", "alembic")
-STARTUP_LIMIT_SECONDS = 0.3
 
 
 def test_help_imports_no_heavy_module() -> None:
     probe = f"import sys, app.cli; print([m for m in {HEAVY_MODULES!r} if m in sys.modules])"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
-
-
-def test_help_starts_in_under_0_3_seconds(tmp_path: Path) -> None:
-    times = []
-    for _ in range(5):  # the best of five: a busy machine slows a run, never speeds one up
-        started = time.perf_counter()
-        assert cli_output(tmp_path, "--help").exit_code == 0
-        times.append(time.perf_counter() - started)
-    assert min(times) < STARTUP_LIMIT_SECONDS, times
 
 
 @pytest.mark.parametrize(

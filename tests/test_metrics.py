@@ -10,6 +10,7 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.access_log import WRITER
 from tests.api_support import Api, api_settings, serve
 
 QUERY = "{ genre(id: 18) { name } }"
@@ -97,6 +98,7 @@ def test_request_id_round_trips_and_is_logged_with_a_timestamp(loaded_url: str) 
             kept = api.client.get("/graphql", params={"query": QUERY}, headers={"x-request-id": "edge-42.a:b"})
             replaced = api.client.get("/healthz", headers={"x-request-id": "not an id; drop table"})
             made = api.client.get("/healthz")
+        WRITER.flush()  # lines are written by a background thread
     finally:
         access.removeHandler(handler)
         access.setLevel(level)

@@ -1,0 +1,310 @@
+"""Execution that completes plain selections without graphql-core's per-field machinery.
+
+A selection is plain when each of its fields reads an attribute of the object (Strawberry's
+default resolver) or calls a synchronous method taking only `self`, and completes to a scalar,
+a list of them, or another plain selection: the yearly figures, their coverage, a genre's name.
+Such a selection is compiled once per request and list into one function that builds the answer's
+dict straight from the objects, with the scalars' own serializers, in the order graphql-core would
+build it. Most of an answer's fields are plain, and graphql-core spends several microseconds on each
+(resolve info, awaitable checks, path, abort signal).
+
+Anything unusual falls back to graphql-core for that object, so errors and their paths are its own:
+a null in a non-null position, a value a scalar refuses, an exception in a resolver, an abstract type,
+@defer. The fallback recomputes the object from scratch, which is safe because plain fields have no
+side effects.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+)
+from graphql.pyutils import Path
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+Complete = Callable[[Any], Any]
+Plan = Callable[[Any], dict[str, Any]]
+
+
+class _NotPlain(Exception):
+    """This object's value needs graphql-core's own completion (it will raise the right error)."""
+
+
+class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, completing plain object selections with compiled plans."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (type, id(field list)) -> (the field list, kept alive so its id is not reused; plan or None)
+        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
+        self._completers: dict[tuple[GraphQLOutputType, int], tuple[Any, Complete | None]] = {}
+        # (type, id(grouped field set)) -> (the set, kept alive; its plain fields' readers and completers)
+        self._field_sets: dict[tuple[GraphQLObjectType, int], tuple[Any, dict[str, tuple[Complete, Complete]]]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's execute_fields, with each plain field completed by its plan.
+
+        An object with a resolver among its fields (a company-year's releasesByGenre) still
+        completes its plain fields (the figures) without graphql-core's per-field machinery.
+        """
+        plain = self._plain_fields(parent_type, grouped_field_set)
+        if not plain:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        is_awaitable = self.is_awaitable
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                compiled = plain.get(response_name)
+                if compiled is not None:
+                    try:
+                        results[response_name] = compiled[1](compiled[0](source_value))
+                        continue
+                    except Exception:  # noqa: BLE001 - graphql-core executes it and reports the error its way
+                        pass
+                result = self.execute_field(
+                    parent_type, source_value, field_details_list, Path(path, response_name, parent_type.name),
+                    position_context,
+                )  # fmt: skip
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:  # settle what other fields started, as graphql-core does
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                results[awaitable_fields[0]] = await results[awaitable_fields[0]]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _plain_fields(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> dict[str, tuple[Complete, Complete]]:
+        key = (parent_type, id(grouped_field_set))
+        cached = self._field_sets.get(key)
+        if cached is None:
+            compiled: dict[str, tuple[Complete, Complete]] = {}
+            if parent_type.is_type_of is None:
+                for response_name, sub_details in grouped_field_set.items():
+                    name = sub_details[0].node.name.value
+                    field = parent_type.fields.get(name)
+                    read = _reader(field) if field is not None else None
+                    complete = self._completer(field.type, sub_details) if read is not None else None  # type: ignore[union-attr]  # read implies field
+                    if read is not None and complete is not None:
+                        compiled[response_name] = (read, complete)
+            self._field_sets[key] = cached = (grouped_field_set, compiled)
+        return cached[1]
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(return_type, field_details_list)
+        if plan is not None:
+            try:
+                return plan(result)
+            except Exception:  # noqa: BLE001 - graphql-core completes it again and reports the error its way
+                pass
+        return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list of plain objects (a company's years) is completed by one loop, not item by item.
+        if isinstance(result, list) and (complete := self._completer(return_type, field_details_list)) is not None:
+            try:
+                return complete(result)
+            except Exception:  # noqa: BLE001 - graphql-core completes it again and reports the error its way
+                pass
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        key = (object_type, id(field_details_list))
+        cached = self._plans.get(key)
+        if cached is None:
+            self._plans[key] = cached = (field_details_list, self._build_plan(object_type, field_details_list))
+        return cached[1]
+
+    def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        if object_type.is_type_of is not None:
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return None
+        entries: list[str] = []
+        namespace: dict[str, Any] = {}
+        for number, sub_details in enumerate(grouped_field_set.values()):
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                entries.append(f"{object_type.name!r}")
+                continue
+            field = object_type.fields.get(name)
+            read = _reader(field) if field is not None else None
+            complete = self._completer(field.type, sub_details) if field is not None and read is not None else None
+            if read is None or complete is None:
+                return None
+            namespace[f"_read{number}"] = read
+            namespace[f"_complete{number}"] = complete
+            attribute = getattr(read, "attribute", None)  # read inline as `s.name` when it is a plain attribute
+            read_expression = f"s.{attribute}" if attribute else f"_read{number}(s)"
+            entries.append(_completion(number, field.type, read_expression))  # type: ignore[union-attr]  # read implies field
+        return _compile(list(grouped_field_set), entries, namespace)
+
+    def _completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
+        """How to complete a value of this type, mirroring graphql-core's complete_value."""
+        key = (output_type, id(sub_details))
+        cached = self._completers.get(key)
+        if cached is None:
+            self._completers[key] = cached = (sub_details, self._build_completer(output_type, sub_details))
+        return cached[1]
+
+    def _build_completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
+        if isinstance(output_type, GraphQLNonNull) and isinstance(output_type.of_type, GraphQLLeafType):
+            coerce = output_type.of_type.coerce_output_value
+
+            def non_null_leaf(value: Any) -> Any:
+                coerced = None if value is None else coerce(value)
+                if coerced is None or coerced is Undefined:
+                    raise _NotPlain
+                return coerced
+
+            return non_null_leaf
+        if isinstance(output_type, GraphQLNonNull):
+            inner = self._completer(output_type.of_type, sub_details)
+            if inner is None:
+                return None
+
+            def non_null(value: Any) -> Any:
+                completed = None if value is None or value is Undefined else inner(value)
+                if completed is None:
+                    raise _NotPlain
+                return completed
+
+            return non_null
+        inner = self._bare_completer(output_type, sub_details)
+        if inner is None:
+            return None
+        return lambda value: None if value is None or value is Undefined else inner(value)
+
+    def _bare_completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
+        if isinstance(output_type, GraphQLList):
+            item = self._completer(output_type.of_type, sub_details)
+            if item is None:
+                return None
+
+            def each(value: Any) -> list[Any]:
+                if not isinstance(value, list | tuple):
+                    raise _NotPlain
+                return [item(element) for element in value]
+
+            return each
+        if isinstance(output_type, GraphQLLeafType):
+            coerce = output_type.coerce_output_value
+
+            def leaf(value: Any) -> Any:
+                coerced = coerce(value)
+                if coerced is None or coerced is Undefined:
+                    raise _NotPlain
+                return coerced
+
+            return leaf
+        if isinstance(output_type, GraphQLObjectType):
+            return self._plan(output_type, sub_details)
+        return None  # interfaces and unions: graphql-core resolves their runtime type
+
+
+# Expressions true exactly when graphql-core's own coercion of the built-in scalar returns the
+# value unchanged: then the generated plan skips the call.
+_UNCHANGED = {
+    "Int": "{v}.__class__ is int and -2147483648 <= {v} <= 2147483647",
+    "Float": "{v}.__class__ is float and {v} - {v} == 0.0",  # finite: inf - inf and nan - nan are nan
+    "String": "{v}.__class__ is str",
+    "Boolean": "{v}.__class__ is bool",
+}
+
+
+def _completion(number: int, output_type: GraphQLOutputType, read: str) -> str:
+    """The expression completing field `number`: read it, then keep it as is or complete it."""
+    value, complete = f"_v{number}", f"_complete{number}"
+    bare = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+    unchanged = _UNCHANGED.get(bare.name) if isinstance(bare, GraphQLLeafType) else None
+    if unchanged is None:
+        return f"{complete}({read})"
+    return f"({value} if {unchanged.format(v=f'({value} := {read})')} else {complete}({value}))"
+
+
+def _compile(keys: list[str], entries: list[str], namespace: dict[str, Any]) -> Plan:
+    """One function building the object's dict, keys in graphql-core's order (its response keys)."""
+    body = ", ".join(f"{key!r}: {entry}" for key, entry in zip(keys, entries))
+    # The source holds only repr'd response keys, identifiers and numbered names: no client text runs.
+    exec(f"def plan(s):\n    return {{{body}}}\n", namespace)
+    return namespace["plan"]
+
+
+def _reader(field: GraphQLField) -> Complete | None:
+    """Read a field's value from its object: an attribute, or a sync method of `self` alone."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or definition.extensions or definition.arguments:
+        return None
+    if getattr(field.resolve, "_is_default", False) and definition.base_resolver is None:
+        return _attribute(definition.python_name)
+    resolver = definition.base_resolver
+    if (
+        resolver is None
+        or resolver.is_async
+        or resolver.self_parameter is None
+        or len(resolver.signature.parameters) != 1
+        or not callable(resolver.wrapped_func)
+    ):
+        return None
+    return resolver.wrapped_func
+
+
+def _attribute(name: str) -> Complete:
+    def read(source: Any) -> Any:
+        return getattr(source, name)
+
+    if name.isidentifier() and not keyword.iskeyword(name):
+        read.attribute = name  # type: ignore[attr-defined]  # for the generated plans (_build_plan)
+    return read
