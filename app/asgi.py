@@ -87,6 +87,7 @@ def create_app(settings: Settings) -> Starlette:
         await anyio.to_thread.run_sync(reads.start)
         metrics = make_metrics()
         metrics.watch_pool(db.engine, "primary")
+        cache.on_lookup = metrics.count_response_cache
         for replica in reads.replicas:
             metrics.watch_pool(replica.db.engine, replica.name)
         view = GraphQLView(schema, db, live, cache, options, documents, reads)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -65,11 +66,21 @@ class ResponseCache:
         self.memory = memory  # None with the backend: caching disabled (CACHE_TTL_SECONDS=0)
         self.ttl_seconds = ttl_seconds
         self.redis = redis
+        self.on_lookup: Callable[[str, bool], None] | None = None  # (layer, hit): app.metrics counts them
+
+    @property
+    def enabled(self) -> bool:
+        """Whether anything is cached at all (CACHE_TTL_SECONDS > 0)."""
+        return self.memory is not None or self.backend is not None
 
     async def get(self, key: str) -> bytes | None:
         """A cached body, or None."""
-        if self.memory is not None and (body := self.memory.get(key)) is not None:
-            return body
+        if self.memory is not None:
+            body = self.memory.get(key)
+            if self.on_lookup is not None:
+                self.on_lookup("memory", body is not None)
+            if body is not None:
+                return body
         if self.backend is None:
             return None
         try:
@@ -77,6 +88,8 @@ class ResponseCache:
         except (OSError, TimeoutError, RedisError) as error:
             logger.warning("response cache unavailable on get: %s", error)
             return None
+        if self.on_lookup is not None:
+            self.on_lookup("redis", body is not None)
         if body is not None and self.memory is not None:
             self.memory.set(key, body)
         return body

@@ -97,6 +97,10 @@ class Metrics:
             child = self._cache_children[(layer, result)] = self.cache.labels(layer, result)
         child.inc()
 
+    def count_response_cache(self, layer: str, hit: bool) -> None:
+        """One lookup in a layer of the response cache (its `on_lookup` hook)."""
+        self.count_cache(layer, "hit" if hit else "miss")
+
     def watch_pool(self, engine: Engine, name: str) -> None:
         """Follow how many of the engine's pooled connections are checked out."""
         gauge = self.pool_in_use.labels(name)
@@ -154,9 +158,7 @@ class RequestMetrics:
             if message["type"] == "http.response.start":
                 seen.status = message["status"]
                 for name, value in message.get("headers", ()):
-                    if name == b"x-cache":
-                        seen.cache = value.decode("latin-1")
-                    elif name == b"content-encoding":
+                    if name == b"content-encoding":
                         seen.gzip = value == b"gzip"
                 message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id.encode())]
             elif message["type"] == "http.response.body":
@@ -177,13 +179,11 @@ class RequestMetrics:
         metrics.count_request(route, scope["method"], seen.status, seen.code, seconds)
         if route != "/graphql" or scope["method"] != "GET":
             return
+        # The response cache's own layers count their lookups themselves (ResponseCache.on_lookup).
         if seen.status == 304:
             metrics.count_cache("http", "hit")
-            return
-        if _has_header(scope, b"if-none-match"):
+        elif _has_header(scope, b"if-none-match"):
             metrics.count_cache("http", "miss")
-        if seen.cache in ("hit", "miss"):
-            metrics.count_cache("redis" if services.cache.redis else "memory", seen.cache)
 
 
 @dataclass(slots=True)
@@ -191,7 +191,6 @@ class _Seen:
     """What the middleware noticed of an answer."""
 
     status: int = 500
-    cache: str | None = None
     code: str = ""
     gzip: bool = False
     _error_body: bytearray | None = None

@@ -179,7 +179,7 @@ class AnswerWarmer:
             by = "another process" if finished else "another process (still warming)"
             return self._report(WarmReport(version, 0, 0, 0, time.monotonic() - started, by))
         counts = {"warmed": 0, "cached": 0, "not cacheable": 0}
-        if self.view.cache.backend is not None:  # CACHE_TTL_SECONDS=0: nothing to warm
+        if self.view.cache.enabled:  # CACHE_TTL_SECONDS=0: nothing to warm
             for document in await self._documents():
                 if time.monotonic() >= deadline:
                     break
