@@ -99,7 +99,8 @@ def test_serve_workers_runs_processes_whose_metrics_add_up(tmp_path: Path) -> No
     assert _metric(metrics, "movie_stats_requests_total", route="/graphql", status="200") == 12
     hits = _metric(metrics, "movie_stats_cache_lookups_total", layer="memory", result="hit")
     misses = _metric(metrics, "movie_stats_cache_lookups_total", layer="memory", result="miss")
-    assert hits + misses == 12 and 1 <= misses <= 2  # each worker has its own in-memory cache
+    # Each worker has its own in-memory cache: its first request misses twice (exact, then normalized form).
+    assert misses in (2.0, 4.0) and hits + misses / 2 == 12
 
 
 def load_with_migrations(url: str, path: Path) -> int:
