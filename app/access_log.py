@@ -18,13 +18,16 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.metrics import REQUEST_ID_STATE, utc_timestamp
+
 logger = logging.getLogger("movie_stats.access")
 
-Entry = tuple[str, str, int, float, str | None]  # method, path, status, duration_ms, cache outcome
+# time (epoch seconds), request id, method, path, status, duration_ms, cache outcome
+Entry = tuple[float, str | None, str, str, int, float, str | None]
 
 
 class AccessLog:
-    """ASGI middleware: method, path, status, duration_ms and cache outcome of each request."""
+    """ASGI middleware: time, request id, method, path, status, duration_ms and cache outcome of each request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,7 +51,10 @@ class AccessLog:
             await self.app(scope, receive, send_and_note)
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            WRITER.put((scope["method"], scope["path"], seen["status"], duration_ms, seen["cache"]))
+            request_id = scope.get("state", {}).get(REQUEST_ID_STATE)  # set by app.metrics.RequestMetrics
+            WRITER.put(
+                (time.time(), request_id, scope["method"], scope["path"], seen["status"], duration_ms, seen["cache"])
+            )
 
 
 class _Writer:
@@ -90,8 +96,11 @@ class _Writer:
                 if entry is None:  # flush() asks this thread to end once the batch is written
                     stop = True
                     continue
-                method, path, status, duration_ms, cache = entry
-                line = {"method": method, "path": path, "status": status, "duration_ms": duration_ms, "cache": cache}
+                when, request_id, method, path, status, duration_ms, cache = entry
+                line = {
+                    "time": utc_timestamp(when), "request_id": request_id, "method": method, "path": path,
+                    "status": status, "duration_ms": duration_ms, "cache": cache,
+                }  # fmt: skip
                 logger.info(orjson.dumps(line).decode())
             for handler in logger.handlers:  # one write per batch of lines, not one per line
                 handler.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from starlette.applications import Starlette
@@ -24,9 +24,13 @@ from app.health import healthz, readyz
 from app.home import HomePage
 from app.http_cache import ResponseCache, make_response_cache
 from app.http_protocol import GraphQLMediaType, HeadAsGet
+from app.metrics import Metrics, RequestMetrics, make_metrics, metrics_endpoint
+from app.persisted import make_document_store
 from app.playground import ASSETS_ROUTE, AssetFiles
+from app.replicas import open_read_router
 from app.schema_file import schema_file
 from app.settings import Settings
+from app.warm import AnswerWarmer, WarmedLiveVersion, log_reports_to_stderr, make_warm_lock
 from db.live_version import watch_live_version
 from schema import Limits, build_schema
 from schema.errors import ApiError
@@ -39,6 +43,7 @@ class Services:
     db: Database
     cache: ResponseCache
     graphql: GraphQLView
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -75,16 +80,37 @@ def create_app(settings: Settings) -> Starlette:
             ttl_seconds=settings.cache_ttl_seconds,
             max_bytes=settings.cache_max_bytes,
         )
-        live = watch_live_version(db.engine)
+        live = WarmedLiveVersion(watch_live_version(db.engine))
         await anyio.to_thread.run_sync(live.start)
-        view = GraphQLView(schema, db, live, cache, options)
-        app.state.services = Services(db, cache, view)
+        documents = make_document_store(
+            db, settings.redis_url, trusted_only=settings.trusted_documents_only, namespace=settings.cache_namespace
+        )
+        reads = open_read_router(
+            db, settings.read_database_urls(), statement_timeout_ms=settings.statement_timeout_ms,
+            max_connections=settings.db_max_connections,
+        )  # fmt: skip
+        await anyio.to_thread.run_sync(reads.start)
+        metrics = make_metrics()
+        metrics.watch_pool(db.engine, "primary")
+        cache.on_lookup = metrics.count_response_cache
+        for replica in reads.replicas:
+            metrics.watch_pool(replica.db.engine, replica.name)
+        view = GraphQLView(schema, db, live, cache, options, documents, reads)
+        warm_lock = make_warm_lock(settings.redis_url, settings.cache_namespace)
+        live.warm_with(AnswerWarmer(view, warm_lock, metrics))
+        log_reports_to_stderr()
+        app.state.services = Services(db, cache, view, metrics)
         try:
             yield
         finally:
             view.close()
+            metrics.close()
+            if warm_lock is not None:
+                await warm_lock.close()
+            await documents.close()
             await cache.close()
             live.close()
+            reads.close()
             db.dispose()
 
     async def graphql(request: Request) -> Response:
@@ -101,12 +127,14 @@ def create_app(settings: Settings) -> Starlette:
             Route("/export/{name}.csv", export, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/", HomePage().respond, methods=["GET"]),
             Route("/schema.graphql", schema_file(schema), methods=["GET"]),
             Mount(ASSETS_ROUTE, AssetFiles()),
         ],
         # Outermost first: HEAD and compression must wrap the fast path's cache hits too.
         middleware=[
+            Middleware(RequestMetrics),
             Middleware(AccessLog),
             Middleware(HeadAsGet),
             Middleware(
@@ -114,7 +142,7 @@ def create_app(settings: Settings) -> Starlette:
                 allow_origins=settings.cors_origin_list(),
                 allow_methods=["GET", "POST", "HEAD"],
                 allow_headers=["*"],
-                expose_headers=["ETag", "X-Cache"],
+                expose_headers=["ETag", "X-Cache", "Dataset-Version", "Content-Location", "X-Request-Id"],
                 max_age=86400,
             ),
             Middleware(Compression),
@@ -124,3 +152,8 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
         exception_handlers={ApiError: error_response},  # e.g. the home page while the database is down
     )
+
+
+def create_app_from_environment() -> Starlette:
+    """The app with the environment's settings: what each `serve --workers N` process runs."""
+    return create_app(Settings())

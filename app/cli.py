@@ -51,6 +51,10 @@ MAX_VERSION = 2**31 - 1  # db.tables.MAX_INTEGER, checked in _version_id: import
 MAX_PORT = 65_535
 Port = Annotated[int, typer.Option(min=1, max=MAX_PORT, help="TCP port.")]
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+MAX_SERVE_WORKERS = 64
+Workers = Annotated[
+    int, typer.Option(min=1, max=MAX_SERVE_WORKERS, help="Processes answering requests (uvicorn's process manager).")
+]
 Force = Annotated[bool, typer.Option("--force", help="Load an unchanged file again; go live despite failed checks.")]
 MaxRejectedShare = Annotated[float, typer.Option(min=0, max=1, help="Check: largest share of rejected records.")]
 MaxShrinkShare = Annotated[
@@ -376,11 +380,56 @@ def schema(as_json: JsonFlag = False) -> None:
         sys.stdout.write(sdl)
 
 
+documents_cli = typer.Typer(
+    help="Trusted GraphQL documents: the only ones answered with TRUSTED_DOCUMENTS_ONLY=true.", rich_markup_mode=None
+)
+cli.add_typer(documents_cli, name="documents")
+
+
+@documents_cli.callback(invoke_without_command=True)
+def documents(context: typer.Context, as_json: JsonFlag = False) -> None:
+    """List the registered documents (sha256, operation names, file, when added)."""
+    if context.invoked_subcommand is not None:
+        return
+    from app import render
+    from db.documents import list_documents
+
+    with store(quiet=as_json) as engine, engine.connect() as connection:
+        rows = list_documents(connection)
+    if as_json:
+        print_json({"documents": rows})
+    else:
+        render.documents_table(out, rows)
+
+
+@documents_cli.command("add")
+def documents_add(
+    files: Annotated[
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, readable=True, help=".graphql files, or Apollo manifests (.json)"),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Register GraphQL documents ahead, checked against the schema; clients send them by id."""
+    from app.document_files import read_document_files
+    from db.documents import add_document
+
+    found = read_document_files(files)
+    with store(quiet=as_json) as engine, engine.begin() as connection:
+        added = [(*add_document(connection, d.document, name=d.name, source=d.source), d) for d in found]
+    rows = [{"id": f"sha256:{sha256}", "new": new, "name": d.name, "source": d.source} for sha256, new, d in added]
+    new_count = sum(row["new"] for row in rows)
+    lines = [
+        f"{row['id']}  {row['name']}  ({row['source']}{'' if row['new'] else ', already registered'})" for row in rows
+    ]
+    _say({"documents": rows}, "\n".join([*lines, f"Registered {new_count} new document(s) of {len(rows)}."]), as_json)
+
+
 @cli.command()
-def serve(host: Host = "127.0.0.1", port: Port = 8000, as_json: JsonFlag = False) -> None:
+def serve(host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1, as_json: JsonFlag = False) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in a browser, unless GRAPHIQL=false)."""
     _ensure_free(host, port)
-    _serve(host, port, as_json=as_json)
+    _serve(host, port, as_json=as_json, workers=workers)
 
 
 def _ensure_free(host: str, port: int) -> None:
@@ -400,7 +449,7 @@ def _ensure_free(host: str, port: int) -> None:
         raise CannotServe(f"cannot serve on {host}:{port} ({error.strerror or error}). {advice}") from error
 
 
-def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None = None) -> None:
+def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None = None, workers: int = 1) -> None:
     """Migrate, say what is served (and what is not), then run the API until interrupted."""
     import uvicorn
 
@@ -416,7 +465,17 @@ def _serve(host: str, port: int, *, as_json: bool, loaded: ImportReport | None =
     for line in serving.lines():
         err.print(line, highlight=False, markup=False)
     # access_log=False: the app writes its own access log, one JSON line per request (ACCESS_LOG).
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, **SERVER_OPTIONS)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, **SERVER_OPTIONS)
+        return
+    from app.workers import metrics_shared_by_workers
+
+    err.print(f"{workers} worker processes, each with its own connections and caches.", highlight=False)
+    with metrics_shared_by_workers():  # each worker imports the app factory and runs its own lifespan
+        uvicorn.run(
+            "app.asgi:create_app_from_environment", factory=True, workers=workers,
+            host=host, port=port, log_level="info", access_log=False, **SERVER_OPTIONS,
+        )  # fmt: skip
 
 
 @cli.command()

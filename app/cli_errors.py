@@ -43,11 +43,14 @@ def describe(error: BaseException) -> Failure | None:
     from pydantic import ValidationError
     from sqlalchemy.exc import DBAPIError, OperationalError
 
+    from app.document_files import DocumentRefused
     from db.locks import ImportBusy
     from db.partitions import PartitionsBusy
     from db.versions import FailedChecks, VersionError
     from importer.errors import ImportRefused
 
+    if isinstance(error, DocumentRefused):
+        return Failure("document", str(error))
     if isinstance(error, CannotServe):
         return Failure("address", str(error))
     if isinstance(error, ImportRefused):

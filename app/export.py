@@ -3,7 +3,7 @@
 The rows come from resolvers.exports in chunks, so memory stays flat whatever the size. A
 download of the live version carries the ETag and public Cache-Control of a GraphQL GET
 (keyed by the version and the request), and answers 304 to a matching If-None-Match; one of
-a chosen `?dataset=N` is private, as GraphQL's is.
+a chosen `?dataset=N` never changes, and is immutable, as GraphQL's is (app.pinning).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from app.database import Database
-from app.graphql_view import NO_STORE, PRIVATE, GraphQLView
+from app.graphql_view import NO_STORE, GraphQLView
 from app.http_cache import etag_for, etag_matches, raw_key
+from app.pinning import IMMUTABLE
 from resolvers.exports import CHUNK_ROWS, EXPORTS, Export, ExportFilter
 from schema.errors import ApiError, BadRequest, ExportNotFound, request_error
 
@@ -43,13 +44,10 @@ async def export_csv(request: Request, view: GraphQLView) -> Response:
         body = orjson.dumps(request_error(error))
         return Response(body, error.http_status, headers={"cache-control": NO_STORE}, media_type="application/json")
     headers = {"content-disposition": f'attachment; filename="{name}-v{version_id}.csv"'}
-    if dataset is None:
-        etag = etag_for(raw_key(version_id, f"{request.url.path}?".encode() + request.scope["query_string"]))
-        headers |= {"etag": etag, "cache-control": view.public}
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=headers)
-    else:
-        headers["cache-control"] = PRIVATE
+    etag = etag_for(raw_key(version_id, f"{request.url.path}?".encode() + request.scope["query_string"]))
+    headers |= {"etag": etag, "cache-control": view.public if dataset is None else IMMUTABLE}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
     rows = _csv_lines(view.db, export, version_id, where)
     return StreamingResponse(rows, media_type="text/csv; charset=utf-8", headers=headers)
 

@@ -22,12 +22,21 @@ from strawberry.types.graphql import OperationType
 from app.database import Database
 from app.deadline import OffLoopRunner
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
+from app.persisted import NO_QUERY_MESSAGE, DocumentStore
+from app.pinning import (
+    DATASET_VERSION_HEADER,
+    IMMUTABLE,
+    missing_version_message,
+    pinned_location,
+    unpinned_cache_control,
+)
 from app.playground import graphiql_page
+from app.replicas import ReadRouter
 from app.server import MAX_REQUEST_BYTES
 from db.live_version import LiveVersionWatcher
 from db.tables import LOADING, MAX_INTEGER
 from db.versions import live_version_id
-from resolvers.datasets import find_version
+from resolvers.datasets import find_version, list_all_versions
 from schema.context import Context
 from schema.documents import parsed
 from schema.errors import (
@@ -47,7 +56,6 @@ from schema.errors import (
 
 JSON = "application/json"
 NO_STORE = "no-store"
-PRIVATE = "private, no-store"
 CACHE_HEADER = "x-cache"  # hit | miss | bypass: read by the access log
 # Request state set by app.fast_path: the live version it found no cached answer for.
 CACHE_MISSED_VERSION = "cache_missed_version"
@@ -63,6 +71,11 @@ class CachedAnswer:
     status: int
     headers: dict[str, str]
     body: bytes
+
+    @property
+    def media_type(self) -> str | None:
+        """JSON for a body, nothing for a 304."""
+        return JSON if self.status == 200 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +101,13 @@ class GraphQLView:
         live: LiveVersionWatcher,
         cache: ResponseCache,
         options: ViewOptions,
+        documents: DocumentStore | None = None,
+        reads: ReadRouter | None = None,
     ) -> None:
         self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
-        self.public = f"public, max-age={options.http_max_age_seconds}"
+        self.documents = documents or DocumentStore(db, None, trusted_only=False, redis_prefix="")
+        self.reads = reads or ReadRouter(db, [])  # DATABASE_READ_URL: answers computed on a replica
+        self.public = unpinned_cache_control(options.http_max_age_seconds)
         self.ide_html = graphiql_page() if options.graphiql else None
         self.runner = OffLoopRunner(options.execution_threads)
 
@@ -112,29 +129,28 @@ class GraphQLView:
         if query_string and b"dataset=" not in query_string:
             return await self._get_live(request, query_string)  # the hot path: no parsing before a hit
         params = request.query_params
-        if not params.get("query"):
+        if not (params.get("query") or params.get("extensions") or params.get("documentId")):
             if self.ide_html is not None and "text/html" in request.headers.get("accept", ""):
                 return HTMLResponse(self.ide_html, headers={"cache-control": NO_STORE})
-            raise BadRequest('Send a GraphQL query: GET /graphql?query=... or POST JSON {"query": "..."}.')
+            raise BadRequest(NO_QUERY_MESSAGE)
         if "dataset" not in params:
             return await self._get_live(request, query_string)
         version_id = await self._chosen_version(params.get("dataset", ""))
-        variables = _variables(params.get("variables") or None)
-        body, status, _ = await self._execute(
-            params["query"], variables, params.get("operationName") or None, version_id, GET_OPERATIONS
-        )
-        return _json(body, status, PRIVATE, "bypass")
+        if answer := await self.cached_answer(version_id, query_string, request.headers.get("if-none-match"), True):
+            return Response(answer.body, answer.status, headers=answer.headers, media_type=answer.media_type)
+        key = raw_key(version_id, query_string)
+        return await self._get_missed(request, version_id, key, etag_for(key), pinned=True)
 
     async def cached_answer(
-        self, version_id: int, query_string: bytes, if_none_match: str | None
+        self, version_id: int, query_string: bytes, if_none_match: str | None, pinned: bool = False
     ) -> CachedAnswer | None:
         """The answer to a GET on `version_id` when the cache holds it (or 304), else None."""
         key = raw_key(version_id, query_string)
         etag = etag_for(key)
         if etag_matches(if_none_match, etag):
-            return CachedAnswer(304, self._validators(etag), b"")
+            return CachedAnswer(304, self._validators(etag, "hit", version_id, query_string, pinned), b"")
         if (body := await self.cache.get(key)) is not None:
-            return CachedAnswer(200, self._validators(etag), body)
+            return CachedAnswer(200, self._validators(etag, "hit", version_id, query_string, pinned), body)
         return None
 
     async def _get_live(self, request: Request, query_string: bytes) -> Response:
@@ -145,54 +161,96 @@ class GraphQLView:
             return await self._get_missed(request, version_id, key, etag_for(key))
         version_id = await self._live_version()
         if answer := await self.cached_answer(version_id, query_string, request.headers.get("if-none-match")):
-            media_type = JSON if answer.status == 200 else None
-            return Response(answer.body, answer.status, headers=answer.headers, media_type=media_type)
+            return Response(answer.body, answer.status, headers=answer.headers, media_type=answer.media_type)
         key = raw_key(version_id, query_string)
         return await self._get_missed(request, version_id, key, etag_for(key))
 
-    async def _get_missed(self, request: Request, version_id: int, key: str, etag: str) -> Response:
+    async def _get_missed(
+        self, request: Request, version_id: int, key: str, etag: str, *, pinned: bool = False
+    ) -> Response:
         """Parse the request; answer from the entry of its normalized form, or execute and cache."""
         params = request.query_params
-        query = params.get("query")
-        if not query:
-            raise BadRequest('Send a GraphQL query: GET /graphql?query=... or POST JSON {"query": "..."}.')
+        query = await self.documents.query_for(params.get("query"), params.get("extensions"), params.get("documentId"))
         _check_length(query)  # before the query is parsed and its text kept in the parse caches
         variables = _variables(params.get("variables") or None)
         operation_name = params.get("operationName") or None
         normal_key = normalized_key(version_id, query, variables, operation_name, self.options.max_query_tokens)
         if normal_key is not None and (body := await self.cache.get(normal_key)) is not None:
             await self.cache.set(key, body)
-            return self._cached(body, etag, "hit")
+            return self._cached(body, etag, "hit", version_id, request, pinned)
         body, status, cacheable = await self._execute(query, variables, operation_name, version_id, GET_OPERATIONS)
         if not cacheable:
             return _json(body, status, NO_STORE, "miss")
         await self.cache.set(key, body)
         if normal_key is not None:
             await self.cache.set(normal_key, body)
-        return self._cached(body, etag, "miss")
+        return self._cached(body, etag, "miss", version_id, request, pinned)
 
     async def _post(self, request: Request) -> Response:
         try:
             payload = orjson.loads(await _body(request))
         except orjson.JSONDecodeError as error:
             raise BadRequest(f"The request body is not JSON ({error}).") from error
-        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str) or not payload["query"]:
+        if not isinstance(payload, dict):
             raise BadRequest('POST a JSON object: {"query": "...", "variables": {...}, "operationName": "..."}.')
+        query = await self.documents.query_for(
+            payload.get("query"), payload.get("extensions"), payload.get("documentId")
+        )
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
             raise BadRequest("`variables` must be a JSON object.")
         dataset = request.query_params.get("dataset")
         version_id = await (self._chosen_version(dataset) if dataset is not None else self._live_version())
         body, status, _ = await self._execute(
-            payload["query"], variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
+            query, variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
         )
-        return _json(body, status, NO_STORE if dataset is None else PRIVATE, "bypass")
+        response = _json(body, status, NO_STORE, "bypass")
+        response.headers[DATASET_VERSION_HEADER] = str(version_id)
+        return response
 
-    def _validators(self, etag: str, outcome: str = "hit") -> dict[str, str]:
-        return {"etag": etag, "cache-control": self.public, CACHE_HEADER: outcome}
+    def _validators(
+        self, etag: str, outcome: str, version_id: int, query_string: bytes, pinned: bool
+    ) -> dict[str, str]:
+        """Pinned answers never change; unpinned ones name the version and its pinned URL."""
+        headers = {"etag": etag, CACHE_HEADER: outcome, DATASET_VERSION_HEADER: str(version_id)}
+        if pinned:
+            headers["cache-control"] = IMMUTABLE
+        else:
+            headers["cache-control"] = self.public
+            headers["content-location"] = pinned_location(query_string, version_id)
+        return headers
 
-    def _cached(self, body: bytes, etag: str, outcome: str) -> Response:
-        return Response(body, 200, headers=self._validators(etag, outcome), media_type=JSON)
+    def _cached(
+        self, body: bytes, etag: str, outcome: str, version_id: int, request: Request, pinned: bool
+    ) -> Response:
+        headers = self._validators(etag, outcome, version_id, request.scope["query_string"], pinned)
+        return Response(body, 200, headers=headers, media_type=JSON)
+
+    async def warm(self, query: str, version_id: int) -> list[str]:
+        """Cache the answers of a registered document (no variables) on a version, as GETs would find them.
+
+        One answer per operation (keyed by its name), and the key without a name too when there
+        is a single operation. Each outcome is "warmed", "cached" (already) or "not cacheable".
+        """
+        max_tokens = self.options.max_query_tokens
+        names = _operation_names(query, max_tokens)
+        targets = [(name, name) for name in names] + ([(None, names[0])] if len(names) == 1 else [])
+        outcomes = []
+        for key_name, run_name in targets or [(None, None)]:
+            key = normalized_key(version_id, query, None, key_name, max_tokens)
+            if key is None:
+                outcomes.append("not cacheable")
+            elif await self.cache.get(key) is not None:
+                outcomes.append("cached")
+            else:
+                try:
+                    body, _status, cacheable = await self._execute(query, None, run_name, version_id, GET_OPERATIONS)
+                except ApiError:
+                    cacheable = False
+                if cacheable:
+                    await self.cache.set(key, body)
+                outcomes.append("warmed" if cacheable else "not cacheable")
+        return outcomes
 
     async def live_version_id(self) -> int | None:
         """The live version as this process knows it; the store's answer while it has not learned it yet."""
@@ -214,7 +272,7 @@ class GraphQLView:
         number = _version_number(dataset)
         version = await find_version(self.db, number) if number is not None else None
         if version is None:
-            raise DatasetNotFound(f"There is no dataset version {dataset!r}; `movie-stats datasets` lists them.")
+            raise DatasetNotFound(missing_version_message(dataset, await list_all_versions(self.db)))
         if version.status == LOADING:  # its tables are not attached yet: it would read as empty
             raise DatasetNotFound(
                 f"Dataset version {dataset!r} is still being loaded; it can be read once it is staged or live."
@@ -240,7 +298,7 @@ class GraphQLView:
             )
 
         async def execute() -> Any:
-            context = Context.for_version(self.db, version_id, self.options.max_page_size)
+            context = Context.for_version(self.reads.database_for(version_id), version_id, self.options.max_page_size)
             return await self.schema.execute(
                 query, variables, context, operation_name=operation_name, allowed_operation_types=allowed
             )

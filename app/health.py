@@ -33,8 +33,12 @@ async def healthz(_request: Request) -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     """Ready: 200 when the database answers and a dataset is live (cache state reported), else 503."""
     services = request.app.state.services
-    database, cache = await asyncio.gather(_database_check(services), _cache_check(services.cache))
+    database, cache, replicas = await asyncio.gather(
+        _database_check(services), _cache_check(services.cache), _replicas_check(services)
+    )
     checks = {**database, **({"cache": cache} if cache is not None else {})}
+    if replicas is not None:
+        checks["replicas"] = replicas
     ready = checks["database"]["ok"] and checks["live_dataset"]["ok"]
     status = "ready" if ready and (cache is None or cache["ok"]) else "degraded" if ready else "unavailable"
     return JSONResponse({"status": status, "checks": checks}, 200 if ready else 503, NO_STORE)
@@ -78,3 +82,14 @@ async def _cache_check(cache: ResponseCache) -> dict[str, object] | None:
     except Exception as error:  # noqa: BLE001 - any failure: the cache is degraded; the body says which
         return {"ok": False, "degraded": True, "error": f"{error.__class__.__name__}: {error}", "serving": "uncached"}
     return {"ok": True}
+
+
+async def _replicas_check(services: Services) -> dict[str, object] | None:
+    """Each read replica's lag; informative (ok), since answers fall back to the primary meanwhile."""
+    reads = services.graphql.reads
+    if not reads.replicas:
+        return None
+    try:
+        return {"ok": True, "replicas": await asyncio.wait_for(reads.status(), CHECK_SECONDS)}
+    except Exception as error:  # noqa: BLE001 - the primary's own failure is reported beside it
+        return {"ok": True, "error": f"{error.__class__.__name__}: {error}"}

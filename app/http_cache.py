@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -75,11 +76,21 @@ class ResponseCache:
         self.redis = redis
         self.skip_until = 0.0  # monotonic time until which Redis is skipped
         self.last_error: str | None = None
+        self.on_lookup: Callable[[str, bool], None] | None = None  # (layer, hit): app.metrics counts them
+
+    @property
+    def enabled(self) -> bool:
+        """Whether anything is cached at all (CACHE_TTL_SECONDS > 0)."""
+        return self.memory is not None or self.backend is not None
 
     async def get(self, key: str) -> bytes | None:
         """A cached body, or None."""
-        if self.memory is not None and (body := self.memory.get(key)) is not None:
-            return body
+        if self.memory is not None:
+            body = self.memory.get(key)
+            if self.on_lookup is not None:
+                self.on_lookup("memory", body is not None)
+            if body is not None:
+                return body
         if self.backend is None or self._skipping():
             return None
         try:
@@ -88,6 +99,8 @@ class ResponseCache:
             self._failed("get", error)
             return None
         self._answered()
+        if self.on_lookup is not None:
+            self.on_lookup("redis", body is not None)
         if body is not None and self.memory is not None:
             self.memory.set(key, body)
         return body

@@ -11,6 +11,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from db.documents import TrustedDocument
 from db.versions import Version
 from importer.pipeline import ImportReport
 
@@ -79,4 +80,17 @@ def versions_table(console: Console, versions: list[Version]) -> None:
             v.loaded_at.strftime("%Y-%m-%d %H:%M:%S"), f"{v.movies:,}", f"{v.rejected:,}", f"{v.duplicates:,}",
             style=style,
         )  # fmt: skip
+    console.print(table)
+
+
+def documents_table(console: Console, documents: list[TrustedDocument]) -> None:
+    """The registered documents, one row each."""
+    if not documents:
+        console.print("No documents registered: add them with `movie-stats documents add FILE...`.")
+        return
+    table = Table("id", "operations", "file", "added")
+    for document in documents:
+        table.add_row(
+            f"sha256:{document.sha256}", document.name, document.source, f"{document.added_at:%Y-%m-%d %H:%M}"
+        )
     console.print(table)

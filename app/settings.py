@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         default_factory=user_data_dir,
         description="Folder of the embedded SQLite file (when DATABASE_URL is unset) and of quickstart's sample.",
     )
+    database_read_url: str | None = Field(
+        default=None, description="PostgreSQL read replicas (comma-separated URLs) the API reads from."
+    )
     redis_url: str | None = Field(default=None, description="Shared response cache; unset means in-memory.")
     cache_ttl_seconds: int = Field(
         default=3600, ge=0, description="Lifetime of a cached response; 0 turns caching off."
@@ -46,7 +49,9 @@ class Settings(BaseSettings):
         ge=0,
         description="Bound of each process's in-memory response cache (an LRU, in front of Redis if set); 0: none.",
     )
-    http_max_age_seconds: int = Field(default=3600, ge=0, description="Cache-Control max-age of GET answers.")
+    http_max_age_seconds: int = Field(
+        default=60, ge=0, description="Cache-Control max-age of unpinned GET answers (pinned ones are immutable)."
+    )
     statement_timeout_ms: int = Field(default=5000, ge=0, description="Limit on one SQL statement of the API.")
     max_page_size: int = Field(default=100, ge=1, description="Largest accepted `first` argument.")
     max_query_depth: int = Field(default=10, ge=1, description="Deepest accepted selection nesting.")
@@ -66,6 +71,9 @@ class Settings(BaseSettings):
     introspection: bool = Field(default=True, description="Answer introspection queries.")
     access_log: bool = Field(default=True, description="Print one JSON line per request on stderr.")
     db_max_connections: int = Field(default=10, ge=1, description="Database calls the API runs at once.")
+    trusted_documents_only: bool = Field(
+        default=False, description="Answer only documents registered with `movie-stats documents add`."
+    )
     keep_versions: int = Field(default=3, ge=1, description="Dataset versions kept by `movie-stats prune`.")
 
     @field_validator("database_url")
@@ -85,6 +93,30 @@ class Settings(BaseSettings):
                 "(sqlite:///path/to/file.sqlite3); unset it for the embedded SQLite file"
             )
         return url
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _postgresql_replicas(cls, urls: str | None) -> str | None:
+        """Every replica URL must be PostgreSQL's; empty means none."""
+        if not urls or not urls.strip():
+            return None
+        for url in urls.split(","):
+            try:
+                backend = make_url(normalize_database_url(url.strip())).get_backend_name()
+            except ArgumentError:
+                backend = None
+            if backend != "postgresql":
+                raise ValueError(
+                    "expected PostgreSQL URLs separated by commas "
+                    "(postgresql://user@replica-1:5432/database,postgresql://user@replica-2:5432/database)"
+                )
+        return urls
+
+    def read_database_urls(self) -> list[str]:
+        """The replicas' URLs (DATABASE_READ_URL), none when unset."""
+        if not self.database_read_url:
+            return []
+        return [normalize_database_url(url.strip()) for url in self.database_read_url.split(",")]
 
     def cors_origin_list(self) -> list[str]:
         """CORS_ORIGINS as a list; empty allows no other origin."""

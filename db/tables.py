@@ -313,3 +313,14 @@ VERSIONED_DATA_TABLES = (
     genre_movies,
     rejections,
 )
+
+# GraphQL documents the operator registered ahead (db.documents): what TRUSTED_DOCUMENTS_ONLY answers.
+trusted_documents = Table(
+    "trusted_documents",
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # hex digest of `document`, as clients send it
+    Column("document", Text, nullable=False),
+    Column("name", Text, nullable=False),  # the operation names, for people reading the list
+    Column("source", Text, nullable=False),  # the file it was added from
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.database import Database
-from db.versions import Version, VersionError, get_version
+from db.versions import Version, VersionError, get_version, list_versions
 
 
 async def find_version(db: Database, version_id: int) -> Version | None:
@@ -12,3 +12,8 @@ async def find_version(db: Database, version_id: int) -> Version | None:
         return await db.run(get_version, version_id)
     except VersionError:
         return None
+
+
+async def list_all_versions(db: Database) -> list[Version]:
+    """Every version, newest first."""
+    return await db.run(list_versions)

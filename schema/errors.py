@@ -68,6 +68,26 @@ class DatasetNotFound(ApiError):
     http_status = 404
 
 
+class PersistedQueryNotFound(ApiError):
+    """A persisted query's hash that no process knows: the client sends the query with it (Apollo's APQ)."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+    http_status = 404  # a 4xx that Apollo's clients retry with the full query (400 would turn APQ off)
+
+
+class PersistedQueryHashMismatch(ApiError):
+    """The sha256 sent with a query is not the hash of that query."""
+
+    code = "PERSISTED_QUERY_HASH_MISMATCH"
+
+
+class TrustedDocumentRequired(ApiError):
+    """TRUSTED_DOCUMENTS_ONLY is on and the request is not a registered document."""
+
+    code = "TRUSTED_DOCUMENT_REQUIRED"
+    http_status = 403
+
+
 class ExportNotFound(ApiError):
     """/export/NAME.csv names no download."""
 

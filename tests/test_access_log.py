@@ -50,7 +50,8 @@ def test_each_request_is_one_line_written_by_the_background_thread(lines: list[t
     assert [thread for thread, _ in lines] == ["access-log", "access-log"]
     assert threading.current_thread().name != "access-log"
     entries = [orjson.loads(message) for _, message in lines]
-    assert [sorted(entry) for entry in entries] == [["cache", "duration_ms", "method", "path", "status"]] * 2
+    keys = ["cache", "duration_ms", "method", "path", "request_id", "status", "time"]
+    assert [sorted(entry) for entry in entries] == [keys] * 2
     assert [(e["method"], e["path"], e["status"], e["cache"]) for e in entries] == [
         ("GET", "/graphql", 200, "hit"),
         ("GET", "/nowhere", 404, None),
@@ -63,7 +64,7 @@ def test_stderr_gets_every_line_whole_and_in_order(capsys: pytest.CaptureFixture
     log_to_stderr()
     try:
         for number in range(2000):
-            WRITER.put(("GET", f"/graphql/{number}", 200, 0.5, "hit"))
+            WRITER.put((0.0, None, "GET", f"/graphql/{number}", 200, 0.5, "hit"))
         WRITER.flush()
         written = capsys.readouterr().err.splitlines()
     finally:

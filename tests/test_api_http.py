@@ -37,7 +37,7 @@ def test_get_and_post_answer_the_same(api: Api) -> None:
 def test_get_is_cacheable_and_post_is_not(api: Api) -> None:
     first = api.get("{ genres { id } }")
     second = api.get("{ genres { id } }")
-    assert first.headers["cache-control"] == "public, max-age=3600"
+    assert first.headers["cache-control"] == "public, max-age=60, stale-while-revalidate=60"
     assert first.headers["etag"].startswith('"') and first.headers["etag"] == second.headers["etag"]
     assert second.headers["x-cache"] == "hit" and second.content == first.content
     post = api.post("{ genres { id } }")
@@ -118,7 +118,9 @@ def test_request_errors_have_codes(api: Api) -> None:
     for dataset in ("999", "0", "abc", "²", str(2**31), str(2**64)):  # ² passes str.isdigit()
         unknown = api.get("{ dataset { version } }", dataset=dataset)
         assert unknown.status_code == 404 and _code(unknown) == "DATASET_NOT_FOUND", dataset
-        assert unknown.json()["errors"][0]["message"].startswith(f"There is no dataset version {dataset!r}")
+        assert unknown.json()["errors"][0]["message"] == (
+            f"There is no dataset version {dataset!r} (pruned, or never loaded); versions that exist: 1 (live)."
+        )
     several = "query A { genres { id } } query B { years { year } }"
     for response in (api.get(several), api.post(several)):  # the GraphQL spec asks for operationName
         assert response.status_code == 400 and _code(response) == "BAD_REQUEST"
@@ -265,9 +267,11 @@ def test_promote_and_rollback_change_a_cached_answer(database_url: str, tmp_path
         assert api.get(query).headers["x-cache"] == "hit"
         assert before.json()["data"]["dataset"] == {"version": "1", "movies": 4999}
 
-        # A staged version can be checked before it goes live, never through the shared cache.
-        for response in (api.get(query, dataset=str(staged)), api.post(query, dataset=str(staged))):
-            assert response.headers["cache-control"] == "private, no-store" and "etag" not in response.headers
+        # A staged version can be checked before it goes live; pinned, its answer never changes.
+        pinned = api.get(query, dataset=str(staged))
+        assert pinned.headers["cache-control"] == "public, max-age=31536000, immutable" and "etag" in pinned.headers
+        assert api.post(query, dataset=str(staged)).headers["cache-control"] == "no-store"
+        for response in (pinned, api.post(query, dataset=str(staged))):
             assert response.json()["data"]["dataset"]["version"] == str(staged)
             assert 1990 <= response.json()["data"]["dataset"]["movies"] <= 2000
         assert api.get(query).json() == before.json()
@@ -276,7 +280,7 @@ def test_promote_and_rollback_change_a_cached_answer(database_url: str, tmp_path
             versions.promote(connection, staged, force=True)  # a subset: it failed the shrink check
         api.await_live(staged)
         after = api.get(query)
-        assert after.headers["x-cache"] == "miss"
+        assert after.headers["x-cache"] == "hit"  # the staged version's pinned answer, computed above
         assert after.json()["data"]["dataset"]["version"] == str(staged)
         assert after.json()["data"]["dataset"]["movies"] < 4999
         assert after.json()["data"]["year"]["releases"] < before.json()["data"]["year"]["releases"]
