@@ -12,6 +12,7 @@ import io
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import redis
 import uvicorn
 from sqlalchemy import Engine, event
 
@@ -29,7 +31,7 @@ from app.settings import Settings
 from db.engine import make_engine
 from db.migrate import upgrade
 from importer.pipeline import ImportOptions, import_file
-from tests.conftest import BACKENDS, _database_url, head5000
+from tests.conftest import BACKENDS, REDIS_URL, _database_url, head5000, unavailable
 
 
 class Api:
@@ -165,3 +167,19 @@ def write_subset(source: Path, target: Path, keep: int) -> None:
     csv.writer(buffer, lineterminator="\n").writerows(rows[: keep + 1])
     with gzip.open(target, "wt", encoding="utf-8", newline="") as file:
         file.write(buffer.getvalue())
+
+
+@pytest.fixture
+def namespace() -> Iterator[str]:
+    """A Redis namespace of this test's own on the shared Redis; its keys are removed afterwards."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        unavailable(f"Redis at {REDIS_URL}", error)
+    name = f"movie-stats-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    if keys := list(client.scan_iter(match=f"{name}*")):
+        client.delete(*keys)
+    client.close()

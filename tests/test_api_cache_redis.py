@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import anyio
-import pytest
 import redis
 
 from app.http_cache import ResponseCache, make_response_cache
 from db import versions
 from tests.api_support import api_settings, serve
-from tests.conftest import REDIS_URL, unavailable
-
-
-@pytest.fixture
-def namespace() -> Iterator[str]:
-    """A namespace of this test's own; only its keys are removed afterwards."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        client.close()
-        unavailable(f"Redis at {REDIS_URL}", error)
-    name = f"movie-stats-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    keys = list(client.scan_iter(match=f"{name}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+from tests.conftest import REDIS_URL
 
 
 def _keys(namespace: str) -> list[bytes]:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Iterator
 
 import orjson
 import pytest
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.access_log import WRITER
 from tests.api_support import Api, api_settings, serve
-from tests.conftest import REDIS_URL, unavailable
+from tests.conftest import REDIS_URL
 
 QUERY = "{ genre(id: 18) { name } }"
 
@@ -119,28 +117,16 @@ def test_request_id_round_trips_and_is_logged_with_a_timestamp(loaded_url: str) 
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", entry["time"]) for entry in logged)
 
 
-def test_cache_lookups_are_counted_per_layer_in_front_of_redis(loaded_url: str) -> None:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        client.close()
-        unavailable(f"Redis at {REDIS_URL}", error)
-    namespace = f"movie-stats-test-{uuid.uuid4().hex[:12]}"
+def test_cache_lookups_are_counted_per_layer_in_front_of_redis(loaded_url: str, namespace: str) -> None:
     settings = api_settings(loaded_url, redis_url=REDIS_URL, cache_namespace=namespace)
-    try:
-        with serve(settings) as first, serve(settings) as second:
-            assert first.get(QUERY).headers["x-cache"] == "miss"  # exact and normalized: both layers miss
-            assert first.get(QUERY).headers["x-cache"] == "hit"  # this process's memory
-            assert second.get(QUERY).headers["x-cache"] == "hit"  # its memory misses, Redis has it
-            lookups = {
-                process: {k[1]: v for k, v in _samples(api).items() if k[0] == "movie_stats_cache_lookups_total"}
-                for process, api in (("first", first), ("second", second))
-            }
-    finally:
-        if keys := list(client.scan_iter(match=f"{namespace}*")):
-            client.delete(*keys)
-        client.close()
+    with serve(settings) as first, serve(settings) as second:
+        assert first.get(QUERY).headers["x-cache"] == "miss"  # exact and normalized: both layers miss
+        assert first.get(QUERY).headers["x-cache"] == "hit"  # this process's memory
+        assert second.get(QUERY).headers["x-cache"] == "hit"  # its memory misses, Redis has it
+        lookups = {
+            process: {k[1]: v for k, v in _samples(api).items() if k[0] == "movie_stats_cache_lookups_total"}
+            for process, api in (("first", first), ("second", second))
+        }
     assert lookups["first"] == {
         (("layer", "memory"), ("result", "miss")): 2.0,
         (("layer", "redis"), ("result", "miss")): 2.0,

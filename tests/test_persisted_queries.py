@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -15,7 +13,7 @@ import redis
 from db.engine import make_engine
 from db.migrate import upgrade
 from tests.api_support import api_settings, count_statements, load, serve
-from tests.conftest import REDIS_URL, head5000, unavailable
+from tests.conftest import REDIS_URL, head5000
 from tests.test_cli import MOVIE_STATS, cli_environment
 
 QUERY = "query Drama { genre(id: 18) { name } }"
@@ -45,22 +43,6 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     engine.dispose()
     load(url, head5000())
     return url
-
-
-@pytest.fixture
-def namespace() -> Iterator[str]:
-    """A Redis namespace of this test's own; its keys are removed afterwards."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        client.close()
-        unavailable(f"Redis at {REDIS_URL}", error)
-    name = f"movie-stats-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    if keys := list(client.scan_iter(match=f"{name}:*")):
-        client.delete(*keys)
-    client.close()
 
 
 def test_apollo_flow_unknown_hash_then_register_then_get_by_hash_hits(store_url: str) -> None:

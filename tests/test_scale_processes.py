@@ -7,20 +7,17 @@ import os
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from db import versions
 from tests.api_support import free_port, load, write_subset
-from tests.conftest import REDIS_URL, head5000, unavailable
+from tests.conftest import REDIS_URL, head5000
 from tests.test_cli import MOVIE_STATS, cli_environment
 
 QUERY = "{ dataset { version movies } year(year: 1995) { releases budget } }"
@@ -112,22 +109,6 @@ def load_with_migrations(url: str, path: Path) -> int:
     upgrade(engine)
     engine.dispose()
     return load(url, path)
-
-
-@pytest.fixture
-def namespace() -> Iterator[str]:
-    """A Redis namespace of this test's own; its keys are removed afterwards."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        client.close()
-        unavailable(f"Redis at {REDIS_URL}", error)
-    name = f"movie-stats-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    if keys := list(client.scan_iter(match=f"{name}*")):
-        client.delete(*keys)
-    client.close()
 
 
 def test_two_processes_sharing_redis_serve_a_promote_within_a_second_never_mixed(

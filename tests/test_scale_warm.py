@@ -4,20 +4,18 @@ version before a process serves it, so the first request after a promote or roll
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from db import versions
 from db.documents import add_document, document_sha256
 from db.engine import make_engine
 from tests.api_support import Api, api_settings, load, serve, write_subset
-from tests.conftest import REDIS_URL, head5000, unavailable
+from tests.conftest import REDIS_URL, head5000
 
 DOCUMENTS = (
     "query Year1995 { year(year: 1995) { releases budget } dataset { version } }",
@@ -93,22 +91,6 @@ def test_first_request_after_promote_and_rollback_is_a_hit(two_versions, warm_lo
         rolled_back = _by_id(api, DOCUMENTS[1])
         assert rolled_back.headers["x-cache"] == "hit" and rolled_back.headers["dataset-version"] == str(first)
         assert orjson.loads(_by_id(api, DOCUMENTS[0]).content) == expected[first]
-
-
-@pytest.fixture
-def namespace() -> Iterator[str]:
-    """A Redis namespace of this test's own; its keys are removed afterwards."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        client.close()
-        unavailable(f"Redis at {REDIS_URL}", error)
-    name = f"movie-stats-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    if keys := list(client.scan_iter(match=f"{name}*")):
-        client.delete(*keys)
-    client.close()
 
 
 def test_with_redis_one_process_warms_for_all(two_versions, namespace: str, warm_log: list[str]) -> None:
