@@ -26,8 +26,12 @@ class YearFigures:
 
 def figures_of(row: Any) -> dict[str, Any]:
     """YearFigures' constructor arguments from a row of any precomputed yearly table."""
+    return {"year": row.year, **group_figures_of(row)}
+
+
+def group_figures_of(row: Any) -> dict[str, Any]:
+    """The figures of a group of movies (data rules 10-14), from a yearly or a span row."""
     return {
-        "year": row.year,
         "releases": row.releases,
         "budget": row.budget,
         "revenue": row.revenue,

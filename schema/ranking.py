@@ -12,6 +12,7 @@ from resolvers.rankings import RankingPage, count_ranked_companies
 from schema.company import Company
 from schema.context import Info
 from schema.coverage import Coverage
+from schema.figures import group_figures_of
 from schema.genre import Genre
 from schema.page import PageInfo
 from schema.scalars import BigInt
@@ -53,16 +54,7 @@ class SpanFigures:
 
 def span_figures_of(row: Any) -> dict[str, Any]:
     """SpanFigures' constructor arguments from a totals row (resolvers.rankings)."""
-    return {
-        "years": row.years,
-        "releases": row.releases,
-        "budget": row.budget,
-        "revenue": row.revenue,
-        "profit": row.profit,
-        "average_popularity": row.average_popularity,
-        "total_popularity": row.total_popularity,
-        "coverage": Coverage.from_row(row),
-    }
+    return {"years": row.years, **group_figures_of(row)}
 
 
 @strawberry.type(
