@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bench.api_bench import QUERIES
-from bench.peer_bench import AS_OURS, PEER_QUERIES, _varied, same_content
+from bench.api_bench import QUERIES as API_QUERIES
+from bench.peer_bench import AS_OURS, PEER_QUERIES, QUERIES, _varied, same_content
 
 
 def test_numbers_compare_as_numbers_and_everything_else_exactly() -> None:
@@ -16,7 +16,13 @@ def test_numbers_compare_as_numbers_and_everything_else_exactly() -> None:
 
 
 def test_every_question_has_its_peer_form_and_mapping() -> None:
-    assert set(QUERIES) == set(PEER_QUERIES) == set(AS_OURS)
+    assert (
+        set(QUERIES)
+        == set(PEER_QUERIES)
+        == set(AS_OURS)
+        == {"company page", "company years", "year 1995", "genre years"}
+    )
+    assert all(QUERIES[name] == API_QUERIES[name] for name in QUERIES)  # the very questions api_bench asks
 
 
 def test_varied_queries_differ_only_by_an_alias() -> None:
