@@ -27,7 +27,8 @@ class Serving:
     def lines(self) -> list[str]:
         """The start-up lines, on stderr before uvicorn's own."""
         playground = " (GraphiQL there in a browser)" if self.graphiql else ""
-        lines = [f"GraphQL API at {self.url}{playground}, from {self.store}."]
+        home = self.url.removesuffix("graphql")
+        lines = [f"GraphQL API at {self.url}{playground}, from {self.store}; home page and charts at {home}."]
         if self.live is None:
             lines.append(
                 f"No dataset is live in {self.store}: every query answers an error until one is. "

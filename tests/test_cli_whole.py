@@ -110,7 +110,11 @@ def test_the_startup_line_names_only_what_is_served(tmp_path: Path, graphiql: st
     lines = startup_lines(tmp_path, GRAPHIQL=graphiql)
     playground = " (GraphiQL there in a browser)" if graphiql == "true" else ""
     store = f"the SQLite file {tmp_path / 'movie-stats.sqlite3'}"
-    assert lines[0].endswith(f"/graphql{playground}, from {store}.")
+    port = lines[0].split(":")[2].split("/")[0]
+    assert lines[0] == (
+        f"GraphQL API at http://127.0.0.1:{port}/graphql{playground}, from {store}; "
+        f"home page and charts at http://127.0.0.1:{port}/."
+    )
     assert lines[1] == (
         f"No dataset is live in {store}: every query answers an error until one is. "
         "Load one with `movie-stats import FILE` (or `movie-stats quickstart FILE`)."
