@@ -105,6 +105,13 @@ def serve(database_url: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_STACK)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def prepare_store(path: Path, database_url: str | None, directory: Path) -> str:
     """Migrate and load the file (unless the store already has it live)."""
     from db.engine import make_engine
@@ -192,9 +199,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as directory:
         url = prepare_store(args.path, args.database_url, Path(directory))
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         server = multiprocessing.Process(target=serve, args=(url, port), daemon=True)
         server.start()
         base = f"http://127.0.0.1:{port}"
