@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pytest
 
 from db.staging import encode_for_copy
-from importer.batches import Batch, Encoder, clean_batch
+from importer.batch import Batch, Encoder, clean_batch
 from importer.columnar import _POPULARITY_AS_IS, _PYTHON_SPACE, clean_chunk
 from importer.generate import generate_file
 from importer.read import CsvSource, Header, TextChunk
