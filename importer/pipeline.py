@@ -14,7 +14,6 @@ next command (db.versions.remove_abandoned). The import lock is held throughout.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -52,8 +51,7 @@ def worker_count(path: Path, requested: int | None) -> int:
     """How many worker processes clean `path`: as requested, else AUTO_WORKERS for a large file."""
     if requested is not None:
         return requested
-    large = path.stat().st_size >= AUTO_WORKERS_MIN_BYTES
-    return AUTO_WORKERS if large and (os.cpu_count() or 1) > 1 else 0
+    return AUTO_WORKERS if path.stat().st_size >= AUTO_WORKERS_MIN_BYTES else 0  # none on one core
 
 
 def import_file(engine: Engine, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportReport:
