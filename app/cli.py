@@ -262,7 +262,7 @@ def generate(
     """Write a realistic synthetic movies_metadata.csv (calibrated on the real file, dirt included)."""
     from rich.progress import Progress
 
-    from importer.generate import generate_file
+    from importer.sample.generate import generate_file
 
     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task(f"Generating {out_file.name}", total=records)
@@ -533,7 +533,7 @@ def _live_real_file() -> str | None:
 
 def _generated_sample(records: int, *, quiet: bool) -> Path:
     """quickstart's sample in DATA_DIR, generated once per size."""
-    from importer.generate import generate_file
+    from importer.sample.generate import generate_file
 
     file = read_settings().data_dir / f"generated-sample-{records}-seed0.csv.gz"
     if not quiet:
