@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 
 from app.access_log import AccessLog, log_to_stderr
 from app.compression import Compression
-from app.database import Database, open_database
+from app.database import open_database
 from app.export import export_csv
 from app.fast_path import CachedGetFastPath
 from app.graphql_view import GraphQLView, ViewOptions, error_response
@@ -31,6 +31,7 @@ from app.replicas import open_read_router
 from app.schema_file import schema_file
 from app.settings import Settings
 from app.warm import AnswerWarmer, WarmedLiveVersion, log_reports_to_stderr, make_warm_lock
+from db.api_database import Database
 from db.live_version import watch_live_version
 from schema import Limits, build_schema
 from schema.errors import ApiError

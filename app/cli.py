@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from app.cli_errors import EXIT_FAILED, CannotServe, CommandFailed, Failure, describe
+from db.limits import MAX_INTEGER
 from importer.checks import DEFAULT_MAX_REJECTED_SHARE, DEFAULT_MAX_SHRINK_SHARE, CheckLimits
 from importer.options import AUTO_WORKERS, AUTO_WORKERS_MIN_BYTES, FULL, INCREMENTAL, MAX_WORKERS, ImportOptions
 
@@ -47,7 +48,6 @@ if not out.is_terminal:
 
 JSON_FLAG = "--json"
 JsonFlag = Annotated[bool, typer.Option(JSON_FLAG, help="Print the result, or the error, as one JSON object.")]
-MAX_VERSION = 2**31 - 1  # db.tables.MAX_INTEGER, checked in _version_id: importing db.tables would load SQLAlchemy
 MAX_PORT = 65_535
 Port = Annotated[int, typer.Option(min=1, max=MAX_PORT, help="TCP port.")]
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
@@ -144,8 +144,8 @@ def _output_path(path: Path | None) -> Path | None:
 
 def _version_id(value: int | None) -> int | None:
     """A usage error for a version id no version can have (ids are positive 32-bit integers)."""
-    if value is not None and not 1 <= value <= MAX_VERSION:
-        raise typer.BadParameter(f"{value} is not a version id (1 to {MAX_VERSION})")
+    if value is not None and not 1 <= value <= MAX_INTEGER:
+        raise typer.BadParameter(f"{value} is not a version id (1 to {MAX_INTEGER})")
     return value
 
 
@@ -262,7 +262,7 @@ def generate(
     """Write a realistic synthetic movies_metadata.csv (calibrated on the real file, dirt included)."""
     from rich.progress import Progress
 
-    from importer.generate import generate_file
+    from importer.sample.generate import generate_file
 
     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task(f"Generating {out_file.name}", total=records)
@@ -533,7 +533,7 @@ def _live_real_file() -> str | None:
 
 def _generated_sample(records: int, *, quiet: bool) -> Path:
     """quickstart's sample in DATA_DIR, generated once per size."""
-    from importer.generate import generate_file
+    from importer.sample.generate import generate_file
 
     file = read_settings().data_dir / f"generated-sample-{records}-seed0.csv.gz"
     if not quiet:

@@ -18,10 +18,10 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from app.database import Database
 from app.graphql_view import NO_STORE, GraphQLView
 from app.http_cache import etag_for, etag_matches, raw_key
 from app.pinning import IMMUTABLE
+from db.api_database import Database
 from resolvers.exports import CHUNK_ROWS, EXPORTS, Export, ExportFilter
 from schema.errors import ApiError, BadRequest, ExportNotFound, request_error
 

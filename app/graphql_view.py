@@ -19,7 +19,6 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from app.database import Database
 from app.deadline import OffLoopRunner
 from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
 from app.persisted import NO_QUERY_MESSAGE, DocumentStore
@@ -33,8 +32,10 @@ from app.pinning import (
 from app.playground import graphiql_page
 from app.replicas import ReadRouter
 from app.server import MAX_REQUEST_BYTES
+from db.api_database import Database
+from db.limits import MAX_INTEGER
 from db.live_version import LiveVersionWatcher
-from db.tables import LOADING, MAX_INTEGER
+from db.tables import LOADING
 from db.versions import live_version_id
 from resolvers.datasets import find_version, list_all_versions
 from schema.context import Context

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from app.charts import GenrePoint, YearPoint, dollars, genre_timeline, money_chart
-from app.database import Database
-from db.tables import MAX_INTEGER
+from db.api_database import Database
+from db.limits import MAX_INTEGER
 from db.versions import Version
 from resolvers.companies import companies_by_id, search_companies, years_of_companies
 from resolvers.datasets import find_version

@@ -23,7 +23,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.database import Database
+from db.api_database import Database
 from db.documents import document_sha256, find_document
 from schema.errors import BadRequest, PersistedQueryHashMismatch, PersistedQueryNotFound, TrustedDocumentRequired
 

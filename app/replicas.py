@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from app.database import Database, open_database
+from app.database import open_database
+from db.api_database import Database
 from db.live_version import LiveVersionWatcher, watch_live_version
 from db.replication import current_wal_lsn, lag_bytes, replay_position
 

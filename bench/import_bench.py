@@ -231,7 +231,7 @@ def main() -> None:
         child(kind, Path(file), url, int(run))
         return
 
-    from importer.generate import generate_file
+    from importer.sample.generate import generate_file
 
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")

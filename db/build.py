@@ -1,8 +1,8 @@
 """Set-based SQL that turns the staging tables into a dataset version (rules 4, 9-19).
 
 Everything here runs inside the database: on the load's own transaction, or on PostgreSQL
-over two connections (`build_version_in_parallel`). The statements take the new version as
-`:v` and, for an incremental load, the version it copies as `:base`.
+over one connection a core (`build_version_in_parallel`, db.cores). The statements take the
+new version as `:v` and, for an incremental load, the version it copies as `:base`.
 They write the new version's rows to the tables `targets` names (db.partitions.load_targets)
 and read the base version through the data tables; `importer.sql_script` writes the very same
 statements into a script. Where the version's own tables are its staging tables (PostgreSQL's
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
+from db.cores import parallel_connections
 from db.engine import is_sqlite
 from db.parallel import run_on_connections
 from db.partitions import load_targets
@@ -28,7 +29,7 @@ _ENTITIES = (  # (entity table, link table, link column, staging table)
     ("genres", "movie_genres", "genre_id", "stage_movie_genres"),
     ("companies", "movie_companies", "company_id", "stage_movie_companies"),
 )
-BUILD_CONNECTIONS = 2  # as many as the cores of the machine it was measured on
+BUILD_CONNECTIONS = parallel_connections()  # one per core, capped (db.cores)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,7 @@ def build_version(
 def build_version_in_parallel(
     engine: Engine, connection: Connection, version_id: int, base_version_id: int | None, staging: Staging
 ) -> BuildCounts:
-    """`build_version` with its parts spread over two connections, committing as it goes (PostgreSQL).
+    """`build_version` with its parts spread over BUILD_CONNECTIONS connections, committing as it goes (PostgreSQL).
 
     The staging tables must be committed (`Staging.for_version`); like `build_version`, it
     drops them at the end.

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from db import partitions
+from db.cores import parallel_connections
 from db.parallel import run_on_connections
 from db.spans import span_figures
 from db.staging import load_settings_sql
@@ -117,11 +118,11 @@ _LONGEST_FIRST = (
     "rejections",
     *DERIVED_FROM,  # each runs within the task of the table it sums
 )
-PRECOMPUTE_CONNECTIONS = 2  # as many as the cores of the machine it was measured on
+PRECOMPUTE_CONNECTIONS = parallel_connections()  # one per core, capped (db.cores)
 
 
 def precompute_and_index(engine: Engine, version_id: int) -> None:
-    """Fill the yearly tables of a version and index all its tables, over two connections (PostgreSQL).
+    """Fill the yearly tables of a version and index all its tables, over PRECOMPUTE_CONNECTIONS connections (PostgreSQL).
 
     The version's movies and links must be committed, since the work runs on connections of
     its own, and its tables must not be attached yet (`partitions.attach` comes next).

@@ -57,9 +57,6 @@ def _best_first_sqlite(element: BestFirst, compiler: SQLCompiler, **kw: Any) -> 
     return f"{element.column} DESC"  # SQLite puts NULLs last when descending, and refuses NULLS LAST here
 
 
-# The largest value of an Integer column: movie and entity ids, counts, dataset version ids.
-MAX_INTEGER = 2**31 - 1
-
 # Version statuses. Exactly one version is `live`; a partial unique index enforces it.
 # A version is `loading` while its load runs; nothing reads it. On PostgreSQL the load commits
 # it so before it builds the version (importer.pipeline): a load killed after that leaves it

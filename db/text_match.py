@@ -3,7 +3,7 @@
 Names and titles are stored in code point order (db.tables.CodePointText): on PostgreSQL
 that is the "C" collation, under which lower() leaves every non-ASCII letter as it is. So
 lower() reads them under the database's default collation there; on SQLite the API
-registers a Unicode lower() (app.database).
+registers a Unicode lower() (db.api_database).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from db.tables import MAX_INTEGER  # ids and counts live in Integer columns
+from db.limits import MAX_INTEGER  # ids and counts live in Integer columns
 from importer.literals import UnparsableLiteral, parse_entities
 from importer.read import MAX_RECORD_BYTES, Header, RawRecord
 

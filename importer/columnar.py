@@ -1,7 +1,7 @@
 """Stage 2 at C speed: a piece of the file parsed by Arrow, and each rule applied to whole columns.
 
 `clean_chunk` gives exactly the batch that parsing the piece with the csv module and cleaning
-it record by record (`importer.batches.clean_batch`) gives, in about 60% of the CPU time
+it record by record (`importer.batch.clean_batch`) gives, in about 60% of the CPU time
 (docs/benchmarks.md). pyarrow's C++ reader parses the piece into columns. Each column's values
 go through the very functions of `importer.clean`, but once per distinct value in the piece,
 not once per record: a piece of ~1,300 records holds a few dozen distinct budgets, runtimes or
@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from db.staging import STAGING_COLUMNS, encode_for_copy
-from importer.batches import Batch, Encoder
+from importer.batch import Batch, Encoder
 from importer.clean import (
     Rejection,
     id_rejection,

@@ -15,7 +15,7 @@ import ast
 import functools
 import re
 
-from db.tables import MAX_INTEGER  # ids live in Integer columns
+from db.limits import MAX_INTEGER  # ids live in Integer columns
 
 # The two shapes: `{'id': 16, 'name': 'Animation'}` and `{'name': "Miramax's", 'id': 14}`.
 # A name is taken verbatim only from a literal without backslashes, so the text between the

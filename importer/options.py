@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from db.cores import auto_workers
 from importer.checks import CheckLimits
 
 FULL, INCREMENTAL = "full", "incremental"
 
 # Cleaning in worker processes pays off once a file takes longer to clean than processes take
-# to start and feed (see docs/benchmarks.md); two workers were best on a 2-core machine.
-AUTO_WORKERS = 2
+# to start and feed (see docs/benchmarks.md); one a core, capped, none on one core (db.cores).
+AUTO_WORKERS = auto_workers()
 AUTO_WORKERS_MIN_BYTES = 4 << 20
 # More cannot help: the one process that reads the file feeds about four workers (0.25 CPU-s
 # against their 0.96 for 45,000 records), and each worker's RSS is about 150 MB, much of it

@@ -14,11 +14,9 @@ next command (db.versions.remove_abandoned). The import lock is held throughout.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -45,6 +43,7 @@ from importer.options import (  # noqa: F401 - re-exported: callers import them 
     source_name,
 )
 from importer.read import CsvSource
+from importer.report import ImportReport
 from importer.snapshot import FileSnapshot
 
 
@@ -52,35 +51,7 @@ def worker_count(path: Path, requested: int | None) -> int:
     """How many worker processes clean `path`: as requested, else AUTO_WORKERS for a large file."""
     if requested is not None:
         return requested
-    large = path.stat().st_size >= AUTO_WORKERS_MIN_BYTES
-    return AUTO_WORKERS if large and (os.cpu_count() or 1) > 1 else 0
-
-
-@dataclass(slots=True)
-class ImportReport:
-    """What an import did; `--json` prints it as is."""
-
-    source: str
-    sha256: str
-    mode: str
-    status: str = "unchanged"  # live | staged | unchanged
-    version: int | None = None
-    records: int = 0
-    loaded: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    movies: int = 0
-    rejections: list[dict[str, object]] = field(default_factory=list)
-    warnings: dict[str, int] = field(default_factory=dict)
-    checks: list[dict[str, object]] = field(default_factory=list)
-    message: str = ""
-    seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
-
-    @property
-    def failed_checks(self) -> list[dict[str, object]]:
-        """The checks that kept this version from going live."""
-        return [check for check in self.checks if not check["passed"]]
+    return AUTO_WORKERS if path.stat().st_size >= AUTO_WORKERS_MIN_BYTES else 0  # none on one core
 
 
 def import_file(engine: Engine, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportReport:

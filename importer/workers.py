@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from importer.batches import NUL_WARNING, Batch, Encoder, clean_batch
+from importer.batch import NUL_WARNING, Batch, Encoder, clean_batch
 from importer.columnar import clean_chunk
 from importer.read import CsvSource, Header, TextChunk
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.engine import Connection
 
-from app.database import Database
+from db.api_database import Database
 from db.tables import companies, company_year_genres, company_years, genres
 from db.text_match import contains_text
 from resolvers.paging import decode_cursor, encode_cursor

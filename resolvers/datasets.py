@@ -1,8 +1,8 @@
-"""The dataset version a request reads."""
+"""The dataset version a request reads, and `Version`, the row the schema turns into a Dataset."""
 
 from __future__ import annotations
 
-from app.database import Database
+from db.api_database import Database
 from db.versions import Version, VersionError, get_version, list_versions
 
 

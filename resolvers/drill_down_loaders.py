@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Row, Table
 from strawberry.dataloader import DataLoader
 
-from app.database import Database
+from db.api_database import Database
 from db.tables import company_movies, genre_movies
 from resolvers.movie_lists import MovieFilter, MoviePage, first_pages, movie_page
 from resolvers.rankings import COMPANIES, GENRES, Ranked, totals_by_id

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.engine import Connection
 
-from app.database import Database
+from db.api_database import Database
 from db.tables import genres
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
-from app.database import Database
+from db.api_database import Database
 from resolvers.companies import companies_by_id, releases_by_genre, years_of_companies
 from resolvers.genres import genres_by_id
 from resolvers.movies import companies_of_movies, genres_of_movies, movies_by_id

@@ -7,7 +7,7 @@ import binascii
 
 import orjson
 
-from db.tables import MAX_INTEGER
+from db.limits import MAX_INTEGER
 
 
 class InvalidCursor(ValueError):

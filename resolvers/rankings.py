@@ -16,7 +16,7 @@ from sqlalchemy import Row, Select, Table, and_, func, literal_column, or_, sele
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.database import Database
+from db.api_database import Database
 from db.spans import span_figures
 from db.tables import companies, company_totals, company_years, genre_totals, genre_years, genres
 from resolvers import cursors

@@ -20,7 +20,7 @@ from db.tables import (
 )
 
 if TYPE_CHECKING:
-    from app.database import Database
+    from db.api_database import Database
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from sqlalchemy import Row, Select, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.database import Database
+from db.api_database import Database
 from db.tables import genre_years, genres, year_totals
 
 # GraphQL's GenreMetric values, by the column that holds them.

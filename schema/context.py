@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
-from app.database import Database
+from db.api_database import Database
 from resolvers.drill_down_loaders import DrillDownLoaders, make_drill_down_loaders
 from resolvers.loaders import Loaders, make_loaders
 

@@ -6,8 +6,8 @@ from datetime import UTC
 
 import strawberry
 
-from db.versions import Version
 from resolvers.data_quality import rejections_of
+from resolvers.datasets import Version
 from schema.context import Info
 from schema.errors import check_page_size
 from schema.rejection import RejectionConnection, WarningCount

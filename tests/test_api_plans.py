@@ -13,8 +13,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 
 from db.tables import company_movies, genre_movies
-from importer.generate import generate_file
 from importer.pipeline import ImportOptions, import_file
+from importer.sample.generate import generate_file
 from resolvers.data_quality import rejection_page
 from resolvers.exports import EXPORTS, ExportFilter
 from resolvers.movie_lists import MovieFilter, first_pages, movie_page

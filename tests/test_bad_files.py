@@ -25,8 +25,8 @@ from importer.errors import (
     NotRegularFileError,
     TooWideError,
 )
-from importer.generate import generate_file
 from importer.pipeline import ImportOptions, import_file
+from importer.sample.generate import generate_file
 from tests.csvfiles import HEADER, catalogue, genres, movie, write_csv
 from tests.dbquery import live_rows, rows, stored
 from tests.test_cli import MOVIE_STATS, cli_environment

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, make_url
 
 from db.engine import make_engine
 from db.migrate import upgrade
-from importer.generate import generate_file
 from importer.pipeline import ImportOptions, import_file
+from importer.sample.generate import generate_file
 from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db.tables import MAX_INTEGER
-from importer.batches import Batch, clean_batch
+from db.limits import MAX_INTEGER
+from importer.batch import Batch, clean_batch
 from importer.clean import MAX_AMOUNT, MAX_POPULARITY, CleanMovie, Rejection, clean_record
 from importer.columnar import clean_chunk
 from importer.literals import MAX_NAME_CHARS

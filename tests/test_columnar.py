@@ -14,10 +14,10 @@ import pyarrow.compute as pc
 import pytest
 
 from db.staging import encode_for_copy
-from importer.batches import Batch, Encoder, clean_batch
+from importer.batch import Batch, Encoder, clean_batch
 from importer.columnar import _POPULARITY_AS_IS, _PYTHON_SPACE, clean_chunk
-from importer.generate import generate_file
 from importer.read import CsvSource, Header, TextChunk
+from importer.sample.generate import generate_file
 from importer.workers import clean_piece
 from tests.csvfiles import HEADER, catalogue, companies, genres, movie, write_csv
 

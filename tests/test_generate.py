@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.generate import GenerateReport, generate_file
+from importer.sample.generate import GenerateReport, generate_file
 from tests.conftest import HEAD5000
 from tests.csvfiles import HEADER
 

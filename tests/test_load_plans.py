@@ -8,8 +8,8 @@ from sqlalchemy import Engine, event
 
 from db.engine import make_engine
 from db.migrate import upgrade
-from importer.generate import generate_file
 from importer.pipeline import INCREMENTAL, ImportOptions, import_file
+from importer.sample.generate import generate_file
 
 
 def test_a_load_on_postgresql_joins_by_hash_and_compiles_nothing(postgres_engine: Engine, tmp_path: Path) -> None:

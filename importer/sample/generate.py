@@ -1,7 +1,7 @@
 """Deterministic generator of realistic movies_metadata.csv files (Kaggle "The Movies Dataset").
 
 The output mimics the real file in format (header, quoting, float spelling, Python literals)
-and, through the tables in generate_profile, in its distributions and its dirt: duplicate ids,
+and, through the tables in importer.sample.profile, in its distributions and its dirt: duplicate ids,
 shifted-column records, empty and invalid dates, unparsable literals, empty popularity.
 """
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import BinaryIO, Generic, TypeVar
 
-from . import generate_profile as profile
-from .output import written_whole
+from importer.output import written_whole
+from importer.sample import profile
 
 PROGRESS_EVERY = 10_000
 GZIP_LEVEL = 1  # the fastest: level 2 or 3 save under 5% of the size

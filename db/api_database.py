@@ -1,0 +1,186 @@
+"""The API's handle on the store: sync SQLAlchemy run in worker threads, with time limits.
+
+Resolvers never touch the engine on an event loop: `Database.run` hands a function and a
+pooled connection to one of `max_connections` worker threads (a plain thread pool, so requests
+executing on several threads' event loops share it safely). Outages answer fast and truthfully
+(db.faults): a call that cannot start within POOL_WAIT_SECONDS, a refused connection or a
+server that stops answering raise the error the caller passes as `unavailable` (the API's
+DatabaseUnavailable, given by app.database), and a dead pooled connection (after a server
+restart) is retried once on a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, event, make_url
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from db.engine import is_sqlite, make_engine
+from db.faults import Breaker, HungCallWatchdog, is_unavailable
+
+T = TypeVar("T")
+
+
+class _Hung(Exception):
+    """The watchdog cut a call the server never answered."""
+
+
+# SQLite calls the progress handler every this many virtual-machine instructions.
+_SQLITE_PROGRESS_STEPS = 10_000
+_DEADLINE = "api_statement_deadline"
+POOL_WAIT_SECONDS = 1.0  # longest a call waits for a free connection before answering 503
+BREAKER_OPEN_SECONDS = 1.0  # after an outage, how long calls are refused before one tries again
+HANG_GRACE_SECONDS = 1.0  # past statement_timeout, a call no answer came for is cut (frozen server)
+# libpq: give up connecting after 2 s (its minimum), and probe idle connections so a dead peer
+# (a network partition) is noticed in seconds rather than the kernel's two hours.
+_POSTGRES_CONNECT = {
+    "connect_timeout": "2",
+    "keepalives": "1",
+    "keepalives_idle": "5",
+    "keepalives_interval": "1",
+    "keepalives_count": "3",
+}
+
+
+class Database:
+    """An engine plus the worker threads that keep blocking calls off the event loop."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        max_connections: int = 10,
+        *,
+        unavailable: Callable[[str], Exception],
+        hang_seconds: float | None = None,
+    ) -> None:
+        self.engine = engine
+        self._unavailable = unavailable  # the error an outage raises, built from its message
+        self.max_connections = max_connections
+        self.breaker = Breaker(BREAKER_OPEN_SECONDS)
+        self._executor = ThreadPoolExecutor(max_connections, thread_name_prefix="db")
+        # SQLite enforces its own time limit in-process (progress handler); a server may hang.
+        self._watchdog = HungCallWatchdog() if hang_seconds is not None and not is_sqlite(engine) else None
+        self._hang_seconds = hang_seconds or 0.0
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Call `function(connection, *args)` in a worker thread on a pooled connection."""
+        if not self.breaker.admit():
+            raise self._unavailable(f"The database is unavailable ({self.breaker.last_error}); try again shortly.")
+        started = threading.Event()
+        future = self._executor.submit(self._call, started, function, args)
+        waiting = asyncio.wrap_future(future)
+        done, _ = await asyncio.wait({waiting}, timeout=POOL_WAIT_SECONDS)
+        if not done and not started.is_set() and future.cancel():
+            raise self._unavailable(
+                f"All {self.max_connections} database connections stayed busy for {POOL_WAIT_SECONDS:g} s; "
+                "try again shortly."
+            )
+        return await waiting
+
+    def _call(self, started: threading.Event, function: Callable[..., T], args: tuple[Any, ...]) -> T:
+        started.set()
+        try:
+            result = self._attempt(function, args, retry=True)
+        except _Hung as error:
+            self.breaker.failed(error)
+            raise self._unavailable(str(error)) from error
+        except DBAPIError as error:
+            if is_unavailable(error):
+                self.breaker.failed(error)
+                raise self._unavailable("The database is unavailable; try again shortly.") from error
+            self.breaker.succeeded()  # it answered, with an error of the query's own
+            raise
+        except Exception:
+            self.breaker.succeeded()  # not the database's doing: never leave a trial call open
+            raise
+        self.breaker.succeeded()
+        return result
+
+    def _attempt(self, function: Callable[..., T], args: tuple[Any, ...], *, retry: bool) -> T:
+        try:
+            return self._watched(function, args)
+        except DBAPIError as error:
+            if not (retry and error.connection_invalidated):
+                raise
+        # A pooled connection the server dropped (a restart): once more, on a fresh one.
+        return self._watched(function, args)
+
+    def _watched(self, function: Callable[..., T], args: tuple[Any, ...]) -> T:
+        with self.engine.connect() as connection:
+            if self._watchdog is None:
+                return function(connection, *args)
+            watch = self._watchdog.watch(connection.connection.dbapi_connection.fileno(), self._hang_seconds)
+            try:
+                return function(connection, *args)
+            except DBAPIError as error:
+                if self._watchdog.done(watch):
+                    raise _Hung(
+                        f"The database did not answer within {self._hang_seconds:g} s; try again shortly."
+                    ) from error
+                raise
+            finally:
+                self._watchdog.done(watch)
+
+    def dispose(self) -> None:
+        """Unblock calls under way, stop the worker threads and close every pooled connection."""
+        if self._watchdog is not None:
+            self._watchdog.cut_all()
+            self._watchdog.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.engine.dispose()
+
+
+def open_database(
+    url: str, *, statement_timeout_ms: int, unavailable: Callable[[str], Exception], max_connections: int = 10
+) -> Database:
+    """The API's database: statements limited in time on both backends, Unicode lower() on SQLite."""
+    if url.startswith("postgresql"):
+        parsed = make_url(url)
+        url = parsed.update_query_dict({**_POSTGRES_CONNECT, **parsed.query}).render_as_string(hide_password=False)
+    # No pre-ping: a dead pooled connection is retried once instead, and a ping to a frozen server
+    # would hang where the watchdog cannot see it.
+    engine = make_engine(url, statement_timeout_ms=statement_timeout_ms, pre_ping=False, pool_size=max_connections)
+    if is_sqlite(engine):
+        _sqlite_for_api(engine, statement_timeout_ms)
+    hang_seconds = statement_timeout_ms / 1000 + HANG_GRACE_SECONDS if statement_timeout_ms else None
+    return Database(engine, max_connections, unavailable=unavailable, hang_seconds=hang_seconds)
+
+
+def _sqlite_for_api(engine: Engine, statement_timeout_ms: int) -> None:
+    """SQLite has no statement_timeout: interrupt from the progress handler past a deadline.
+
+    Also replace its ASCII-only lower() by Python's, so case-insensitive search agrees with
+    PostgreSQL's (a UTF-8 database lowercases every letter).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, record) -> None:
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        if statement_timeout_ms:
+            deadline = record.info[_DEADLINE] = [0.0]
+            dbapi_connection.set_progress_handler(
+                lambda: deadline[0] != 0.0 and time.monotonic() > deadline[0], _SQLITE_PROGRESS_STEPS
+            )
+
+    if not statement_timeout_ms:
+        return
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start_clock(connection: Connection, *_args) -> None:
+        connection.info[_DEADLINE][0] = time.monotonic() + statement_timeout_ms / 1000
+
+    @event.listens_for(engine, "rollback")
+    @event.listens_for(engine, "commit")
+    def _stop_clock(connection: Connection) -> None:
+        connection.info[_DEADLINE][0] = 0.0
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value

@@ -1,0 +1,1 @@
+"""The sample generator: realistic synthetic movies_metadata.csv files, for demos, tests and benchmarks."""
