@@ -52,7 +52,11 @@ class Settings(BaseSettings):
     http_max_age_seconds: int = Field(
         default=60, ge=0, description="Cache-Control max-age of unpinned GET answers (pinned ones are immutable)."
     )
-    statement_timeout_ms: int = Field(default=5000, ge=0, description="Limit on one SQL statement of the API.")
+    statement_timeout_ms: int = Field(
+        default=1000,
+        ge=0,
+        description="Limit on one SQL statement of the API (each reads precomputed tables by index, in milliseconds).",
+    )
     max_page_size: int = Field(default=100, ge=1, description="Largest accepted `first` argument.")
     max_query_depth: int = Field(default=10, ge=1, description="Deepest accepted selection nesting.")
     max_query_tokens: int = Field(default=2000, ge=1, description="Longest accepted query, in GraphQL tokens.")
