@@ -15,7 +15,6 @@ from app.http_cache import make_response_cache
 from app.lru import ByteLRU, entry_cost
 from tests.api_support import Api, api_settings, serve
 from tests.conftest import REDIS_URL
-from tests.test_api_cache_redis import namespace  # noqa: F401 - the fixture: a Redis namespace of this test's own
 
 
 class Clock:
@@ -97,7 +96,7 @@ def test_20000_distinct_queries_keep_the_in_memory_cache_within_its_bound(loaded
         assert api.get("{ q0: genres { name } }").headers["x-cache"] == "miss"  # the oldest went
 
 
-def test_the_lru_answers_before_redis_and_fills_from_it(namespace: str) -> None:  # noqa: F811 - the fixture
+def test_the_lru_answers_before_redis_and_fills_from_it(namespace: str) -> None:
     async def scenario() -> tuple[bytes | None, bytes | None, bytes | None]:
         first = make_response_cache(REDIS_URL, namespace=namespace, ttl_seconds=60)
         second = make_response_cache(REDIS_URL, namespace=namespace, ttl_seconds=60)
@@ -118,7 +117,7 @@ def test_the_lru_answers_before_redis_and_fills_from_it(namespace: str) -> None:
     assert anyio.run(scenario) == (b"body", b"body", b"body")  # after the delete, both answer from memory
 
 
-def test_cache_max_bytes_zero_sends_every_lookup_to_redis(namespace: str) -> None:  # noqa: F811 - the fixture
+def test_cache_max_bytes_zero_sends_every_lookup_to_redis(namespace: str) -> None:
     async def scenario() -> bytes | None:
         cache = make_response_cache(REDIS_URL, namespace=namespace, ttl_seconds=60, max_bytes=0)
         try:
