@@ -76,16 +76,31 @@ def watch_live_version(engine: Engine, *, recheck_seconds: float = RECHECK_SECON
     return PostgresLiveVersion(engine, recheck_seconds=recheck_seconds)
 
 
-class SqliteLiveVersion:
-    """SQLite: re-read the live id when PRAGMA data_version says another connection committed."""
+class _LastRead:
+    """What both watchers remember of their latest read."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._connection: Any = None
-        self._data_version: int | None = None
+    def __init__(self) -> None:
         self._version: int | None = None
         self._known = False
         self._last_error: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self._known
+
+    @property
+    def last_error(self) -> str | None:
+        return self._last_error
+
+
+class SqliteLiveVersion(_LastRead):
+    """SQLite: re-read the live id when PRAGMA data_version says another connection committed."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self._engine = engine
+        self._connection: Any = None
+        self._data_version: int | None = None
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -111,14 +126,6 @@ class SqliteLiveVersion:
         self._version = None if row is None else int(row[0])
         self._data_version, self._known, self._last_error = data_version, True, None
 
-    @property
-    def known(self) -> bool:
-        return self._known
-
-    @property
-    def last_error(self) -> str | None:
-        return self._last_error
-
     def close(self) -> None:
         with self._lock:
             if self._connection is not None:
@@ -126,15 +133,13 @@ class SqliteLiveVersion:
                 self._connection = None
 
 
-class PostgresLiveVersion:
+class PostgresLiveVersion(_LastRead):
     """PostgreSQL: a thread that LISTENs for the trigger's notifications and re-reads on them."""
 
     def __init__(self, engine: Engine, *, recheck_seconds: float) -> None:
+        super().__init__()
         self._engine = engine
         self._recheck_seconds = recheck_seconds
-        self._version: int | None = None
-        self._known = False
-        self._last_error: str | None = None
         self._first_read = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="live-version", daemon=True)
@@ -148,14 +153,6 @@ class PostgresLiveVersion:
 
     def current(self) -> int | None:
         return self._version
-
-    @property
-    def known(self) -> bool:
-        return self._known
-
-    @property
-    def last_error(self) -> str | None:
-        return self._last_error
 
     def close(self) -> None:
         self._stop.set()
