@@ -6,11 +6,11 @@ in memory at a time. Columns are named once here, with the header the file carri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy import Select, Table, and_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from db.tables import companies, company_years, genre_years, genres, movies
@@ -54,28 +54,22 @@ class Export:
         return [tuple(row) for row in connection.execute(query.order_by(*key).limit(CHUNK_ROWS))]
 
 
-def _company_years(version_id: int, where: ExportFilter) -> Select[Any]:
-    y = company_years
-    query = select(y.c.company_id, companies.c.name.label("company_name"), y.c.year, *(y.c[f] for f in _FIGURES))
-    query = query.join(companies, and_(companies.c.version_id == version_id, companies.c.id == y.c.company_id))
-    query = query.where(y.c.version_id == version_id)
-    if where.company_id is not None:
-        query = query.where(y.c.company_id == where.company_id)
-    if where.year is not None:
-        query = query.where(y.c.year == where.year)
-    return in_years(query, y.c.year, where.from_year, where.to_year)
+def _entity_years(yearly: Table, entities: Table, owner: str) -> Callable[[int, ExportFilter], Select[Any]]:
+    """The query of an entity's yearly figures (company-years, genre-years) with its name."""
+    name = f"{owner.removesuffix('_id')}_name"
 
+    def query_for(version_id: int, where: ExportFilter) -> Select[Any]:
+        y = yearly
+        query = select(y.c[owner], entities.c.name.label(name), y.c.year, *(y.c[f] for f in _FIGURES))
+        query = query.join(entities, and_(entities.c.version_id == version_id, entities.c.id == y.c[owner]))
+        query = query.where(y.c.version_id == version_id)
+        if (entity_id := getattr(where, owner)) is not None:
+            query = query.where(y.c[owner] == entity_id)
+        if where.year is not None:
+            query = query.where(y.c.year == where.year)
+        return in_years(query, y.c.year, where.from_year, where.to_year)
 
-def _genre_years(version_id: int, where: ExportFilter) -> Select[Any]:
-    y = genre_years
-    query = select(y.c.genre_id, genres.c.name.label("genre_name"), y.c.year, *(y.c[f] for f in _FIGURES))
-    query = query.join(genres, and_(genres.c.version_id == version_id, genres.c.id == y.c.genre_id))
-    query = query.where(y.c.version_id == version_id)
-    if where.genre_id is not None:
-        query = query.where(y.c.genre_id == where.genre_id)
-    if where.year is not None:
-        query = query.where(y.c.year == where.year)
-    return in_years(query, y.c.year, where.from_year, where.to_year)
+    return query_for
 
 
 def _movies(version_id: int, where: ExportFilter) -> Select[Any]:
@@ -91,7 +85,11 @@ def _movies(version_id: int, where: ExportFilter) -> Select[Any]:
     )  # fmt: skip
 
 
-_QUERIES = {"company_name": _company_years, "genre_name": _genre_years, "title": _movies}
+_QUERIES = {
+    "company_name": _entity_years(company_years, companies, "company_id"),
+    "genre_name": _entity_years(genre_years, genres, "genre_id"),
+    "title": _movies,
+}
 _YEARLY = ("year", *_FIGURES)
 _SPAN = frozenset({"from_year", "to_year", "year"})
 EXPORTS = {
