@@ -171,8 +171,7 @@ class GraphQLView:
     ) -> Response:
         """Parse the request; answer from the entry of its normalized form, or execute and cache."""
         params = request.query_params
-        query = await self.documents.query_for(params.get("query"), params.get("extensions"), params.get("documentId"))
-        _check_length(query)  # before the query is parsed and its text kept in the parse caches
+        query = await self._query_text(params.get("query"), params.get("extensions"), params.get("documentId"))
         variables = _variables(params.get("variables") or None)
         operation_name = params.get("operationName") or None
         normal_key = normalized_key(version_id, query, variables, operation_name, self.options.max_query_tokens)
@@ -194,9 +193,7 @@ class GraphQLView:
             raise BadRequest(f"The request body is not JSON ({error}).") from error
         if not isinstance(payload, dict):
             raise BadRequest('POST a JSON object: {"query": "...", "variables": {...}, "operationName": "..."}.')
-        query = await self.documents.query_for(
-            payload.get("query"), payload.get("extensions"), payload.get("documentId")
-        )
+        query = await self._query_text(payload.get("query"), payload.get("extensions"), payload.get("documentId"))
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
             raise BadRequest("`variables` must be a JSON object.")
@@ -245,6 +242,7 @@ class GraphQLView:
                 outcomes.append("cached")
             else:
                 try:
+                    _check_length(query)  # an operator's document (`documents add`) never went through _query_text
                     body, _status, cacheable = await self._execute(query, None, run_name, version_id, GET_OPERATIONS)
                 except ApiError:
                     cacheable = False
@@ -252,6 +250,16 @@ class GraphQLView:
                     await self.cache.set(key, body)
                 outcomes.append("warmed" if cacheable else "not cacheable")
         return outcomes
+
+    async def _query_text(self, query: Any, extensions: Any, document_id: Any) -> str:
+        """The query a request runs: the text sent, or one registered under the hash it names.
+
+        A text sent is held to its length bound first, before it is hashed, registered, parsed or
+        kept in a parse cache; registered ones were held to it when they were sent.
+        """
+        if isinstance(query, str):
+            _check_length(query)
+        return await self.documents.query_for(query, extensions, document_id)
 
     async def live_version_id(self) -> int | None:
         """The live version as this process knows it; the store's answer while it has not learned it yet."""
@@ -289,7 +297,6 @@ class GraphQLView:
         allowed: frozenset[OperationType],
     ) -> tuple[bytes, int, bool]:
         """Run the query on one version: (body, HTTP status, cacheable)."""
-        _check_length(query)
         if operation_name is None and len(names := _operation_names(query, self.options.max_query_tokens)) > 1:
             # The GraphQL spec asks for `operationName` here; Strawberry would run the first one.
             # (With an anonymous one among them, validation refuses the query: it cannot be named.)
