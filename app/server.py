@@ -15,7 +15,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from schema.errors import BadRequest, QueryTooLarge, request_error
 
 MAX_REQUEST_BYTES = 1024 * 1024  # a request line or body larger than this is refused
-SHUTDOWN_GRACE_SECONDS = 3  # after SIGTERM, requests still running this long are cut
+SHUTDOWN_GRACE_SECONDS = 2  # after SIGTERM, requests still running this long are cut
 MAX_URL_BYTES = 65_535  # llhttp's own bound on a request target (httptools.parse_url)
 
 

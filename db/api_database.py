@@ -37,7 +37,7 @@ _SQLITE_PROGRESS_STEPS = 10_000
 _DEADLINE = "api_statement_deadline"
 POOL_WAIT_SECONDS = 1.0  # longest a call waits for a free connection before answering 503
 BREAKER_OPEN_SECONDS = 1.0  # after an outage, how long calls are refused before one tries again
-HANG_GRACE_SECONDS = 1.0  # past statement_timeout, a call no answer came for is cut (frozen server)
+HANG_GRACE_SECONDS = 0.25  # past statement_timeout, a call no answer came for is cut (frozen server)
 # libpq: give up connecting after 2 s (its minimum), and probe idle connections so a dead peer
 # (a network partition) is noticed in seconds rather than the kernel's two hours.
 _POSTGRES_CONNECT = {

@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.database import open_database
-from app.server import MAX_REQUEST_BYTES, MAX_URL_BYTES
+from app.server import MAX_REQUEST_BYTES, MAX_URL_BYTES, SHUTDOWN_GRACE_SECONDS
 from resolvers.sizes import list_sizes
 from schema import build_schema
 from schema.cost import query_cost
@@ -233,7 +233,7 @@ def server_process(
     indirect=True,
     ids=["unbounded"],
 )
-def test_sigterm_stops_the_server_within_5_seconds_while_a_huge_query_runs(
+def test_sigterm_stops_the_server_within_seconds_while_a_huge_query_runs(
     server_process: tuple[subprocess.Popen, str],
 ) -> None:
     process, base_url = server_process
@@ -255,7 +255,8 @@ def test_sigterm_stops_the_server_within_5_seconds_while_a_huge_query_runs(
     stopped_in = time.monotonic() - started
     client.join(10)
     # uvicorn ends by re-raising the signal it caught, after its shutdown: killed by SIGTERM, cleanly.
-    assert exit_code == -signal.SIGTERM and stopped_in < 5, (exit_code, stopped_in)
+    # The grace, then the cut execution's thread and the shutdown: ~0.5 s, up to 2 s on a busy host.
+    assert exit_code == -signal.SIGTERM and stopped_in < SHUTDOWN_GRACE_SECONDS + 3, (exit_code, stopped_in)
 
 
 # --- item 2: bad input is a 400 with a code ----------------------------------------------------
