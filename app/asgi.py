@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 
 from app.access_log import AccessLog, log_to_stderr
 from app.compression import Compression
+from app.deadline import freeze_startup_objects
 from app.database import open_database
 from app.export import export_csv
 from app.fast_path import CachedGetFastPath
@@ -101,6 +102,7 @@ def create_app(settings: Settings) -> Starlette:
         live.warm_with(AnswerWarmer(view, warm_lock, metrics))
         log_reports_to_stderr()
         app.state.services = Services(db, cache, view, metrics)
+        freeze_startup_objects()
         try:
             yield
         finally:
