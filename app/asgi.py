@@ -117,7 +117,8 @@ def create_app(settings: Settings) -> Starlette:
             db.dispose()
 
     async def graphql(request: Request) -> Response:
-        return await request.app.state.services.graphql.handle(request)
+        services: Services = request.app.state.services
+        return await services.graphql.handle(request)
 
     async def export(request: Request) -> Response:
         return await export_csv(request, request.app.state.services.graphql)

@@ -140,7 +140,7 @@ def short_dollars(value: float) -> str:
 
 def _round_step(raw: float) -> float:
     """The 1, 2 or 5 times a power of ten at or above `raw`."""
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude = 10.0 ** math.floor(math.log10(raw))
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from app.settings import Settings
-    from importer.pipeline import ImportReport
+    from importer.report import ImportReport
 
 cli = typer.Typer(
     name="movie-stats",
@@ -418,7 +418,7 @@ def documents_add(
     with store(quiet=as_json) as engine, engine.begin() as connection:
         added = [(*add_document(connection, d.document, name=d.name, source=d.source), d) for d in found]
     rows = [{"id": f"sha256:{sha256}", "new": new, "name": d.name, "source": d.source} for sha256, new, d in added]
-    new_count = sum(row["new"] for row in rows)
+    new_count = sum(new for _sha256, new, _document in added)
     lines = [
         f"{row['id']}  {row['name']}  ({row['source']}{'' if row['new'] else ', already registered'})" for row in rows
     ]
@@ -548,7 +548,7 @@ def _generated_sample(records: int, *, quiet: bool) -> Path:
     return file
 
 
-def _say(payload: dict, text: str, as_json: bool) -> None:
+def _say(payload: dict[str, Any], text: str, as_json: bool) -> None:
     if as_json:
         print_json(payload)
     else:

@@ -50,6 +50,7 @@ class CachedGetFastPath:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
+    value: bytes
     for key, value in scope["headers"]:
         if key == name:
             return value.decode("latin-1")

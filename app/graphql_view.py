@@ -232,7 +232,8 @@ class GraphQLView:
         """
         max_tokens = self.options.max_query_tokens
         names = _operation_names(query, max_tokens)
-        targets = [(name, name) for name in names] + ([(None, names[0])] if len(names) == 1 else [])
+        targets: list[tuple[str | None, str | None]] = [(name, name) for name in names]
+        targets += [(None, names[0])] if len(names) == 1 else []
         outcomes = []
         for key_name, run_name in targets or [(None, None)]:
             key = normalized_key(version_id, query, None, key_name, max_tokens)

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 import orjson
@@ -36,7 +36,7 @@ REDIS_SKIP_SECONDS = 5.0
 KEY_PREFIX_RAW, KEY_PREFIX_NORMALIZED = "r", "n"
 
 
-class _Bytes(BaseSerializer):
+class _Bytes(BaseSerializer):  # type: ignore[misc]  # aiocache ships no types: its classes are Any
     """Stores response bodies as they are: already JSON bytes."""
 
     DEFAULT_ENCODING = None
@@ -48,7 +48,7 @@ class _Bytes(BaseSerializer):
         return value
 
 
-class _RedisCache(RedisCache):
+class _RedisCache(RedisCache):  # type: ignore[misc]  # aiocache ships no types
     """aiocache 0.12 stores a TTL with redis-py's deprecated SETEX; SET ... EX is the same."""
 
     async def _set(self, key, value, ttl=None, _cas_token=None, _conn=None):  # type: ignore[no-untyped-def]
@@ -94,7 +94,7 @@ class ResponseCache:
         if self.backend is None or self._skipping():
             return None
         try:
-            body = await self.backend.get(key)
+            body = cast("bytes | None", await self.backend.get(key))  # stored by _Bytes: bytes as they were
         except (OSError, TimeoutError, RedisError) as error:
             self._failed("get", error)
             return None
@@ -141,12 +141,12 @@ class ResponseCache:
     async def ping(self, timeout_seconds: float = 0.5) -> None:
         """Raise when a configured Redis does not answer within the timeout (for /readyz)."""
         if self.redis and self.backend is not None:
-            await asyncio.wait_for(self.backend.client.ping(), timeout_seconds)  # type: ignore[attr-defined]  # only RedisCache has a client
+            await asyncio.wait_for(self.backend.client.ping(), timeout_seconds)
 
     async def close(self) -> None:
         """Release connections (redis-py's close() is deprecated: aclose)."""
         if self.redis and self.backend is not None:
-            await self.backend.client.aclose()  # type: ignore[attr-defined]
+            await self.backend.client.aclose()
 
 
 def make_response_cache(

@@ -114,13 +114,13 @@ class Metrics:
         if self.multiprocess_dir is None:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)
+        multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
         return generate_latest(registry)
 
     def close(self) -> None:
         """A worker that stops no longer counts in the `live*` gauges."""
         if self.multiprocess_dir is not None:
-            multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)
+            multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)  # type: ignore[no-untyped-call]  # unannotated upstream
 
 
 def make_metrics() -> Metrics:
@@ -214,6 +214,7 @@ class _Seen:
 
 
 def _request_id(scope: Scope) -> str:
+    value: bytes
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _CLIENT_ID.fullmatch(value):
             return value.decode("ascii")

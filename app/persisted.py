@@ -84,7 +84,7 @@ class DocumentStore:
                 logger.warning("persisted documents: Redis unavailable on get: %s", error)
             else:
                 if found is not None:
-                    text = found.decode("utf-8")
+                    text = _text(found)
                     self._remember(sha256, text)
                     return text
         return await self._trusted_text(sha256)
@@ -137,7 +137,7 @@ class DocumentStore:
         try:
             async for key in self.redis.scan_iter(match=self.redis_prefix + "*", count=1000):
                 if (found := await self.redis.get(key)) is not None:
-                    texts.append(found.decode("utf-8"))
+                    texts.append(_text(found))
         except (OSError, TimeoutError, RedisError) as error:
             logger.warning("persisted documents: Redis unavailable on scan: %s", error)
         return texts
@@ -190,3 +190,8 @@ def make_document_store(db: Database, redis_url: str | None, *, trusted_only: bo
     """The store the settings ask for: shared through Redis when a URL is given."""
     redis = Redis.from_url(redis_url, socket_timeout=1.0, socket_connect_timeout=1.0) if redis_url else None
     return DocumentStore(db, redis, trusted_only=trusted_only, redis_prefix=f"{namespace}:documents:")
+
+
+def _text(stored: bytes | str) -> str:
+    """A document as Redis returns it (bytes: the client does not decode responses)."""
+    return stored.decode("utf-8") if isinstance(stored, bytes) else stored

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from db.documents import TrustedDocument
 from db.versions import Version
-from importer.pipeline import ImportReport
+from importer.report import ImportReport
 
 SHOWN_REJECTIONS = 20
 

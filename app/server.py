@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from schema.errors import BadRequest, QueryTooLarge, request_error
+from schema.errors import ApiError, BadRequest, QueryTooLarge, request_error
 
 MAX_REQUEST_BYTES = 1024 * 1024  # a request line or body larger than this is refused
 SHUTDOWN_GRACE_SECONDS = 2  # after SIGTERM, requests still running this long are cut
@@ -27,6 +27,7 @@ class GraphQLErrorsHttpTools(HttpToolsProtocol):
     """
 
     def send_400_response(self, msg: str) -> None:
+        error: ApiError
         if len(getattr(self, "url", b"")) > MAX_URL_BYTES:
             status, error = (
                 414,
