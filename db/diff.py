@@ -100,7 +100,7 @@ def movies_dropped(connection: Connection, a: int, b: int) -> int:
     return _count(connection, _only_in(a, b))
 
 
-def _only_in(x: int, y: int) -> Select:
+def _only_in(x: int, y: int) -> Select[tuple[int, str]]:
     """Movies of version x whose id version y lacks."""
     mx, my = movies.alias("mx"), movies.alias("my")
     return select(mx.c.id, mx.c.title).where(
@@ -108,7 +108,7 @@ def _only_in(x: int, y: int) -> Select:
     )
 
 
-def _changed(a: int, b: int) -> Select:
+def _changed(a: int, b: int) -> Select[tuple[int, str]]:
     """Movies in both versions that differ in a stored column or a link (titles as in b)."""
     ma, mb = movies.alias("ma"), movies.alias("mb")
     # IS DISTINCT FROM on PostgreSQL, IS NOT on SQLite: NULL against NULL is no change.
@@ -120,18 +120,18 @@ def _changed(a: int, b: int) -> Select:
     )
 
 
-def _link_missing(link: Table, column: str, movie_id: ColumnElement, x: int, y: int) -> ColumnElement[bool]:
+def _link_missing(link: Table, column: str, movie_id: ColumnElement[int], x: int, y: int) -> ColumnElement[bool]:
     """True when the movie has a link in version x that version y lacks."""
     lx, ly = link.alias(), link.alias()
     same_link = exists().where(ly.c.version_id == y, ly.c.movie_id == lx.c.movie_id, ly.c[column] == lx.c[column])
     return exists().where(lx.c.version_id == x, lx.c.movie_id == movie_id, ~same_link)
 
 
-def _count(connection: Connection, query: Select) -> int:
+def _count(connection: Connection, query: Select[tuple[int, str]]) -> int:
     return connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
-def _examples(connection: Connection, query: Select, limit: int) -> list[MovieRef]:
+def _examples(connection: Connection, query: Select[tuple[int, str]], limit: int) -> list[MovieRef]:
     found = query.subquery()
     rows = connection.execute(select(found.c.id, found.c.title).order_by(found.c.id).limit(limit))
     return [MovieRef(id=row.id, title=row.title) for row in rows]

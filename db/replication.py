@@ -19,7 +19,8 @@ class ReplayPosition:
 
 def current_wal_lsn(connection: Connection) -> str:
     """The primary's current write position."""
-    return connection.exec_driver_sql("SELECT pg_current_wal_lsn()::text").scalar_one()
+    lsn: str = connection.exec_driver_sql("SELECT pg_current_wal_lsn()::text").scalar_one()
+    return lsn
 
 
 def replay_position(connection: Connection) -> ReplayPosition:

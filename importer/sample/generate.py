@@ -409,7 +409,7 @@ class _MovieFactory:
         rng = self.rng
         if rng.random() >= profile.BUDGET_KNOWN_BY_FAME_QUARTILE[quartile]:
             return 0
-        value = 10.0 ** _quantile(profile.LOG10_BUDGET_Q, rng.random())
+        value: float = 10.0 ** _quantile(profile.LOG10_BUDGET_Q, rng.random())
         style = rng.random()
         if style < profile.BUDGET_ROUND_MILLION_RATE and value >= 1e6:
             return round(value / 1e6) * 1_000_000
@@ -422,7 +422,7 @@ class _MovieFactory:
         if budget:
             if rng.random() >= profile.REVENUE_KNOWN_IF_BUDGET_BY_FAME_QUARTILE[quartile]:
                 return 0
-            value = budget * 10.0 ** _quantile(profile.LOG10_REVENUE_RATIO_Q, rng.random())
+            value: float = budget * 10.0 ** _quantile(profile.LOG10_REVENUE_RATIO_Q, rng.random())
         else:
             if rng.random() >= profile.REVENUE_KNOWN_IF_NO_BUDGET_BY_FAME_QUARTILE[quartile]:
                 return 0

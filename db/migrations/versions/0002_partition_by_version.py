@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 # The data tables as revision 0001 made them: primary key, and secondary indexes by name.
-TABLES = {
+TABLES: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "rejections": (("version_id", "line"), {}),
     "movies": (("version_id", "id"), {}),
     "genres": (("version_id", "id"), {}),

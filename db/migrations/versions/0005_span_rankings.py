@@ -13,6 +13,8 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -67,7 +69,7 @@ def upgrade() -> None:
     op.create_index("movies_by_popularity", "movies", ["version_id", _best_first("popularity"), "id"])
     op.create_index("movies_by_year", "movies", ["version_id", "release_year"])
     name_type = sa.Text(collation="C") if postgresql else sa.Text()
-    partitioned = {"postgresql_partition_by": "LIST (version_id)"}
+    partitioned: dict[str, Any] = {"postgresql_partition_by": "LIST (version_id)"}
     for table, (owner, _, _) in TOTALS.items():
         op.create_table(
             table,
