@@ -45,7 +45,7 @@ async def export_csv(request: Request, view: GraphQLView) -> Response:
         return Response(body, error.http_status, headers={"cache-control": NO_STORE}, media_type="application/json")
     headers = {"content-disposition": f'attachment; filename="{name}-v{version_id}.csv"'}
     etag = etag_for(raw_key(version_id, f"{request.url.path}?".encode() + request.scope["query_string"]))
-    headers |= {"etag": etag, "cache-control": view.public if dataset is None else IMMUTABLE}
+    headers |= {"etag": etag, "cache-control": view.gets.public if dataset is None else IMMUTABLE}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     rows = _csv_lines(view.db, export, version_id, where)

@@ -2,14 +2,14 @@
 
 A cached GET is the service's most common request; skipping Starlette's routing, exception
 middleware and Request/Response objects for it roughly halves its cost. Anything else, a
-miss included, goes on to the app unchanged.
+miss included, goes on to the app (a miss noted in its scope by app.cached_gets).
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.graphql_view import CACHE_MISSED_VERSION
+from app.cached_gets import CachedGets
 
 GRAPHQL_PATH = "/graphql"
 _JSON = (b"content-type", b"application/json")
@@ -18,8 +18,8 @@ _JSON = (b"content-type", b"application/json")
 class CachedGetFastPath:
     """Serve `GET /graphql?query=...` from the response cache when it holds the answer."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, gets: CachedGets) -> None:
+        self.app, self.gets = app, gets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         query_string: bytes = scope.get("query_string", b"")
@@ -32,14 +32,13 @@ class CachedGetFastPath:
         ):
             await self.app(scope, receive, send)
             return
-        view = scope["app"].state.services.graphql
-        version_id = view.live.current() if view.live.known else None
+        version_id = self.gets.live_version()
         answer = None
         if version_id is not None:
-            answer = await view.cached_answer(version_id, query_string, _header(scope, b"if-none-match"))
+            answer = await self.gets.answer(version_id, query_string, _header(scope, b"if-none-match"))
         if answer is None:
             if version_id is not None:  # the view answers the miss on this version, not re-reading it
-                scope.setdefault("state", {})[CACHE_MISSED_VERSION] = version_id
+                self.gets.note_miss(scope, version_id)
             await self.app(scope, receive, send)
             return
         headers = [(name.encode(), value.encode()) for name, value in answer.headers.items()]

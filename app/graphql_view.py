@@ -19,16 +19,11 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from app.cached_gets import CACHE_HEADER, JSON, CachedGets
 from app.deadline import OffLoopRunner
-from app.http_cache import ResponseCache, etag_for, etag_matches, normalized_key, raw_key
+from app.http_cache import ResponseCache, etag_for, normalized_key, raw_key
 from app.persisted import NO_QUERY_MESSAGE, DocumentStore
-from app.pinning import (
-    DATASET_VERSION_HEADER,
-    IMMUTABLE,
-    missing_version_message,
-    pinned_location,
-    unpinned_cache_control,
-)
+from app.pinning import DATASET_VERSION_HEADER, missing_version_message
 from app.playground import graphiql_page
 from app.replicas import ReadRouter
 from app.server import MAX_REQUEST_BYTES
@@ -55,28 +50,10 @@ from schema.errors import (
     request_error,
 )
 
-JSON = "application/json"
 NO_STORE = "no-store"
-CACHE_HEADER = "x-cache"  # hit | miss | bypass: read by the access log
-# Request state set by app.fast_path: the live version it found no cached answer for.
-CACHE_MISSED_VERSION = "cache_missed_version"
 MAX_QUERY_CHARS = 65_536  # far above MAX_QUERY_TOKENS of any real query; bounds the parse caches' memory
 GET_OPERATIONS = frozenset({OperationType.QUERY})
 POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})  # mutations then fail validation
-
-
-@dataclass(frozen=True, slots=True)
-class CachedAnswer:
-    """A GET answered from the cache: 200 with the stored body, or 304."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def media_type(self) -> str | None:
-        """JSON for a body, nothing for a 304."""
-        return JSON if self.status == 200 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +77,15 @@ class GraphQLView:
         schema: strawberry.Schema,
         db: Database,
         live: LiveVersionWatcher,
-        cache: ResponseCache,
+        gets: CachedGets,
         options: ViewOptions,
         documents: DocumentStore | None = None,
         reads: ReadRouter | None = None,
     ) -> None:
-        self.schema, self.db, self.live, self.cache, self.options = schema, db, live, cache, options
+        self.schema, self.db, self.live, self.gets, self.options = schema, db, live, gets, options
+        self.cache: ResponseCache = gets.cache
         self.documents = documents or DocumentStore(db, None, trusted_only=False, redis_prefix="")
         self.reads = reads or ReadRouter(db, [])  # DATABASE_READ_URL: answers computed on a replica
-        self.public = unpinned_cache_control(options.http_max_age_seconds)
         self.ide_html = graphiql_page() if options.graphiql else None
         self.runner = OffLoopRunner(options.execution_threads)
 
@@ -137,31 +114,19 @@ class GraphQLView:
         if "dataset" not in params:
             return await self._get_live(request, query_string)
         version_id = await self._chosen_version(params.get("dataset", ""))
-        if answer := await self.cached_answer(version_id, query_string, request.headers.get("if-none-match"), True):
+        if answer := await self.gets.answer(version_id, query_string, request.headers.get("if-none-match"), True):
             return Response(answer.body, answer.status, headers=answer.headers, media_type=answer.media_type)
         key = raw_key(version_id, query_string)
         return await self._get_missed(request, version_id, key, etag_for(key), pinned=True)
 
-    async def cached_answer(
-        self, version_id: int, query_string: bytes, if_none_match: str | None, pinned: bool = False
-    ) -> CachedAnswer | None:
-        """The answer to a GET on `version_id` when the cache holds it (or 304), else None."""
-        key = raw_key(version_id, query_string)
-        etag = etag_for(key)
-        if etag_matches(if_none_match, etag):
-            return CachedAnswer(304, self._validators(etag, "hit", version_id, query_string, pinned), b"")
-        if (body := await self.cache.get(key)) is not None:
-            return CachedAnswer(200, self._validators(etag, "hit", version_id, query_string, pinned), body)
-        return None
-
     async def _get_live(self, request: Request, query_string: bytes) -> Response:
         """A GET on the live version: 304, a cached body, or a miss."""
-        version_id = getattr(request.state, CACHE_MISSED_VERSION, None)
+        version_id = self.gets.missed_version(request.scope)
         if version_id is not None:  # app.fast_path already looked in the cache for this version
             key = raw_key(version_id, query_string)
             return await self._get_missed(request, version_id, key, etag_for(key))
         version_id = await self._live_version()
-        if answer := await self.cached_answer(version_id, query_string, request.headers.get("if-none-match")):
+        if answer := await self.gets.answer(version_id, query_string, request.headers.get("if-none-match")):
             return Response(answer.body, answer.status, headers=answer.headers, media_type=answer.media_type)
         key = raw_key(version_id, query_string)
         return await self._get_missed(request, version_id, key, etag_for(key))
@@ -206,22 +171,10 @@ class GraphQLView:
         response.headers[DATASET_VERSION_HEADER] = str(version_id)
         return response
 
-    def _validators(
-        self, etag: str, outcome: str, version_id: int, query_string: bytes, pinned: bool
-    ) -> dict[str, str]:
-        """Pinned answers never change; unpinned ones name the version and its pinned URL."""
-        headers = {"etag": etag, CACHE_HEADER: outcome, DATASET_VERSION_HEADER: str(version_id)}
-        if pinned:
-            headers["cache-control"] = IMMUTABLE
-        else:
-            headers["cache-control"] = self.public
-            headers["content-location"] = pinned_location(query_string, version_id)
-        return headers
-
     def _cached(
         self, body: bytes, etag: str, outcome: str, version_id: int, request: Request, pinned: bool
     ) -> Response:
-        headers = self._validators(etag, outcome, version_id, request.scope["query_string"], pinned)
+        headers = self.gets.validators(etag, outcome, version_id, request.scope["query_string"], pinned)
         return Response(body, 200, headers=headers, media_type=JSON)
 
     async def warm(self, query: str, version_id: int) -> list[str]:

@@ -18,7 +18,7 @@ from app.http_cache import ResponseCache
 from db.versions import live_version_id
 
 if TYPE_CHECKING:
-    from app.asgi import Services
+    from app.services import Services
 
 logger = logging.getLogger("movie_stats.health")
 NO_STORE = {"cache-control": "no-store"}
