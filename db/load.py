@@ -114,6 +114,7 @@ class VersionLoad(ABC):
 
     def attach(self) -> None:
         """Make the version's tables part of the data tables, where the load kept them apart (`attaches`)."""
+        raise NotImplementedError(f"{type(self).__name__} writes into the data tables: it has nothing to attach")
 
     @abstractmethod
     def table_rows(self, tables: Sequence[str]) -> dict[str, int]:

@@ -44,4 +44,3 @@ def import_lock(connection: Connection, *, wait: bool) -> Iterator[None]:
                 connection.rollback()
             connection.execute(text(f"SELECT pg_advisory_unlock{_LOCK_KEY_SQL}"), key)
             connection.commit()
-

@@ -132,7 +132,9 @@ class ScriptLoad(VersionLoad):
         )
         if outcome.stage_only:
             return [update]
-        promote = f"UPDATE dataset_versions SET status = {sql_literal(LIVE)}, promoted_at = now() WHERE id = {VERSION_ID}"
+        promote = (
+            f"UPDATE dataset_versions SET status = {sql_literal(LIVE)}, promoted_at = now() WHERE id = {VERSION_ID}"
+        )
         if outcome.force:
             return [update, promote]
         passed = "NOT EXISTS (SELECT 1 FROM json_array_elements(checks) c WHERE c ->> 'passed' = 'false')"

@@ -141,7 +141,8 @@ class Staging:
             ]
             return [*staged_in_place, *unlogged]
         return [
-            f"CREATE TEMPORARY TABLE {self.names[name]} ({columns}){temporary_suffix}" for name, columns in tables.items()
+            f"CREATE TEMPORARY TABLE {self.names[name]} ({columns}){temporary_suffix}"
+            for name, columns in tables.items()
         ]
 
     def removal(self) -> list[str]:
