@@ -11,10 +11,8 @@ from sqlalchemy.engine import Connection
 
 from db.load import VersionLoad
 from db.postgres_load import PostgresLoad
-from db.sqlite_engine import SQLITE_BEGIN, sqlite_engine
+from db.sqlite_engine import sqlite_engine
 from db.sqlite_load import SqliteLoad
-
-__all__ = ["SQLITE_BEGIN", "is_sqlite", "make_engine", "open_load"]
 
 
 def make_engine(

@@ -53,7 +53,7 @@ def version_tables(version_id: int) -> dict[str, str]:
 def create_attached_sql(version_sql: str) -> str:
     """One statement creating the attached partitions of the version that `version_sql` gives.
 
-    For a script, which learns its version id only when it runs (importer.sql_script); its
+    For a script, which learns its version id only when it runs (db.script_load); its
     rows then go through the data tables (DIRECT_TARGETS).
     """
     creates = " ".join(  # each named as partition_name names it
