@@ -14,9 +14,11 @@ from db.script_load import TABLES_FILLED, ScriptLoad, UnscriptableValue
 from db.script_load import sql_literal as sql_literal  # re-exported: the tests render values with it
 from importer.batches import Progress
 from importer.errors import ImportRefused
+from importer.options import FULL, ImportOptions
 from importer.output import written_whole
-from importer.pipeline import FULL, ImportOptions, ImportReport, load_source
+from importer.pipeline import load_source
 from importer.read import CsvSource
+from importer.report import ImportReport
 from importer.snapshot import FileSnapshot
 
 
