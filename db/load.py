@@ -13,7 +13,7 @@ and leaving it on an error abandons it, so readers never see part of a version.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -24,12 +24,11 @@ from sqlalchemy.engine import Connection
 from db import versions
 from db.build import BuildCounts
 from db.diff import movies_dropped
-from db.staging import EncodedRows, Row
+from db.staging import EncodedRows, Encoder
 from db.tables import LIVE, STAGED
 from db.tables import metadata as store
 from db.versions import Version
 
-Encoder = Callable[[Iterable[Row]], EncodedRows]
 StagingRows = Sequence[tuple[str, Sequence[str], EncodedRows]]  # (staging table, columns, rows)
 REJECTION_COLUMNS = ("line", "reason")  # plus the version id, which the load adds
 

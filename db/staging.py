@@ -1,4 +1,4 @@
-"""Bulk writes of one load into staging tables: COPY on PostgreSQL.
+"""The staging tables of one load, and its rows as COPY data (PostgreSQL).
 
 A load streams clean records in here; `db.build` then turns the staging tables into a
 dataset version with set-based SQL inside the database. On SQLite, and in a SQL script, the
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
@@ -90,6 +90,7 @@ NOT_NULL_TEXT = frozenset({"title", "name", "reason"})
 
 Row = Sequence[object]
 EncodedRows = list[Row] | bytes  # rows as a load writes them (db.load): a list, or COPY data
+Encoder = Callable[[Iterable[Row]], EncodedRows]  # how a load wants them (db.load.VersionLoad.encode)
 
 
 @dataclass(frozen=True, slots=True)
