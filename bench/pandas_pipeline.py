@@ -64,7 +64,7 @@ def pandas_import(engine: Engine, path: Path, version_id: int) -> int:
         # Into the version's own tables, indexed once full and then attached, as our importer
         # does (on one connection here: the plain way).
         partitions.create_for_load(connection, version_id)
-        targets = partitions.load_targets(connection, version_id)
+        targets = partitions.version_tables(version_id)
         options = {"con": connection, "if_exists": "append", "index": False, "chunksize": 10_000, "method": "multi"}
         movies.to_sql(targets["movies"], **options)
         for entity, link_table, entity_table in (

@@ -65,8 +65,8 @@ class Database:
         self.max_connections = max_connections
         self.breaker = Breaker(BREAKER_OPEN_SECONDS)
         self._executor = ThreadPoolExecutor(max_connections, thread_name_prefix="db")
-        # SQLite enforces its own time limit in-process (progress handler); a server may hang.
-        self._watchdog = HungCallWatchdog() if hang_seconds is not None and not is_sqlite(engine) else None
+        # None: no call can hang past its time limit (SQLite enforces it in-process: open_database).
+        self._watchdog = HungCallWatchdog() if hang_seconds is not None else None
         self._hang_seconds = hang_seconds or 0.0
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
@@ -147,9 +147,10 @@ def open_database(
     # No pre-ping: a dead pooled connection is retried once instead, and a ping to a frozen server
     # would hang where the watchdog cannot see it.
     engine = make_engine(url, statement_timeout_ms=statement_timeout_ms, pre_ping=False, pool_size=max_connections)
-    if is_sqlite(engine):
-        _sqlite_for_api(engine, statement_timeout_ms)
     hang_seconds = statement_timeout_ms / 1000 + HANG_GRACE_SECONDS if statement_timeout_ms else None
+    if is_sqlite(engine):  # its time limit is enforced in-process (progress handler); a server may hang
+        _sqlite_for_api(engine, statement_timeout_ms)
+        hang_seconds = None
     return Database(engine, max_connections, unavailable=unavailable, hang_seconds=hang_seconds)
 
 

@@ -3,9 +3,9 @@
 Everything here runs inside the database: on the load's own transaction, or on PostgreSQL
 over one connection a core (`build_version_in_parallel`, db.cores). The statements take the
 new version as `:v` and, for an incremental load, the version it copies as `:base`.
-They write the new version's rows to the tables `targets` names (db.partitions.load_targets)
-and read the base version through the data tables; `importer.sql_script` writes the very same
-statements into a script. Where the version's own tables are its staging tables (PostgreSQL's
+They write the new version's rows to the tables `targets` names (the data tables, or the
+version's own tables: db.partitions) and read the base version through the data tables;
+`db.script_load` writes the very same statements into a script. Where the version's own tables are its staging tables (PostgreSQL's
 importer, db.staging), the build keeps the staged rows there and deletes those of the records
 that later ones override, instead of copying all the others over.
 """
@@ -19,9 +19,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from db.cores import parallel_connections
-from db.engine import is_sqlite
 from db.parallel import run_on_connections
-from db.partitions import load_targets
 from db.staging import MOVIE_COLUMNS, SUPERSEDED, Staging, drop_staging, load_settings_sql
 
 _MOVIE_COLUMN_LIST = ", ".join(MOVIE_COLUMNS)
@@ -59,9 +57,13 @@ class BuildStatements:
 
 
 def build_statements(
-    *, incremental: bool, postgresql: bool, targets: Mapping[str, str], staging: Staging
+    *, incremental: bool, targets: Mapping[str, str], staging: Staging, index_staged_ids: bool = False
 ) -> BuildStatements:
-    """The SQL that fills version `:v` from the `staging` tables into the `targets` tables."""
+    """The SQL that fills version `:v` from the `staging` tables into the `targets` tables.
+
+    `index_staged_ids`: index the staged ids before an incremental load's anti-joins, for a
+    store that would otherwise run them once per base row (SQLite; PostgreSQL hashes the ids).
+    """
     stage = staging.names
     first = [
         # Rule 4: the last record of an id wins. Duplicates are rare, so the records they
@@ -73,7 +75,7 @@ def build_statements(
     kept = f"NOT EXISTS (SELECT 1 FROM {stage[SUPERSEDED]} x WHERE x.ord = s.ord)"  # the staging row `s`
     movies = [_keep(staging, "stage_movies", targets["movies"], MOVIE_COLUMNS, kept)]
     if incremental:
-        if not postgresql:  # SQLite runs the anti-joins below once per base row; PostgreSQL hashes the ids
+        if index_staged_ids:
             first.append(f"CREATE INDEX {stage['stage_movies']}_by_id ON {stage['stage_movies']} (id)")
         movies.append(
             f"INSERT INTO {targets['movies']} (version_id, {_MOVIE_COLUMN_LIST}) SELECT :v, {_MOVIE_COLUMN_LIST} "
@@ -100,16 +102,21 @@ def _keep(staging: Staging, stage_table: str, target: str, columns: Sequence[str
 
 
 def build_version(
-    connection: Connection, version_id: int, base_version_id: int | None, staging: Staging
+    connection: Connection,
+    version_id: int,
+    base_version_id: int | None,
+    staging: Staging,
+    targets: Mapping[str, str],
+    *,
+    index_staged_ids: bool,
 ) -> BuildCounts:
     """Fill version `version_id` from staging on this connection, then drop the staging tables.
 
     With a base version, upsert into a copy of it.
     """
     params = {"v": version_id, "base": base_version_id}
-    targets = load_targets(connection, version_id)
     statements = build_statements(
-        incremental=base_version_id is not None, postgresql=not is_sqlite(connection), targets=targets, staging=staging
+        incremental=base_version_id is not None, targets=targets, staging=staging, index_staged_ids=index_staged_ids
     )
     for statement in statements.first:
         connection.execute(text(statement), params)
@@ -122,7 +129,12 @@ def build_version(
 
 
 def build_version_in_parallel(
-    engine: Engine, connection: Connection, version_id: int, base_version_id: int | None, staging: Staging
+    engine: Engine,
+    connection: Connection,
+    version_id: int,
+    base_version_id: int | None,
+    staging: Staging,
+    targets: Mapping[str, str],
 ) -> BuildCounts:
     """`build_version` with its parts spread over BUILD_CONNECTIONS connections, committing as it goes (PostgreSQL).
 
@@ -130,10 +142,7 @@ def build_version_in_parallel(
     drops them at the end.
     """
     params = {"v": version_id, "base": base_version_id}
-    targets = load_targets(connection, version_id)
-    statements = build_statements(
-        incremental=base_version_id is not None, postgresql=True, targets=targets, staging=staging
-    )
+    statements = build_statements(incremental=base_version_id is not None, targets=targets, staging=staging)
     with connection.begin():
         for statement in [*load_settings_sql(), *statements.first]:
             connection.execute(text(statement), params)

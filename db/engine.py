@@ -1,13 +1,18 @@
-"""Engines for PostgreSQL (production) and SQLite (the embedded default)."""
+"""Where the store is opened: engines for PostgreSQL (production) and SQLite (the embedded default).
+
+The one place that tells the two apart: `open_load` picks the store's implementation of the
+load seam (db.load), and the importer never asks which store it is on.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.engine import Connection
 
-# Execution option: `"immediate"` makes a SQLite transaction take the write lock at BEGIN,
-# which is how one import at a time is enforced there (PostgreSQL uses an advisory lock).
-SQLITE_BEGIN = "sqlite_begin"
+from db.load import VersionLoad
+from db.postgres_load import PostgresLoad
+from db.sqlite_engine import sqlite_engine
+from db.sqlite_load import SqliteLoad
 
 
 def make_engine(
@@ -25,7 +30,7 @@ def make_engine(
     `pre_ping`: test a pooled connection before each use (the API retries a dead one instead).
     """
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, busy_timeout_ms)
+        return sqlite_engine(url, busy_timeout_ms)
     parsed = make_url(url)
     if statement_timeout_ms:
         # Keep any `options` the URL already carries (a search_path, say).
@@ -43,23 +48,7 @@ def is_sqlite(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
-        # Let SQLAlchemy's BEGIN below, not the driver, decide when transactions start.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for a load
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get(SQLITE_BEGIN, "deferred")
-        connection.exec_driver_sql(f"BEGIN {mode.upper()}")
-
-    return engine
+def open_load(engine: Engine, *, wait_for_lock: bool) -> VersionLoad:
+    """A load of a new version into the engine's store (not begun: use it as a context manager)."""
+    kind = SqliteLoad if is_sqlite(engine) else PostgresLoad
+    return kind(engine, wait_for_lock=wait_for_lock)

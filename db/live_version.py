@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from db.engine import is_sqlite
 from db.tables import LIVE
 
 logger = logging.getLogger("movie_stats.live_version")
@@ -71,7 +72,7 @@ class LiveVersionWatcher(Protocol):
 
 def watch_live_version(engine: Engine, *, recheck_seconds: float = RECHECK_SECONDS) -> LiveVersionWatcher:
     """The watcher for the engine's store (not started)."""
-    if engine.dialect.name == "sqlite":
+    if is_sqlite(engine):
         return SqliteLiveVersion(engine)
     return PostgresLiveVersion(engine, recheck_seconds=recheck_seconds)
 

@@ -7,8 +7,8 @@ attaches them at the end as the partitions `version_id = 7`, which adopts those 
 takes a moment (docs/benchmarks.md). Until attached, no reader of the data tables sees them;
 removing a version drops its tables instead of deleting rows one by one.
 
-SQLite has no partitions: there a version's rows go straight into the shared tables, and
-removing a version deletes them.
+SQLite has no partitions (db.sqlite_load): there a version's rows go straight into the shared
+tables, and removing a version deletes them.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
 
-from sqlalchemy import delete
+from sqlalchemy import delete, inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
-from db.engine import is_sqlite
 from db.tables import VERSIONED_DATA_TABLES
 
 VERSIONED_TABLES = tuple(table.name for table in VERSIONED_DATA_TABLES)
@@ -41,11 +40,6 @@ class PartitionsBusy(Exception):
 DIRECT_TARGETS: Mapping[str, str] = MappingProxyType({table: table for table in VERSIONED_TABLES})
 
 
-def in_use(connection: Connection) -> bool:
-    """Whether this store keeps each version in partitions of its own (PostgreSQL) or not (SQLite)."""
-    return not is_sqlite(connection)
-
-
 def partition_name(table: str, version_id: int) -> str:
     """The table that holds `version_id`'s rows of `table` (PostgreSQL)."""
     return f"{table}_v{int(version_id)}"
@@ -56,17 +50,10 @@ def version_tables(version_id: int) -> dict[str, str]:
     return {table: partition_name(table, version_id) for table in VERSIONED_TABLES}
 
 
-def load_targets(connection: Connection, version_id: int) -> Mapping[str, str]:
-    """The table each data table's rows of a version being loaded are written to."""
-    if not in_use(connection):
-        return DIRECT_TARGETS
-    return version_tables(version_id)
-
-
 def create_attached_sql(version_sql: str) -> str:
     """One statement creating the attached partitions of the version that `version_sql` gives.
 
-    For a script, which learns its version id only when it runs (importer.sql_script); its
+    For a script, which learns its version id only when it runs (db.script_load); its
     rows then go through the data tables (DIRECT_TARGETS).
     """
     creates = " ".join(  # each named as partition_name names it
@@ -77,13 +64,11 @@ def create_attached_sql(version_sql: str) -> str:
 
 
 def create_for_load(connection: Connection, version_id: int) -> None:
-    """Create the version's tables, not yet attached and without indexes (PostgreSQL only).
+    """Create the version's tables, not yet attached and without indexes.
 
     Each checks that its rows belong to the version, which proves to ATTACH PARTITION that
     they all do, so attaching does not scan the table to find out.
     """
-    if not in_use(connection):
-        return
     for table in VERSIONED_TABLES:
         connection.exec_driver_sql(
             f"CREATE TABLE {partition_name(table, version_id)} "
@@ -127,13 +112,11 @@ def _index_column_sql(expression: object) -> str:
 
 
 def attach(connection: Connection, version_id: int) -> None:
-    """Attach the version's filled and indexed tables (`index_statements`) as its partitions (PostgreSQL only).
+    """Attach the version's filled and indexed tables (`index_statements`) as its partitions.
 
     Attaching adopts the tables' indexes and checks, so it takes a moment, under a lock that
     lets readers of other versions carry on.
     """
-    if not in_use(connection):
-        return
     for table in VERSIONED_TABLES:
         partition, key = partition_name(table, version_id), _key_index(table, version_id)
         connection.exec_driver_sql(f"ALTER TABLE {partition} ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {key}")
@@ -143,16 +126,25 @@ def attach(connection: Connection, version_id: int) -> None:
 
 
 def remove_rows(connection: Connection, version_ids: Collection[int]) -> None:
-    """Remove the versions' rows from every data table: drop their partitions, or delete them on SQLite."""
-    if not in_use(connection):
-        for table in VERSIONED_DATA_TABLES:
-            connection.execute(delete(table).where(table.c.version_id.in_(version_ids)))
-        return
+    """Remove the versions' rows from every data table: drop the tables of their own, then delete what is left.
+
+    Versions loaded into partitions (PostgreSQL) have all their rows in their own tables,
+    which are dropped, so the deletes find nothing; elsewhere (SQLite) the deletes remove them.
+    """
+    existing = set(inspect(connection).get_table_names())
+    own = [partition_name(table, v) for v in version_ids for table in VERSIONED_TABLES]
+    if dropped := [table for table in own if table in existing]:
+        _drop(connection, dropped, version_ids)
+    for table in VERSIONED_DATA_TABLES:
+        connection.execute(delete(table).where(table.c.version_id.in_(version_ids)))
+
+
+def _drop(connection: Connection, tables: list[str], version_ids: Collection[int]) -> None:
+    """Drop a version's partitions, or give up (PartitionsBusy) when readers keep the data tables too long."""
     connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
     try:
-        for version_id in version_ids:
-            for table in VERSIONED_TABLES:
-                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {partition_name(table, version_id)}")
+        for table in tables:
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
     except OperationalError as error:
         if getattr(error.orig, "pgcode", None) != LOCK_NOT_AVAILABLE:
             raise

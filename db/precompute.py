@@ -91,9 +91,8 @@ def _totals_statement(targets: Mapping[str, str], totals: str, yearly: str, enti
     )
 
 
-def precompute(connection: Connection, version_id: int) -> None:
-    """Fill the yearly tables of one version from its movies and links, on this connection."""
-    targets = partitions.load_targets(connection, version_id)
+def precompute(connection: Connection, version_id: int, targets: Mapping[str, str]) -> None:
+    """Fill the yearly tables of one version from its movies and links in `targets`, on this connection."""
     for statement in precompute_statements(targets).values():
         connection.execute(text(statement), {"v": version_id})
 

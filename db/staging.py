@@ -1,8 +1,8 @@
-"""Bulk writes of one load into staging tables: COPY on PostgreSQL.
+"""The staging tables of one load, and its rows as COPY data (PostgreSQL).
 
 A load streams clean records in here; `db.build` then turns the staging tables into a
 dataset version with set-based SQL inside the database. On SQLite, and in a SQL script, the
-staging tables are temporary: they vanish with the transaction (PostgreSQL) or are dropped by
+staging tables are temporary: they vanish with the transaction (a script) or are dropped by
 `drop_staging` (SQLite), and the build copies the rows it keeps into the data tables.
 
 The PostgreSQL importer builds a version over several connections, which cannot see one
@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from db.engine import is_sqlite
 from db.partitions import partition_name
 
 MOVIE_COLUMNS = (
@@ -86,14 +85,12 @@ LOAD_SETTINGS = {
     # for any sizable file) and took longer compiling than it saved (docs/benchmarks.md).
     "jit": "off",
 }
-# psycopg2 reads the COPY data in chunks of this size (its default is 8 KiB): fewer round trips
-# through Python per batch.
-COPY_CHUNK_BYTES = 1 << 20
 # Text columns that may hold an empty string but never NULL.
 NOT_NULL_TEXT = frozenset({"title", "name", "reason"})
 
 Row = Sequence[object]
-EncodedRows = list[Row] | bytes  # rows as write_rows takes them: a list, or COPY data
+EncodedRows = list[Row] | bytes  # rows as a load writes them (db.load): a list, or COPY data
+Encoder = Callable[[Iterable[Row]], EncodedRows]  # how a load wants them (db.load.VersionLoad.encode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +121,12 @@ class Staging:
         """The staging tables that are the version's own tables, to keep rows in rather than copy them from."""
         return frozenset(_IN_PLACE) if self.version_id is not None else frozenset()
 
-    def ddl(self, *, postgresql: bool) -> list[str]:
-        """The statements that create the staging tables (temporary ones are dropped at commit on PostgreSQL)."""
-        # Popularity as db.tables.movies stores it: an exact decimal on PostgreSQL, read by COPY.
-        tables = {
-            name: columns.format(popularity="NUMERIC" if postgresql else "DOUBLE PRECISION")
-            for name, columns in _STAGING_DDL.items()
-        }
+    def ddl(self, *, popularity: str, temporary_suffix: str = "") -> list[str]:
+        """The statements that create the staging tables, with popularity of the SQL type the store keeps it in.
+
+        `temporary_suffix` ends each CREATE TEMPORARY TABLE (" ON COMMIT DROP" on PostgreSQL).
+        """
+        tables = {name: columns.format(popularity=popularity) for name, columns in _STAGING_DDL.items()}
         if self.version_id is not None:
             # COPY leaves out version_id, which the default fills in and the table's check checks.
             staged_in_place = [
@@ -145,8 +141,10 @@ class Staging:
                 if name not in self.in_place
             ]
             return [*staged_in_place, *unlogged]
-        suffix = " ON COMMIT DROP" if postgresql else ""
-        return [f"CREATE TEMPORARY TABLE {self.names[name]} ({columns}){suffix}" for name, columns in tables.items()]
+        return [
+            f"CREATE TEMPORARY TABLE {self.names[name]} ({columns}){temporary_suffix}"
+            for name, columns in tables.items()
+        ]
 
     def removal(self) -> list[str]:
         """The statements that remove the staging tables that exist, and the staging columns of the version's tables."""
@@ -164,62 +162,34 @@ def load_settings_sql() -> list[str]:
     return [f"SET LOCAL {name} = '{value}'" for name, value in LOAD_SETTINGS.items()]
 
 
-def create_staging(connection: Connection, staging: Staging) -> None:
-    """Create empty staging tables in this connection's transaction, which is tuned for a load."""
-    drop_staging(connection, staging)
-    if not is_sqlite(connection):
-        for statement in load_settings_sql():
-            connection.exec_driver_sql(statement)
-    for statement in staging.ddl(postgresql=not is_sqlite(connection)):
-        connection.exec_driver_sql(statement)
-
-
 def drop_staging(connection: Connection, staging: Staging) -> None:
     """Drop the staging tables that exist, and the staging columns of the version's tables that stage in place."""
     for statement in staging.removal():
         connection.exec_driver_sql(statement)
 
 
-def encode_for_copy(rows: Iterable[Row]) -> bytes:
-    """Rows as the UTF-8 data of a `COPY ... (FORMAT csv)`, written by the csv module's C writer.
+class CopyData:
+    """Encodes rows as the UTF-8 data of a `COPY ... (FORMAT csv)`, written by the csv module's C writer.
 
-    An unquoted empty field is NULL (None); `write_rows` adds FORCE_NOT_NULL so that an empty
-    title or name stays an empty string. A plain function of the rows, so that worker
-    processes can encode batches for the process that holds the connection, which sends the
-    bytes as they are.
+    An unquoted empty field is NULL (None); a COPY adds FORCE_NOT_NULL (`copy_sql`) so that an
+    empty title or name stays an empty string. A plain callable, so that worker processes can
+    encode batches for the process that holds the connection, which sends the bytes as they
+    are; `copy_data` tells a cleaner that writes whole columns (importer.columnar) what to write.
     """
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+
+    copy_data = True
+
+    def __call__(self, rows: Iterable[Row]) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        return buffer.getvalue().encode("utf-8")
 
 
-def row_encoder(connection: Connection) -> Callable[[Iterable[Row]], EncodedRows]:
-    """How rows reach `write_rows` on this connection's store: COPY data for PostgreSQL, else a list."""
-    return list if is_sqlite(connection) else encode_for_copy
+encode_for_copy = CopyData()
 
 
-def write_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Row] | bytes) -> None:
-    """Append rows to a table in one bulk statement (COPY on PostgreSQL).
-
-    `rows` may come already encoded by `encode_for_copy` (PostgreSQL only).
-    """
-    if is_sqlite(connection):
-        if isinstance(rows, bytes):
-            raise TypeError("COPY data cannot be written to SQLite; pass the rows")
-        rows = list(rows)
-        if rows:
-            placeholders = ", ".join("?" for _ in columns)
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-            connection.exec_driver_sql(sql, rows)  # executemany
-        return
-    data = rows if isinstance(rows, bytes) else encode_for_copy(rows)
-    if not data:
-        return
+def copy_sql(table: str, columns: Sequence[str]) -> str:
+    """The COPY statement that reads `encode_for_copy`'s data into `columns` of `table`."""
     not_null = [column for column in columns if column in NOT_NULL_TEXT]
     options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})"
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.copy_expert(sql, io.BytesIO(data), size=COPY_CHUNK_BYTES)
-    finally:
-        cursor.close()
+    return f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})"

@@ -14,7 +14,6 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from db import locks, partitions, staging
-from db.engine import is_sqlite
 from db.tables import LIVE, LOADING, RETIRED, STAGED, dataset_versions
 
 
@@ -177,11 +176,11 @@ def delete_versions(connection: Connection, version_ids: list[int]) -> None:
 def remove_abandoned(connection: Connection) -> list[int]:
     """Remove the versions left `loading` by loads that died or failed; the caller holds the import lock.
 
-    On PostgreSQL a load commits its version's tables, unattached, and its staging tables
-    before it builds the version (importer.pipeline), so a load killed after that leaves them
-    behind, invisible to readers; one that fails after that calls this itself. With the lock
-    held, no version left `loading` is still being loaded. Returns the ids removed: none when
-    the tables are busy for now (PartitionsBusy).
+    Only a load that commits as it goes (db.postgres_load) leaves a version `loading`: it
+    commits its version's tables, unattached, and its staging tables before it builds the
+    version, so one killed after that leaves them behind, invisible to readers; one that fails
+    after that calls this itself. With the lock held, no version left `loading` is still being
+    loaded. Returns the ids removed: none when the tables are busy for now (PartitionsBusy).
     """
     abandoned = _loading_ids(connection)
     if abandoned:
@@ -190,16 +189,16 @@ def remove_abandoned(connection: Connection) -> list[int]:
                 delete_versions(connection, abandoned)
         except partitions.PartitionsBusy:
             return []
-        if partitions.in_use(connection):
-            for version_id in abandoned:
-                staging.drop_staging(connection, staging.Staging.for_version(version_id))
+        for version_id in abandoned:
+            staging.drop_staging(connection, staging.Staging.for_version(version_id))
     return abandoned
 
 
 def remove_abandoned_if_idle(engine: Engine) -> list[int]:
-    """`remove_abandoned`, unless an import is running: what every command does first."""
-    if is_sqlite(engine):
-        return []  # a load there is one transaction: a killed one leaves nothing
+    """`remove_abandoned`, unless an import is running: what every command does first.
+
+    A load in one transaction (db.sqlite_load) never leaves a version `loading` for others to see.
+    """
     with engine.connect() as connection:
         if not _loading_ids(connection):
             return []

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from db.staging import STAGING_COLUMNS, EncodedRows, Row
+from db.staging import STAGING_COLUMNS, EncodedRows, Encoder, Row
 from importer.clean import TOO_LONG, CleanMovie, Rejection, clean_record
 from importer.read import Header, RawRecord, RecordTooLong
 
 NUL_WARNING = "nul_characters_removed"
-
-Encoder = Callable[[Iterable[Row]], EncodedRows]  # see db.staging.row_encoder
 
 
 @dataclass(slots=True)

@@ -20,7 +20,6 @@ from importer.report import ImportReport
 BATCH_RECORDS = 10_000
 WORKER_CHUNK_BYTES = 1 << 20  # about 1,300 records: the workers start sooner, and less is in flight
 REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
-REJECTION_COLUMNS = ("line", "reason")  # plus the version id, which only the writer knows
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 

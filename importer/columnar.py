@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from db.staging import STAGING_COLUMNS, encode_for_copy
+from db.staging import STAGING_COLUMNS
 from importer.batch import Batch, Encoder
 from importer.clean import (
     Rejection,
@@ -264,8 +264,8 @@ def _count_warnings(warnings: Counter[str], found: list[str], indices: pa.Array,
 
 
 def _encode(table: pa.Table, encode: Encoder) -> bytes | list[Sequence[object]]:
-    """The table as `encode` gives its rows: COPY data for PostgreSQL, else a list of tuples."""
-    if encode is encode_for_copy:
+    """The table as `encode` gives its rows: COPY data (db.staging.CopyData), else a list of tuples."""
+    if getattr(encode, "copy_data", False):  # db.staging.CopyData: Arrow writes the same CSV
         buffer = io.BytesIO()
         pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
         return buffer.getvalue()

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from db import versions
-from db.engine import SQLITE_BEGIN, is_sqlite
+from db.engine import is_sqlite
 from db.locks import IMPORT_LOCK_CLASS, ImportBusy
+from db.sqlite_engine import SQLITE_BEGIN
 from importer.checks import CheckLimits
 from importer.pipeline import ImportOptions, ImportReport, import_file
 from tests.csvfiles import catalogue, companies, genres, movie, write_csv

@@ -1,0 +1,100 @@
+"""A load into SQLite: every step in the one transaction that holds the store's write lock.
+
+BEGIN IMMEDIATE takes SQLite's write lock, so this transaction is also the import lock, and
+a load that fails or is killed leaves nothing behind. The version's rows go straight into
+the data tables (SQLite has no partitions), staged through temporary tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from db.build import BuildCounts, build_version
+from db.load import REJECTION_COLUMNS, DatabaseLoad, StagingRows
+from db.locks import ImportBusy
+from db.partitions import DIRECT_TARGETS
+from db.precompute import precompute
+from db.sqlite_engine import SQLITE_BEGIN
+from db.staging import Row, Staging, drop_staging
+
+WAIT_MS = 24 * 3600 * 1000  # "wait" means wait, not give up after a while
+POPULARITY_TYPE = "DOUBLE PRECISION"  # as db.tables.movies keeps it on SQLite
+
+
+class SqliteLoad(DatabaseLoad):
+    """One load in one transaction of SQLite."""
+
+    staging = Staging.temporary()
+
+    def __init__(self, engine: Engine, *, wait_for_lock: bool) -> None:
+        super().__init__(engine, wait_for_lock=wait_for_lock)
+        self._busy_timeout: int | None = None
+
+    def begin(self) -> None:
+        self._connection = self.engine.connect().execution_options(**{SQLITE_BEGIN: "immediate"})
+        raw = self.connection.connection.dbapi_connection  # outside SQLAlchemy's autobegin
+        assert raw is not None
+        self._busy_timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+        raw.execute(f"PRAGMA busy_timeout={WAIT_MS if self.wait_for_lock else 0}")
+        try:
+            self.connection.begin()
+        except OperationalError as error:
+            self._release()
+            if "database is locked" in str(error):  # another writer holds the lock, and this load does not wait
+                raise ImportBusy() from error
+            raise
+        except BaseException:
+            self._release()
+            raise
+
+    def commit(self) -> None:
+        self.connection.commit()
+        self._release()
+
+    def abandon(self) -> None:
+        if not self.connection.invalidated:  # a statement interrupted by Ctrl-C invalidates (closes) it
+            self.connection.rollback()
+        self._release()
+
+    def _release(self) -> None:
+        """Give the connection its own busy timeout back, and close it."""
+        if not self.connection.invalidated and self._busy_timeout is not None:
+            raw = self.connection.connection.dbapi_connection
+            assert raw is not None
+            raw.execute(f"PRAGMA busy_timeout={int(self._busy_timeout)}")
+        self.connection.close()
+
+    def create_version(self, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None) -> int:
+        version_id = self._insert_version(
+            mode=mode, source_name=source_name, source_sha256=source_sha256, base_version_id=base_version_id
+        )
+        drop_staging(self.connection, self.staging)
+        for statement in self.staging.ddl(popularity=POPULARITY_TYPE):
+            self.connection.exec_driver_sql(statement)
+        return version_id
+
+    def write_batch(self, tables: StagingRows, rejections: Sequence[tuple[int, str]]) -> None:
+        for table, columns, rows in tables:
+            assert not isinstance(rows, bytes), "SQLite takes rows, not COPY data"
+            _insert_rows(self.connection, self.staging.names[table], columns, rows)
+        rows = [(self.id, line, reason) for line, reason in rejections]
+        _insert_rows(self.connection, DIRECT_TARGETS["rejections"], ("version_id", *REJECTION_COLUMNS), rows)
+
+    def build(self, base_version_id: int | None) -> BuildCounts:
+        return build_version(
+            self.connection, self.id, base_version_id, self.staging, DIRECT_TARGETS, index_staged_ids=True
+        )
+
+    def precompute(self) -> None:
+        precompute(self.connection, self.id, DIRECT_TARGETS)
+
+
+def _insert_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
+    """Append rows to a table in one executemany."""
+    if rows := list(rows):
+        placeholders = ", ".join("?" for _ in columns)
+        connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
