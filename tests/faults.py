@@ -66,12 +66,14 @@ class OwnPostgres:
     def freeze(self) -> None:
         """SIGSTOP the server and every backend: a hung server, its sockets still open."""
         for pid in self._pids():
-            os.kill(pid, signal.SIGSTOP)
+            with contextlib.suppress(ProcessLookupError):  # a backend that ended since it was listed
+                os.kill(pid, signal.SIGSTOP)
 
     def thaw(self) -> None:
         """SIGCONT what freeze() stopped."""
         for pid in self._pids():
-            os.kill(pid, signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def close(self) -> None:
         """Stop it (thawed first) and remove its folder."""
