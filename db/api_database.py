@@ -12,6 +12,7 @@ restart) is retried once on a fresh one.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from db.engine import is_sqlite, make_engine
 from db.faults import Breaker, HungCallWatchdog, is_unavailable
@@ -116,7 +118,8 @@ class Database:
         with self.engine.connect() as connection:
             if self._watchdog is None:
                 return function(connection, *args)
-            watch = self._watchdog.watch(connection.connection.dbapi_connection.fileno(), self._hang_seconds)
+            dbapi_connection: Any = connection.connection.dbapi_connection  # psycopg2's: it has fileno()
+            watch = self._watchdog.watch(dbapi_connection.fileno(), self._hang_seconds)
             try:
                 return function(connection, *args)
             except DBAPIError as error:
@@ -162,7 +165,7 @@ def _sqlite_for_api(engine: Engine, statement_timeout_ms: int) -> None:
     """
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, record) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         if statement_timeout_ms:
             deadline = record.info[_DEADLINE] = [0.0]
@@ -174,7 +177,7 @@ def _sqlite_for_api(engine: Engine, statement_timeout_ms: int) -> None:
         return
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _start_clock(connection: Connection, *_args) -> None:
+    def _start_clock(connection: Connection, *_args: object) -> None:
         connection.info[_DEADLINE][0] = time.monotonic() + statement_timeout_ms / 1000
 
     @event.listens_for(engine, "rollback")

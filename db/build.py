@@ -164,7 +164,8 @@ def _staged_counts(connection: Connection, staging: Staging) -> tuple[int, int]:
 
 def _movies(connection: Connection, version_id: int, targets: Mapping[str, str]) -> int:
     movies_sql = f"SELECT count(*) FROM {targets['movies']} WHERE version_id = :v"
-    return connection.execute(text(movies_sql), {"v": version_id}).scalar_one()
+    movies: int = connection.execute(text(movies_sql), {"v": version_id}).scalar_one()
+    return movies
 
 
 def _entity_statements(

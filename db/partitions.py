@@ -20,6 +20,7 @@ from sqlalchemy import delete, inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import ClauseElement
 
 from db.tables import VERSIONED_DATA_TABLES
 
@@ -108,7 +109,8 @@ def _index_column_sql(expression: object) -> str:
     name = getattr(expression, "name", None)
     if isinstance(name, str):
         return name
-    return str(expression.compile(dialect=postgresql.dialect()))  # type: ignore[attr-defined]
+    assert isinstance(expression, ClauseElement), expression
+    return str(expression.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]  # SQLAlchemy leaves dialect constructors unannotated
 
 
 def attach(connection: Connection, version_id: int) -> None:

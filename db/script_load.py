@@ -198,7 +198,7 @@ def sql_literal(value: object) -> str:
 
 def _schema_statements() -> list[str]:
     """CREATE ... IF NOT EXISTS of every table and index, the live-version trigger, and the alembic revision they match."""
-    dialect = postgresql.dialect()
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves dialect constructors unannotated
     statements = []
     for table in (*metadata.sorted_tables, _alembic_version):
         statements.append(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)).strip())

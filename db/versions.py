@@ -77,7 +77,9 @@ def create_version(
             checks=[],
         )
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row
+    return int(key[0])
 
 
 def finish_version(connection: Connection, version_id: int, **values: Any) -> None:
