@@ -25,36 +25,22 @@ import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.dialects.postgresql import dialect as postgresql_dialect
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Connection
 
 from db.engine import is_sqlite
+from db.fields import LINK_FIELDS, MOVIE_COLUMNS, MOVIE_FIELDS
 from db.partitions import partition_name
+from db.tables import movies
 
-MOVIE_COLUMNS = (
-    "id",
-    "title",
-    "original_title",
-    "imdb_id",
-    "original_language",
-    "status",
-    "release_date",
-    "release_year",
-    "budget",
-    "revenue",
-    "popularity",
-    "runtime",
-    "vote_average",
-    "vote_count",
-    "adult",
-)
+# `ord` is the record's line in the file: the larger one is the later record (rules 4, 9).
 _STAGING_DDL = {
-    # `ord` is the record's line in the file: the larger one is the later record (rules 4, 9).
-    "stage_movies": "ord INTEGER NOT NULL, id INTEGER NOT NULL, title TEXT NOT NULL, "
-    "original_title TEXT, imdb_id TEXT, original_language TEXT, status TEXT, release_date TEXT, "
-    "release_year INTEGER, budget BIGINT, revenue BIGINT, popularity {popularity}, "
-    "runtime DOUBLE PRECISION, vote_average DOUBLE PRECISION, vote_count INTEGER, adult BOOLEAN",
-    "stage_movie_genres": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, genre_id INTEGER NOT NULL, name TEXT NOT NULL",
-    "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, company_id INTEGER NOT NULL, name TEXT NOT NULL",
+    "stage_movies": ", ".join(["ord INTEGER NOT NULL", *(f"{field.name} {{{field.name}}}" for field in MOVIE_FIELDS)]),
+    **{
+        link.stage: f"ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, {link.entity_id} INTEGER NOT NULL, name TEXT NOT NULL"
+        for link in LINK_FIELDS
+    },
     # Filled by db.build: the records that a later record of the same id overrides (rule 4).
     "stage_superseded": "ord INTEGER PRIMARY KEY",
 }
@@ -63,8 +49,7 @@ SUPERSEDED = "stage_superseded"
 # The columns a load writes to each staging table its records fill.
 STAGING_COLUMNS = {
     "stage_movies": ("ord", *MOVIE_COLUMNS),
-    "stage_movie_genres": ("ord", "movie_id", "genre_id", "name"),
-    "stage_movie_companies": ("ord", "movie_id", "company_id", "name"),
+    **{link.stage: ("ord", "movie_id", link.entity_id, "name") for link in LINK_FIELDS},
 }
 # PostgreSQL: the data table that stages each of these in the version's own table, and the
 # staging columns that table lacks while it does (Staging.for_version).
@@ -126,11 +111,7 @@ class Staging:
 
     def ddl(self, *, postgresql: bool) -> list[str]:
         """The statements that create the staging tables (temporary ones are dropped at commit on PostgreSQL)."""
-        # Popularity as db.tables.movies stores it: an exact decimal on PostgreSQL, read by COPY.
-        tables = {
-            name: columns.format(popularity="NUMERIC" if postgresql else "DOUBLE PRECISION")
-            for name, columns in _STAGING_DDL.items()
-        }
+        tables = {name: columns.format_map(_movie_column_types(postgresql)) for name, columns in _STAGING_DDL.items()}
         if self.version_id is not None:
             # COPY leaves out version_id, which the default fills in and the table's check checks.
             staged_in_place = [
@@ -157,6 +138,16 @@ class Staging:
             drops = "".join(f"DROP COLUMN IF EXISTS {column}, " for column in _IN_PLACE[name][1])
             statements.append(f"ALTER TABLE IF EXISTS {self.names[name]} {drops}ALTER COLUMN version_id DROP DEFAULT")
         return statements
+
+
+def _movie_column_types(postgresql: bool) -> dict[str, str]:
+    """Each movie column's type and constraint in this store's SQL, as db.tables.movies declares it."""
+    dialect = postgresql_dialect() if postgresql else sqlite_dialect()
+    return {
+        column.name: str(column.type.compile(dialect=dialect)) + ("" if column.nullable else " NOT NULL")
+        for column in movies.columns
+        if column.name in MOVIE_COLUMNS
+    }
 
 
 def load_settings_sql() -> list[str]:

@@ -15,29 +15,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
+from db.fields import CSV_COLUMNS, REQUIRED_CSV_COLUMNS
 from importer.errors import DuplicateColumnsError, HeaderTooLongError, MissingColumnsError, NotCsvError, TooWideError
 from importer.snapshot import FileSnapshot, buffered, open_regular
 
-REQUIRED_COLUMNS = (
-    "id",
-    "title",
-    "budget",
-    "revenue",
-    "popularity",
-    "release_date",
-    "genres",
-    "production_companies",
-)
-OPTIONAL_COLUMNS = (
-    "imdb_id",
-    "original_title",
-    "original_language",
-    "status",
-    "runtime",
-    "vote_average",
-    "vote_count",
-    "adult",
-)
 GZIP_MAGIC = b"\x1f\x8b"
 # What reading a file that is not UTF-8, or a broken .gz, raises partway.
 UNREADABLE = (UnicodeDecodeError, gzip.BadGzipFile, EOFError)
@@ -211,17 +192,14 @@ class RecordTooLong(csv.Error):
     """A record longer than rule 22 allows, refused as the parser refuses a field past its limit."""
 
 
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-
-
 @dataclass(frozen=True, slots=True)
 class Header:
     """Where each known column sits in a record."""
 
     width: int
     complete: bool  # every optional column is present
-    positions: tuple[int, ...]  # each of COLUMNS' field in a record; `width` for an absent optional column
-    # A record's values in COLUMNS order, made from `positions`.
+    positions: tuple[int, ...]  # each of CSV_COLUMNS' field in a record; `width` for an absent optional column
+    # A record's values in CSV_COLUMNS order, made from `positions`.
     pick: Callable[[list[str]], tuple[str, ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -236,12 +214,12 @@ class Header:
         positions = {name: i for i, name in enumerate(names)}
         if len(positions) < len(names) and (twice := _named_twice(names)):
             raise DuplicateColumnsError(str(path), twice)
-        missing = [column for column in REQUIRED_COLUMNS if column not in positions]
+        missing = [column for column in REQUIRED_CSV_COLUMNS if column not in positions]
         if missing:
             raise MissingColumnsError(str(path), missing, names)
         # An absent optional column reads from one padding field past the end: an empty value.
-        picks = tuple(positions.get(column, len(names)) for column in COLUMNS)
-        return cls(width=len(names), complete=all(c in positions for c in COLUMNS), positions=picks)
+        picks = tuple(positions.get(column, len(names)) for column in CSV_COLUMNS)
+        return cls(width=len(names), complete=all(c in positions for c in CSV_COLUMNS), positions=picks)
 
 
 def _named_twice(names: list[str]) -> list[str]:

@@ -73,15 +73,17 @@ fields = st.one_of(st.text(max_size=40), _numbers, _literals, _odd, st.just("1" 
 
 def assert_clean(movie: CleanMovie) -> None:
     """Every value of a clean movie is within the rules' bounds."""
-    assert 0 < movie.id <= MAX_INTEGER
-    for amount in (movie.budget, movie.revenue):
+    assert 0 < movie["id"] <= MAX_INTEGER
+    for amount in (movie["budget"], movie["revenue"]):
         assert amount is None or 0 < amount <= MAX_AMOUNT
-    assert movie.popularity is None or 0 <= movie.popularity <= MAX_POPULARITY
-    for number in (movie.runtime, movie.vote_average):
+    popularity = movie["popularity"]
+    assert popularity is None or 0 <= popularity <= MAX_POPULARITY
+    for number in (movie["runtime"], movie["vote_average"]):
         assert number is None or math.isfinite(number)
-    assert movie.vote_count is None or 0 <= movie.vote_count <= MAX_INTEGER
-    assert movie.release_year is None or 0 <= movie.release_year <= 9999
-    for entities in (movie.genres, movie.companies):
+    vote_count, year = movie["vote_count"], movie["release_year"]
+    assert vote_count is None or 0 <= vote_count <= MAX_INTEGER
+    assert year is None or 0 <= year <= 9999
+    for entities in movie.links:
         assert len({entity_id for entity_id, _ in entities}) == len(entities)
         for entity_id, name in entities:
             assert 0 < entity_id <= MAX_INTEGER and name.strip() and len(name) <= MAX_NAME_CHARS
@@ -152,7 +154,7 @@ def assert_batch(batch: Batch) -> None:
     assert batch.records == len(movies) + len(batch.rejected)
     assert all(rejection.line > 0 and rejection.reason for rejection in batch.rejected)
     for row in movies:
-        movie = CleanMovie(*row[:16], genres=(), companies=())
+        movie = CleanMovie(row[0], tuple(row[1:]), links=())
         assert_clean(movie)
     for _line, movie_id, entity_id, name in [*genres, *companies]:
         assert 0 < movie_id <= MAX_INTEGER and 0 < entity_id <= MAX_INTEGER and 0 < len(name) <= MAX_NAME_CHARS

@@ -15,7 +15,8 @@ import pytest
 
 from db.staging import encode_for_copy
 from importer.batch import Batch, Encoder, clean_batch
-from importer.columnar import _POPULARITY_AS_IS, _PYTHON_SPACE, clean_chunk
+from importer.columnar import _AS_IS, _PYTHON_SPACE, clean_chunk
+_POPULARITY_AS_IS = _AS_IS["popularity"]
 from importer.read import CsvSource, Header, TextChunk
 from importer.sample.generate import generate_file
 from importer.workers import clean_piece
