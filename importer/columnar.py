@@ -1,21 +1,21 @@
-"""Stage 2 at C speed: a piece of the file parsed by Arrow, and each rule applied to whole columns.
+"""Stage 2 at C speed, the main route of `importer.pieces`: a piece parsed by Arrow, each rule applied to whole columns.
 
-`clean_chunk` gives exactly the batch that parsing the piece with the csv module and cleaning
-it record by record (`importer.batch.clean_batch`) gives, in about 60% of the CPU time
-(docs/benchmarks.md). pyarrow's C++ reader parses the piece into columns. Each column's values
-go through the very functions of `importer.clean`, but once per distinct value in the piece,
-not once per record: a piece of ~1,300 records holds a few dozen distinct budgets, runtimes or
-genre lists. Values that a rule would return as they are (an id in range, text with nothing to
-trim, a popularity of plain digits) are recognized by a regular expression over the whole
-column and never reach Python. Rows are filtered, joined to their genres and companies, and
-written as COPY data without a Python loop over records.
+`clean_chunk` gives the batch that the rules of `importer.clean` make of the piece's records,
+in about 60% of the CPU time of cleaning them one by one (docs/benchmarks.md). pyarrow's C++
+reader parses the piece into columns. Each column's values go through the very functions of
+`importer.clean` (db.fields names each column's rule), but once per distinct value in the
+piece, not once per record: a piece of ~1,300 records holds a few dozen distinct budgets,
+runtimes or genre lists. Values that a rule would return as they are (an id in range, text
+with nothing to trim, a popularity of plain digits) are recognized by a regular expression over
+the whole column and never reach Python. Rows are filtered, joined to their genres and
+companies, and written as COPY data without a Python loop over records.
 
-It declines (returns None) every piece whose parse it cannot vouch for, which the record by
-record path then cleans: a piece that holds NUL characters or a carriage return not followed
-by a newline, that is not UTF-8 or that Arrow cannot parse, with a record of the wrong width
-(rule 1) or blank lines, that does not end between records (cut inside a quoted field), or
-with a record longer than rule 22's bound.
-tests/test_columnar.py checks that both paths give the same batches.
+It takes pieces without NULs (`importer.pieces.clean_piece` removes them first), and declines
+(returns None) every piece whose parse it cannot vouch for, which the record by record
+fallback then cleans: a piece that holds a carriage return not followed by a newline, that is
+not UTF-8 or that Arrow cannot parse, with a record of the wrong width (rule 1) or blank
+lines, that does not end between records (cut inside a quoted field), or with a record longer
+than rule 22's bound. tests/test_pieces.py checks the route against the rules.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from db.fields import CSV_COLUMNS, DERIVED_FIELDS, LINK_FIELDS, READ_FIELDS, Mov
 from db.staging import STAGING_COLUMNS, encode_for_copy
 from importer.batch import Batch, Encoder
 from importer.clean import RULES, Rejection, id_rejection, parse_list
-from importer.read import MAX_RECORD_BYTES, Header, TextChunk, count_lines
+from importer.read import END_MARK, MAX_RECORD_BYTES, Header, TextChunk, count_lines, end_mark_record
 
 # What str.isspace() calls white space, which str.strip() removes, as a character class's body.
 _PYTHON_SPACE = r"\t-\r\x1c- \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
@@ -54,10 +54,13 @@ pa.array([], pa.int32())
 
 
 def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | None:
-    """The batch of `chunk`'s records, as `clean_batch(header, chunk.records(), encode)` gives it; None to decline."""
+    """The batch of `chunk`'s records, as `clean_batch(header, chunk.records(), encode)` gives it; None to decline.
+
+    `chunk` holds no NUL (see read.END_MARK).
+    """
     data = chunk.data
-    if b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
-        return None  # NULs, which the record path removes and counts, or a line ended by \r alone
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a line ended by \r alone
     try:
         table = _parse(data, header.width)  # every field a string column, so every byte is checked as UTF-8
     except pa.ArrowException:
@@ -72,24 +75,17 @@ def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | No
     return _clean_table(header, table, lines, encode)
 
 
-# Parsed after a piece's last record, as a record of its own (as wide as the header, so that
-# Arrow refuses every record of the wrong width, this one aside): it is one only if the piece
-# ends between records. Cut inside a quoted field, the piece would swallow it into that field.
 # No invalid_row_handler: Arrow decodes a row's text for it, and a row that is not UTF-8 made
 # that decoding fail inside Arrow, which printed the error instead of raising it.
-_END_MARK = "\x01end of piece\x01"
-
-
 def _parse(data: bytes, width: int) -> pa.Table | None:
-    """Every field of every record as a string column `c0`..; None if the piece ends inside a record.
+    """Every field of every record as a string column `c0`..; None if the piece ends inside a record (read.END_MARK).
 
     Raises pa.ArrowInvalid if a record has the wrong width or a field is not UTF-8.
     """
     names = [f"c{i}" for i in range(width)]
     ended = data if data.endswith(b"\n") else data + b"\n"
-    mark = (_END_MARK + "," * (width - 1) + "\n").encode("utf-8")
     table = pa_csv.read_csv(
-        io.BytesIO(ended + mark),
+        io.BytesIO(ended + end_mark_record(width)),
         read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
@@ -97,7 +93,7 @@ def _parse(data: bytes, width: int) -> pa.Table | None:
         ),
     )
     last = table.num_rows - 1
-    if last < 0 or table.column(0)[last].as_py() != _END_MARK:
+    if last < 0 or table.column(0)[last].as_py() != END_MARK:
         return None
     return table.slice(0, last).combine_chunks()
 
