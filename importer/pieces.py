@@ -4,7 +4,7 @@ Every record goes this way, in worker processes (`importer.workers`) or in this 
 (`clean_in_this_process`): the reader cuts the file into pieces (`importer.read.RecordChunks`),
 and `clean_piece` cleans each by columns with Arrow (`importer.columnar`), and where that
 declines, record by record (`importer.batch.clean_batch`); NULs are removed and counted by
-the reader (`importer.read.without_nul`, `nul_free`).
+the reader (`importer.read.TextChunk.without_nul`, `nul_free`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from importer.read import CsvSource, Header, TextChunk
 
 def clean_piece(header: Header, piece: TextChunk, encode: Encoder) -> Batch:
     """A piece's batch: by columns, or record by record where that declines; its NUL lines counted as warnings."""
-    without_nul, nul_lines = piece.without_nul()
-    batch = clean_chunk(header, without_nul, encode) if without_nul else None
+    for_arrow, nul_lines = piece.without_nul()
+    batch = clean_chunk(header, for_arrow, encode) if for_arrow else None
     if batch is None:
         batch = clean_batch(header, piece.records(), encode)
     if nul_lines:

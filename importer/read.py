@@ -45,24 +45,13 @@ class RawRecord:
 
 # NULs, which PostgreSQL text cannot hold, are removed before text is parsed (they also change
 # how the csv module parses a line), and the lines that held one are counted: here alone, from
-# each line the csv module parses (`nul_free`), from a piece's bytes for Arrow (`without_nul`).
+# each line the csv module parses (`nul_free`), from a piece's bytes for Arrow (`TextChunk.without_nul`).
 NUL = "\x00"
 
 
 def nul_free(line: str) -> str:
     """A line of text without its NUL characters."""
     return line.replace(NUL, "") if NUL in line else line
-
-
-def without_nul(data: bytes) -> tuple[bytes, int]:
-    """UTF-8 `data` without its NUL characters, and how many lines held one (no byte of a longer character is a NUL).
-
-    Lines are counted as the file's: a `\r` then a NUL then a `\n` end two lines, which the
-    bytes without the NUL (a `\r\n`) would end as one.
-    """
-    if b"\x00" not in data:
-        return data, 0
-    return data.replace(b"\x00", b""), sum(b"\x00" in line for line in data.splitlines())  # at \n, \r\n, \r only
 
 
 # Appended after a piece's last record when its end must be checked, as a record of its own
@@ -105,12 +94,15 @@ class TextChunk:
         """This piece without NUL characters, and how many of its lines held one.
 
         None instead of the piece where a NUL follows a `\r`: removing it would join two line
-        ends into one `\r\n` (records() removes NULs line by line instead).
+        ends into one `\r\n` (records() removes NULs line by line instead). In UTF-8 no byte
+        of a longer character is a NUL.
         """
-        data, nul_lines = without_nul(self.data)
-        if not nul_lines:
+        if b"\x00" not in self.data:
             return self, 0
-        return (None if b"\r\x00" in self.data else TextChunk(self.line_offset, data, self.check_end)), nul_lines
+        nul_lines = sum(b"\x00" in line for line in self.data.splitlines())  # split at \n, \r\n and \r only
+        if b"\r\x00" in self.data:
+            return None, nul_lines
+        return TextChunk(self.line_offset, self.data.replace(b"\x00", b""), self.check_end), nul_lines
 
     def records(self) -> Iterator[RawRecord | csv.Error]:
         """The chunk's records, numbered by their line in the file, NULs removed.
@@ -345,17 +337,16 @@ class CsvSource:
         self.close()
 
     def _read_header(self, text: io.TextIOWrapper) -> Header:
-        """Parse the first record as the header; its NULs are removed (and counted in `nul_lines`) as a piece's are."""
+        """Parse the first record as the header; the lines that held NULs are counted in `nul_lines`."""
         try:
-            next(csv.reader(map(nul_free, self._first_lines(text))))  # where the header ends: a name may span lines
+            names = next(csv.reader(map(nul_free, self._first_lines(text))))  # a quoted name may span lines
         except StopIteration:
             raise NotCsvError(f"{self.path}: the file is empty. Expected a header row and records.") from None
         except (*UNREADABLE, csv.Error) as error:
             raise NotCsvError(
                 f"{self.path}: not a UTF-8 CSV file ({error}). Pass movies_metadata.csv, plain or gzip-compressed."
             ) from error
-        data, self.nul_lines = without_nul("".join(self._header_lines).encode("utf-8"))
-        names = next(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        self.nul_lines = sum(NUL in line for line in self._header_lines)
         return Header.from_names(self.path, names)
 
 
