@@ -30,13 +30,13 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Connection
 
 from db.engine import is_sqlite
-from db.fields import LINK_FIELDS, MOVIE_COLUMNS, MOVIE_FIELDS
+from db.fields import LINK_FIELDS, MOVIE_COLUMNS
 from db.partitions import partition_name
 from db.tables import movies
 
 # `ord` is the record's line in the file: the larger one is the later record (rules 4, 9).
 _STAGING_DDL = {
-    "stage_movies": ", ".join(["ord INTEGER NOT NULL", *(f"{field.name} {{{field.name}}}" for field in MOVIE_FIELDS)]),
+    "stage_movies": "ord INTEGER NOT NULL, {movie_columns}",  # as db.tables.movies declares them
     **{
         link.stage: f"ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, {link.entity_id} INTEGER NOT NULL, name TEXT NOT NULL"
         for link in LINK_FIELDS
@@ -111,7 +111,8 @@ class Staging:
 
     def ddl(self, *, postgresql: bool) -> list[str]:
         """The statements that create the staging tables (temporary ones are dropped at commit on PostgreSQL)."""
-        tables = {name: columns.format_map(_movie_column_types(postgresql)) for name, columns in _STAGING_DDL.items()}
+        movie_columns = _movie_columns(postgresql)
+        tables = {name: columns.format(movie_columns=movie_columns) for name, columns in _STAGING_DDL.items()}
         if self.version_id is not None:
             # COPY leaves out version_id, which the default fills in and the table's check checks.
             staged_in_place = [
@@ -140,14 +141,14 @@ class Staging:
         return statements
 
 
-def _movie_column_types(postgresql: bool) -> dict[str, str]:
-    """Each movie column's type and constraint in this store's SQL, as db.tables.movies declares it."""
+def _movie_columns(postgresql: bool) -> str:
+    """The movie columns of db.tables.movies (db.fields) with their types and constraints, in this store's SQL."""
     dialect = postgresql_dialect() if postgresql else sqlite_dialect()
-    return {
-        column.name: str(column.type.compile(dialect=dialect)) + ("" if column.nullable else " NOT NULL")
+    return ", ".join(
+        f"{column.name} {column.type.compile(dialect=dialect)}{'' if column.nullable else ' NOT NULL'}"
         for column in movies.columns
         if column.name in MOVIE_COLUMNS
-    }
+    )
 
 
 def load_settings_sql() -> list[str]:
