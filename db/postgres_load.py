@@ -27,7 +27,6 @@ from db.staging import EncodedRows, Staging, copy_sql, drop_staging, encode_for_
 # psycopg2 reads the COPY data in chunks of this size (its default is 8 KiB): fewer round trips
 # through Python per batch.
 COPY_CHUNK_BYTES = 1 << 20
-POPULARITY_TYPE = "NUMERIC"  # as db.tables.movies keeps it on PostgreSQL: an exact decimal, read by COPY
 
 
 class PostgresLoad(DatabaseLoad):
@@ -82,7 +81,7 @@ class PostgresLoad(DatabaseLoad):
         )
         partitions.create_for_load(self.connection, version_id)
         drop_staging(self.connection, self.staging)
-        for statement in [*load_settings_sql(), *self.staging.ddl(popularity=POPULARITY_TYPE)]:
+        for statement in [*load_settings_sql(), *self.staging.ddl(dialect=self.connection.dialect)]:
             self.connection.exec_driver_sql(statement)
         return version_id
 

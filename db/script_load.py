@@ -28,7 +28,6 @@ from db.live_version import NOTIFY_TRIGGER_SQL
 from db.load import REJECTION_COLUMNS, Outcome, StagingRows, VersionLoad
 from db.migrate import alembic_config
 from db.partitions import DIRECT_TARGETS, create_attached_sql
-from db.postgres_load import POPULARITY_TYPE
 from db.precompute import precompute_statements
 from db.staging import SUPERSEDED, Row, Staging, load_settings_sql
 from db.tables import LIVE, STAGED, metadata
@@ -50,6 +49,8 @@ _alembic_version = Table(
     Column("version_num", String(32), nullable=False),
     PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
 )
+
+POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]  # the script's SQL dialect; its constructor is unannotated upstream
 
 
 class UnscriptableValue(ValueError):
@@ -88,7 +89,7 @@ class ScriptLoad(VersionLoad):
         assert base_version_id is None, "a script loads an empty database"
         version = _version_statement(mode, source_name, source_sha256)
         self._write([*load_settings_sql(), _guard_statement(), version, create_attached_sql(VERSION_ID)])
-        self._write(_STAGING.ddl(popularity=POPULARITY_TYPE, temporary_suffix=" ON COMMIT DROP"))
+        self._write(_STAGING.ddl(dialect=POSTGRESQL, temporary_suffix=" ON COMMIT DROP"))
         return None  # the database numbers it when the script runs
 
     def write_batch(self, tables: StagingRows, rejections: Sequence[tuple[int, str]]) -> None:
@@ -198,7 +199,7 @@ def sql_literal(value: object) -> str:
 
 def _schema_statements() -> list[str]:
     """CREATE ... IF NOT EXISTS of every table and index, the live-version trigger, and the alembic revision they match."""
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves dialect constructors unannotated
+    dialect = POSTGRESQL
     statements = []
     for table in (*metadata.sorted_tables, _alembic_version):
         statements.append(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)).strip())

@@ -22,7 +22,6 @@ from db.sqlite_engine import SQLITE_BEGIN
 from db.staging import Row, Staging, drop_staging
 
 WAIT_MS = 24 * 3600 * 1000  # "wait" means wait, not give up after a while
-POPULARITY_TYPE = "DOUBLE PRECISION"  # as db.tables.movies keeps it on SQLite
 
 
 class SqliteLoad(DatabaseLoad):
@@ -73,7 +72,7 @@ class SqliteLoad(DatabaseLoad):
             mode=mode, source_name=source_name, source_sha256=source_sha256, base_version_id=base_version_id
         )
         drop_staging(self.connection, self.staging)
-        for statement in self.staging.ddl(popularity=POPULARITY_TYPE):
+        for statement in self.staging.ddl(dialect=self.connection.dialect):
             self.connection.exec_driver_sql(statement)
         return version_id
 

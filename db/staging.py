@@ -25,35 +25,19 @@ import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
+from db.fields import LINK_FIELDS, MOVIE_COLUMNS
 from db.partitions import partition_name
+from db.tables import movies
 
-MOVIE_COLUMNS = (
-    "id",
-    "title",
-    "original_title",
-    "imdb_id",
-    "original_language",
-    "status",
-    "release_date",
-    "release_year",
-    "budget",
-    "revenue",
-    "popularity",
-    "runtime",
-    "vote_average",
-    "vote_count",
-    "adult",
-)
+# `ord` is the record's line in the file: the larger one is the later record (rules 4, 9).
 _STAGING_DDL = {
-    # `ord` is the record's line in the file: the larger one is the later record (rules 4, 9).
-    "stage_movies": "ord INTEGER NOT NULL, id INTEGER NOT NULL, title TEXT NOT NULL, "
-    "original_title TEXT, imdb_id TEXT, original_language TEXT, status TEXT, release_date TEXT, "
-    "release_year INTEGER, budget BIGINT, revenue BIGINT, popularity {popularity}, "
-    "runtime DOUBLE PRECISION, vote_average DOUBLE PRECISION, vote_count INTEGER, adult BOOLEAN",
-    "stage_movie_genres": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, genre_id INTEGER NOT NULL, name TEXT NOT NULL",
-    "stage_movie_companies": "ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, company_id INTEGER NOT NULL, name TEXT NOT NULL",
+    "stage_movies": "ord INTEGER NOT NULL, {movie_columns}",  # as db.tables.movies declares them
+    **{
+        link.stage: f"ord INTEGER NOT NULL, movie_id INTEGER NOT NULL, {link.entity_id} INTEGER NOT NULL, name TEXT NOT NULL"
+        for link in LINK_FIELDS
+    },
     # Filled by db.build: the records that a later record of the same id overrides (rule 4).
     "stage_superseded": "ord INTEGER PRIMARY KEY",
 }
@@ -62,8 +46,7 @@ SUPERSEDED = "stage_superseded"
 # The columns a load writes to each staging table its records fill.
 STAGING_COLUMNS = {
     "stage_movies": ("ord", *MOVIE_COLUMNS),
-    "stage_movie_genres": ("ord", "movie_id", "genre_id", "name"),
-    "stage_movie_companies": ("ord", "movie_id", "company_id", "name"),
+    **{link.stage: ("ord", "movie_id", link.entity_id, "name") for link in LINK_FIELDS},
 }
 # PostgreSQL: the data table that stages each of these in the version's own table, and the
 # staging columns that table lacks while it does (Staging.for_version).
@@ -121,12 +104,13 @@ class Staging:
         """The staging tables that are the version's own tables, to keep rows in rather than copy them from."""
         return frozenset(_IN_PLACE) if self.version_id is not None else frozenset()
 
-    def ddl(self, *, popularity: str, temporary_suffix: str = "") -> list[str]:
-        """The statements that create the staging tables, with popularity of the SQL type the store keeps it in.
+    def ddl(self, *, dialect: Dialect, temporary_suffix: str = "") -> list[str]:
+        """The statements that create the staging tables, their movie columns typed as `dialect` keeps them.
 
         `temporary_suffix` ends each CREATE TEMPORARY TABLE (" ON COMMIT DROP" on PostgreSQL).
         """
-        tables = {name: columns.format(popularity=popularity) for name, columns in _STAGING_DDL.items()}
+        movie_columns = _movie_columns(dialect)
+        tables = {name: columns.format(movie_columns=movie_columns) for name, columns in _STAGING_DDL.items()}
         if self.version_id is not None:
             # COPY leaves out version_id, which the default fills in and the table's check checks.
             staged_in_place = [
@@ -155,6 +139,15 @@ class Staging:
             drops = "".join(f"DROP COLUMN IF EXISTS {column}, " for column in _IN_PLACE[name][1])
             statements.append(f"ALTER TABLE IF EXISTS {self.names[name]} {drops}ALTER COLUMN version_id DROP DEFAULT")
         return statements
+
+
+def _movie_columns(dialect: Dialect) -> str:
+    """The movie columns of db.tables.movies (db.fields) with their types and constraints, in this store's SQL."""
+    return ", ".join(
+        f"{column.name} {column.type.compile(dialect=dialect)}{'' if column.nullable else ' NOT NULL'}"
+        for column in movies.columns
+        if column.name in MOVIE_COLUMNS
+    )
 
 
 def load_settings_sql() -> list[str]:

@@ -29,6 +29,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
 
+from db.fields import MOVIE_FIELDS
+
 metadata = MetaData()
 
 # Names and titles sort by Unicode code point on both stores: SQLite compares text bytewise
@@ -111,26 +113,27 @@ rejections = Table(
     **_BY_VERSION,
 )
 
+# How each kind of column of db.fields is stored.
+SQL_TYPES: dict[str, Any] = {
+    "integer": Integer,
+    "bigint": BigInteger,
+    "float": Float,
+    "boolean": Boolean,
+    "text": Text,
+    "sorted_text": CodePointText,
+    "iso_date": String(10),  # YYYY-MM-DD, NULL when unknown (rule 7)
+    # An exact decimal on PostgreSQL, which sums it exactly (db.precompute); a float on SQLite.
+    "popularity": Float().with_variant(Numeric(asdecimal=False), "postgresql"),
+}
+
 movies = Table(
     "movies",
     metadata,
     _version_fk(),
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("title", CodePointText, nullable=False),
-    Column("original_title", Text),
-    Column("imdb_id", Text),
-    Column("original_language", Text),
-    Column("status", Text),
-    Column("release_date", String(10)),  # ISO YYYY-MM-DD, NULL when unknown (rule 7)
-    Column("release_year", Integer),
-    Column("budget", BigInteger),
-    Column("revenue", BigInteger),
-    # An exact decimal on PostgreSQL, which sums it exactly (db.precompute); a float on SQLite.
-    Column("popularity", Float().with_variant(Numeric(asdecimal=False), "postgresql")),
-    Column("runtime", Float),
-    Column("vote_average", Float),
-    Column("vote_count", Integer),
-    Column("adult", Boolean),
+    *(
+        Column(field.name, SQL_TYPES[field.sql], primary_key=field.name == "id", autoincrement=False, nullable=field.nullable)
+        for field in MOVIE_FIELDS
+    ),
     # The `movies` field's default order walked without sorting, and a year's movies.
     Index("movies_by_popularity", "version_id", BestFirst("popularity"), "id"),
     Index("movies_by_year", "version_id", "release_year"),

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from db.fields import LINK_FIELDS
 from db.staging import STAGING_COLUMNS, EncodedRows, Encoder, Row
 from importer.clean import TOO_LONG, CleanMovie, Rejection, clean_record
 from importer.read import Header, RawRecord, RecordTooLong
@@ -49,27 +50,15 @@ def clean_batch(header: Header, records: Iterable[RawRecord | csv.Error], encode
 
 def _staging_rows(movies: list[CleanMovie]) -> list[tuple[str, Sequence[str], Iterator[Row]]]:
     """The rows a batch of clean movies adds to each staging table (see db.staging)."""
-    movie_rows = (
-        (
-            m.line, m.id, m.title, m.original_title, m.imdb_id, m.original_language, m.status,
-            m.release_date, m.release_year, m.budget, m.revenue, m.popularity, m.runtime,
-            m.vote_average, m.vote_count, m.adult,
-        )
-        for m in movies
-    )  # fmt: skip
-    return [
-        ("stage_movies", STAGING_COLUMNS["stage_movies"], movie_rows),
-        (
-            "stage_movie_genres",
-            STAGING_COLUMNS["stage_movie_genres"],
-            ((m.line, m.id, i, name) for m in movies for i, name in m.genres),
-        ),
-        (
-            "stage_movie_companies",
-            STAGING_COLUMNS["stage_movie_companies"],
-            ((m.line, m.id, i, name) for m in movies for i, name in m.companies),
-        ),
-    ]
+    tables = [("stage_movies", STAGING_COLUMNS["stage_movies"], ((m.line, *m.values) for m in movies))]
+    for position, link in enumerate(LINK_FIELDS):
+        tables.append((link.stage, STAGING_COLUMNS[link.stage], _link_rows(movies, position)))
+    return tables
+
+
+def _link_rows(movies: list[CleanMovie], position: int) -> Iterator[Row]:
+    """(line, movie id, entity id, name) for each entity of the movies' list column at `position` (rule 8)."""
+    return ((m.line, m.values[0], i, name) for m in movies for i, name in m.links[position])
 
 
 def _unreadable(error: csv.Error) -> Rejection:

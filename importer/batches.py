@@ -2,23 +2,23 @@
 
 Shared by the direct import (`importer.pipeline`) and the SQL script writer
 (`importer.sql_script`), so both count records, rejections and warnings the same way and
-stage exactly the same rows. Batches are cleaned (`importer.batch`) here, in this process,
-or by worker processes (`importer.workers`); either way they arrive in file order and are
-counted here.
+stage exactly the same rows. The file's pieces are cleaned (`importer.pieces`) here, in this
+process, or by worker processes (`importer.workers`); either way they arrive in file order
+and are counted here.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
-from importer.batch import NUL_WARNING, Batch, Encoder, clean_batch
+from importer.batch import NUL_WARNING, Batch, Encoder
 from importer.errors import NoRecordsError
+from importer.pieces import clean_in_this_process
 from importer.read import CsvSource
 from importer.report import ImportReport
 
-BATCH_RECORDS = 10_000
-WORKER_CHUNK_BYTES = 1 << 20  # about 1,300 records: the workers start sooner, and less is in flight
+WORKER_CHUNK_BYTES = 1 << 20  # a piece: about 1,300 records; the workers start sooner, and less is in flight
 REPORTED_REJECTIONS = 1_000  # all of them are stored in the `rejections` table
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
@@ -43,8 +43,7 @@ def cleaned_batches(
 
         batches = clean_in_processes(source, encode, workers, WORKER_CHUNK_BYTES)
     else:
-        groups = _groups(source.records(), BATCH_RECORDS)
-        batches = (clean_batch(source.header, records, encode) for records in groups)
+        batches = clean_in_this_process(source, encode, WORKER_CHUNK_BYTES)
     warnings: Counter[str] = Counter()
     file_size = source.path.stat().st_size
     for batch in batches:
@@ -60,14 +59,3 @@ def cleaned_batches(
             progress(source.bytes_read(), file_size)
     if not report.records:  # refused as the file itself: a version of nothing would only fail its checks
         raise NoRecordsError(str(source.path))
-
-
-def _groups(items: Iterable, size: int) -> Iterator[list]:
-    group = []
-    for item in items:
-        group.append(item)
-        if len(group) == size:
-            yield group
-            group = []
-    if group:
-        yield group

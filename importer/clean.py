@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
+from db.fields import DERIVED_FIELDS, LINK_FIELDS, MOVIE_COLUMNS, READ_FIELDS
 from db.limits import MAX_INTEGER  # ids and counts live in Integer columns
 from importer.literals import UnparsableLiteral, parse_entities
 from importer.read import MAX_RECORD_BYTES, Header, RawRecord
@@ -23,27 +26,15 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 @dataclass(slots=True)
 class CleanMovie:
-    """A record that passed rules 1-2, with every field typed; None means unknown."""
+    """A record that passed rules 1-2, with every field typed."""
 
     line: int
-    id: int
-    title: str
-    original_title: str | None
-    imdb_id: str | None
-    original_language: str | None
-    status: str | None
-    release_date: str | None
-    release_year: int | None
-    budget: int | None
-    revenue: int | None
-    popularity: float | None
-    runtime: float | None
-    vote_average: float | None
-    vote_count: int | None
-    adult: bool | None
-    genres: tuple[tuple[int, str], ...]
-    companies: tuple[tuple[int, str], ...]
+    values: tuple[object, ...]  # in MOVIE_COLUMNS order; None means unknown
+    links: tuple[tuple[tuple[int, str], ...], ...]  # each of LINK_FIELDS' (id, name) pairs (rule 8)
     warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, column: str) -> object:
+        return self.values[MOVIE_COLUMNS.index(column)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,37 +50,16 @@ def clean_record(header: Header, record: RawRecord) -> CleanMovie | Rejection:
     fields = record.fields
     if len(fields) != header.width:  # rule 1
         return Rejection(record.line, f"has {len(fields)} fields, the header has {header.width}")
-    (
-        raw_id, title, budget, revenue, popularity, release_date, genres, companies,
-        imdb_id, original_title, original_language, status, runtime, vote_average, vote_count, adult,
-    ) = header.pick(fields if header.complete else [*fields, ""])  # fmt: skip
-    movie_id = parse_id(raw_id)
+    raw = header.pick(fields if header.complete else [*fields, ""])
+    movie_id = parse_id(raw[_ID])
     if movie_id is None:  # rule 2
-        return id_rejection(record.line, raw_id)
-
+        return id_rejection(record.line, raw[_ID])
     warnings: list[str] = []
-    release_date = parse_date(release_date, warnings)
-    return CleanMovie(
-        line=record.line,
-        id=movie_id,
-        title=title,
-        original_title=parse_text(original_title),
-        imdb_id=parse_text(imdb_id),
-        original_language=parse_text(original_language),
-        status=parse_text(status),
-        release_date=release_date,
-        release_year=int(release_date[:4]) if release_date else None,
-        budget=parse_amount(budget, "budget", warnings),
-        revenue=parse_amount(revenue, "revenue", warnings),
-        popularity=parse_popularity(popularity, warnings),
-        runtime=parse_float(runtime),
-        vote_average=parse_float(vote_average),
-        vote_count=parse_whole(vote_count),
-        adult=parse_bool(adult),
-        genres=parse_list(genres, "genres", warnings),
-        companies=parse_list(companies, "production_companies", warnings),
-        warnings=warnings,
-    )
+    values = {field.name: RULES[field.rule](value, field.name, warnings) for field, value in zip(READ_FIELDS, raw)}
+    for field in DERIVED_FIELDS:
+        values[field.name] = DERIVED_RULES[field.rule](values)
+    links = tuple(parse_list(value, link.header, warnings) for link, value in zip(LINK_FIELDS, raw[_LINKS:]))
+    return CleanMovie(record.line, tuple(values[name] for name in MOVIE_COLUMNS), links, warnings)
 
 
 # Rule 22: the reader refuses such a record (importer.read.read_records, bounded_lines).
@@ -205,3 +175,25 @@ def parse_bool(value: str) -> bool | None:
     """`adult`: True or False in any case, else unknown."""
     lowered = value.strip().lower()
     return True if lowered == "true" else False if lowered == "false" else None
+
+
+Rule = Callable[[str, str, list[str]], object]  # a raw value, its column, the warnings it adds to -> the clean value
+
+# How each kind of movie column of db.fields is cleaned.
+RULES: dict[str, Rule] = {
+    "id": lambda value, _column, _warnings: parse_id(value),
+    "as_is": lambda value, _column, _warnings: value,
+    "text": lambda value, _column, _warnings: parse_text(value),
+    "date": lambda value, _column, warnings: parse_date(value, warnings),
+    "amount": parse_amount,
+    "popularity": lambda value, _column, warnings: parse_popularity(value, warnings),
+    "float": lambda value, _column, _warnings: parse_float(value),
+    "whole": lambda value, _column, _warnings: parse_whole(value),
+    "bool": lambda value, _column, _warnings: parse_bool(value),
+}
+# A column derived from the others' clean values.
+DERIVED_RULES: dict[str, Callable[[dict[str, Any]], object]] = {
+    "year_of_release_date": lambda values: int(values["release_date"][:4]) if values["release_date"] else None,
+}
+_ID = next(position for position, field in enumerate(READ_FIELDS) if field.rule == "id")  # rule 2 comes first
+_LINKS = len(READ_FIELDS)  # the list columns follow the movie columns in a picked record

@@ -1,21 +1,21 @@
-"""Stage 2 at C speed: a piece of the file parsed by Arrow, and each rule applied to whole columns.
+"""Stage 2 at C speed, the main route of `importer.pieces`: a piece parsed by Arrow, each rule applied to whole columns.
 
-`clean_chunk` gives exactly the batch that parsing the piece with the csv module and cleaning
-it record by record (`importer.batch.clean_batch`) gives, in about 60% of the CPU time
-(docs/benchmarks.md). pyarrow's C++ reader parses the piece into columns. Each column's values
-go through the very functions of `importer.clean`, but once per distinct value in the piece,
-not once per record: a piece of ~1,300 records holds a few dozen distinct budgets, runtimes or
-genre lists. Values that a rule would return as they are (an id in range, text with nothing to
-trim, a popularity of plain digits) are recognized by a regular expression over the whole
-column and never reach Python. Rows are filtered, joined to their genres and companies, and
-written as COPY data without a Python loop over records.
+`clean_chunk` gives the batch that the rules of `importer.clean` make of the piece's records,
+in about 60% of the CPU time of cleaning them one by one (docs/benchmarks.md). pyarrow's C++
+reader parses the piece into columns. Each column's values go through the very functions of
+`importer.clean` (db.fields names each column's rule), but once per distinct value in the
+piece, not once per record: a piece of ~1,300 records holds a few dozen distinct budgets,
+runtimes or genre lists. Values that a rule would return as they are (an id in range, text
+with nothing to trim, a popularity of plain digits) are recognized by a regular expression over
+the whole column and never reach Python. Rows are filtered, joined to their genres and
+companies, and written as COPY data without a Python loop over records.
 
-It declines (returns None) every piece whose parse it cannot vouch for, which the record by
-record path then cleans: a piece that holds NUL characters or a carriage return not followed
-by a newline, that is not UTF-8 or that Arrow cannot parse, with a record of the wrong width
-(rule 1) or blank lines, that does not end between records (cut inside a quoted field), or
-with a record longer than rule 22's bound.
-tests/test_columnar.py checks that both paths give the same batches.
+It takes pieces without NULs (`importer.pieces.clean_piece` removes them first), and declines
+(returns None) every piece whose parse it cannot vouch for, which the record by record
+fallback then cleans: a piece that holds a carriage return not followed by a newline, that is
+not UTF-8 or that Arrow cannot parse, with a record of the wrong width (rule 1) or blank
+lines, that does not end between records (cut inside a quoted field), or with a record longer
+than rule 22's bound. tests/test_pieces.py checks the route against the rules.
 """
 
 from __future__ import annotations
@@ -28,58 +28,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from db.fields import CSV_COLUMNS, DERIVED_FIELDS, LINK_FIELDS, READ_FIELDS, MovieField
 from db.staging import STAGING_COLUMNS
 from importer.batch import Batch, Encoder
-from importer.clean import (
-    Rejection,
-    id_rejection,
-    parse_amount,
-    parse_bool,
-    parse_date,
-    parse_float,
-    parse_id,
-    parse_list,
-    parse_popularity,
-    parse_text,
-    parse_whole,
-)
-from importer.read import COLUMNS, MAX_RECORD_BYTES, Header, TextChunk, count_lines
-
-Rule = Callable[[str, list[str]], object]  # a raw value and the warnings it adds to -> the clean value
+from importer.clean import RULES, Rejection, id_rejection, parse_list
+from importer.read import END_MARK, MAX_RECORD_BYTES, Header, TextChunk, count_lines, end_mark_record
 
 # What str.isspace() calls white space, which str.strip() removes, as a character class's body.
 _PYTHON_SPACE = r"\t-\r\x1c- \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
-# Values that a column's rule returns as they are, but for their type.
-_TEXT_AS_IS = rf"(?s)^[^{_PYTHON_SPACE}](?:.*[^{_PYTHON_SPACE}])?$"  # not empty, nothing to trim
-_ID_AS_IS = r"^[1-9][0-9]{0,8}$"  # below MAX_INTEGER (rule 2)
-_POPULARITY_AS_IS = r"^[0-9]{1,6}(?:\.[0-9]{1,20})?$"  # finite, not negative (rule 6), below 10^6 (rule 21)
-
-
-def _text_rule(value: str, _warnings: list[str]) -> object:
-    return parse_text(value)
-
-
-def _float_rule(value: str, _warnings: list[str]) -> object:
-    return parse_float(value)
-
-
-# For each movie column after `id` and `title`: its rule, the Arrow type of its clean values,
-# and the pattern of the raw values that the rule returns as they are (None: no such pattern).
-_MOVIE_RULES: dict[str, tuple[Rule, pa.DataType, str | None]] = {
-    "original_title": (_text_rule, pa.string(), _TEXT_AS_IS),
-    "imdb_id": (_text_rule, pa.string(), _TEXT_AS_IS),
-    "original_language": (_text_rule, pa.string(), None),
-    "status": (_text_rule, pa.string(), None),
-    "release_date": (parse_date, pa.string(), None),
-    "budget": (lambda value, warnings: parse_amount(value, "budget", warnings), pa.int64(), None),
-    "revenue": (lambda value, warnings: parse_amount(value, "revenue", warnings), pa.int64(), None),
-    "popularity": (parse_popularity, pa.float64(), _POPULARITY_AS_IS),
-    "runtime": (_float_rule, pa.float64(), None),
-    "vote_average": (_float_rule, pa.float64(), None),
-    "vote_count": (lambda value, _warnings: parse_whole(value), pa.int64(), None),
-    "adult": (lambda value, _warnings: parse_bool(value), pa.bool_(), None),
+# For some of importer.clean's RULES, the pattern of the raw values that the rule returns as they are, but for their type.
+_AS_IS = {
+    "text": rf"(?s)^[^{_PYTHON_SPACE}](?:.*[^{_PYTHON_SPACE}])?$",  # not empty, nothing to trim
+    "id": r"^[1-9][0-9]{0,8}$",  # below MAX_INTEGER (rule 2)
+    "popularity": r"^[0-9]{1,6}(?:\.[0-9]{1,20})?$",  # finite, not negative (rule 6), below 10^6 (rule 21)
 }
-_LINKS = (("genres", "stage_movie_genres"), ("production_companies", "stage_movie_companies"))
+# The columnar twins of importer.clean's DERIVED_RULES.
+_DERIVED_RULES: dict[str, Callable[[dict[str, pa.Array]], pa.Array]] = {
+    "year_of_release_date": lambda movies: pc.utf8_slice_codeunits(movies["release_date"], 0, 4),
+}
+_ID_FIELD = next(field for field in READ_FIELDS if field.rule == "id")
 
 # pyarrow imports pandas, where it is installed, the first time it converts a Python list
 # (0.2 s). Here, at import, that happens once in the importer: forked workers inherit it.
@@ -87,10 +54,13 @@ pa.array([], pa.int32())
 
 
 def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | None:
-    """The batch of `chunk`'s records, as `clean_batch(header, chunk.records(), encode)` gives it; None to decline."""
+    """The batch of `chunk`'s records, as `clean_batch(header, chunk.records(), encode)` gives it; None to decline.
+
+    `chunk` holds no NUL (see read.END_MARK).
+    """
     data = chunk.data
-    if b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
-        return None  # NULs, which the record path removes and counts, or a line ended by \r alone
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a line ended by \r alone
     try:
         table = _parse(data, header.width)  # every field a string column, so every byte is checked as UTF-8
     except pa.ArrowException:
@@ -105,24 +75,17 @@ def clean_chunk(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | No
     return _clean_table(header, table, lines, encode)
 
 
-# Parsed after a piece's last record, as a record of its own (as wide as the header, so that
-# Arrow refuses every record of the wrong width, this one aside): it is one only if the piece
-# ends between records. Cut inside a quoted field, the piece would swallow it into that field.
 # No invalid_row_handler: Arrow decodes a row's text for it, and a row that is not UTF-8 made
 # that decoding fail inside Arrow, which printed the error instead of raising it.
-_END_MARK = "\x01end of piece\x01"
-
-
 def _parse(data: bytes, width: int) -> pa.Table | None:
-    """Every field of every record as a string column `c0`..; None if the piece ends inside a record.
+    """Every field of every record as a string column `c0`..; None if the piece ends inside a record (read.END_MARK).
 
     Raises pa.ArrowInvalid if a record has the wrong width or a field is not UTF-8.
     """
     names = [f"c{i}" for i in range(width)]
     ended = data if data.endswith(b"\n") else data + b"\n"
-    mark = (_END_MARK + "," * (width - 1) + "\n").encode("utf-8")
     table = pa_csv.read_csv(
-        io.BytesIO(ended + mark),
+        io.BytesIO(ended + end_mark_record(width)),
         read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
@@ -130,7 +93,7 @@ def _parse(data: bytes, width: int) -> pa.Table | None:
         ),
     )
     last = table.num_rows - 1
-    if last < 0 or table.column(0)[last].as_py() != _END_MARK:
+    if last < 0 or table.column(0)[last].as_py() != END_MARK:
         return None
     return table.slice(0, last).combine_chunks()
 
@@ -178,28 +141,29 @@ def _record_lines(table: pa.Table, line_offset: int, lines: int) -> pa.Array | N
 
 def _clean_table(header: Header, table: pa.Table, lines: pa.Array, encode: Encoder) -> Batch:
     records = table.num_rows
-    raw = dict(zip(COLUMNS, (_column(table, position) for position in header.positions)))
+    raw = dict(zip(CSV_COLUMNS, (_column(table, position) for position in header.positions)))
     warnings: Counter[str] = Counter()
     # Rule 2, with rule 3's report: a record whose id is not a positive integer is refused.
-    ids = _apply(raw["id"], lambda value, _warnings: parse_id(value), pa.int32(), warnings, _ID_AS_IS)
+    ids = _apply(raw[_ID_FIELD.header], _ID_FIELD, warnings)
     rejected: list[Rejection] = []
     if ids.null_count:
         refused = ids.is_null()
-        for line, value in zip(lines.filter(refused).to_pylist(), raw["id"].filter(refused).to_pylist()):
+        for line, value in zip(lines.filter(refused).to_pylist(), raw[_ID_FIELD.header].filter(refused).to_pylist()):
             rejected.append(id_rejection(line, value))
         kept = pc.invert(refused)
         ids, lines = ids.filter(kept), lines.filter(kept)
         raw = {name: column.filter(kept) for name, column in raw.items()}
-    movies = {"ord": lines, "id": ids, "title": raw["title"]}
-    for name, (rule, kind, as_is) in _MOVIE_RULES.items():
-        movies[name] = _apply(raw[name], rule, kind, warnings, as_is)
-    movies["release_year"] = pc.utf8_slice_codeunits(movies["release_date"], 0, 4).cast(pa.int32())
+    movies = {"ord": lines}
+    for field in READ_FIELDS:
+        movies[field.name] = ids if field is _ID_FIELD else _apply(raw[field.header], field, warnings)
+    for field in DERIVED_FIELDS:
+        movies[field.name] = _DERIVED_RULES[field.rule](movies).cast(pa.type_for_alias(field.arrow))
     columns = STAGING_COLUMNS["stage_movies"]
     tables = [("stage_movies", columns, pa.table([movies[name] for name in columns], names=list(columns)))]
-    for column, stage in _LINKS:
-        link_columns = STAGING_COLUMNS[stage]
-        links = pa.table(_links(raw[column], column, lines, ids, warnings), names=list(link_columns))
-        tables.append((stage, link_columns, links))
+    for link in LINK_FIELDS:
+        link_columns = STAGING_COLUMNS[link.stage]
+        links = pa.table(_links(raw[link.header], link.header, lines, ids, warnings), names=list(link_columns))
+        tables.append((link.stage, link_columns, links))
     encoded = [(stage, names, _encode(rows, encode)) for stage, names, rows in tables]
     return Batch(records, encoded, rejected, warnings)
 
@@ -211,25 +175,30 @@ def _column(table: pa.Table, position: int) -> pa.Array:
     return pa.array([""] * table.num_rows, pa.string())
 
 
-def _apply(values: pa.Array, rule: Rule, kind: pa.DataType, warnings: Counter[str], as_is: str | None) -> pa.Array:
-    """`rule` applied to every value: as they are where they match `as_is`, the others once per distinct value."""
+def _apply(values: pa.Array, field: MovieField, warnings: Counter[str]) -> pa.Array:
+    """`field`'s rule applied to every value: as they are where they match its _AS_IS, the others once per distinct value."""
+    kind = pa.type_for_alias(field.arrow)
+    if field.rule == "as_is":
+        return values.cast(kind)
+    as_is = _AS_IS.get(field.rule)
     if as_is is None:
-        return _per_distinct_value(values, rule, kind, warnings)
+        return _per_distinct_value(values, field, kind, warnings)
     plain = pc.match_substring_regex(values, as_is)
     if plain.false_count == 0:
         return values.cast(kind)
     odd = pc.invert(plain)
     cleaned = pc.if_else(plain, values, pa.scalar(None, pa.string())).cast(kind)
-    return pc.replace_with_mask(cleaned, odd, _per_distinct_value(values.filter(odd), rule, kind, warnings))
+    return pc.replace_with_mask(cleaned, odd, _per_distinct_value(values.filter(odd), field, kind, warnings))
 
 
-def _per_distinct_value(values: pa.Array, rule: Rule, kind: pa.DataType, warnings: Counter[str]) -> pa.Array:
-    """`rule` applied to every value, called once per distinct value; its warnings counted once per record."""
+def _per_distinct_value(values: pa.Array, field: MovieField, kind: pa.DataType, warnings: Counter[str]) -> pa.Array:
+    """`field`'s rule applied to every value, called once per distinct value; its warnings counted once per record."""
+    rule = RULES[field.rule]
     encoded = values.dictionary_encode()
     cleaned = []
     for position, value in enumerate(encoded.dictionary.to_pylist()):
         found: list[str] = []
-        cleaned.append(rule(value, found))
+        cleaned.append(rule(value, field.name, found))
         if found:
             _count_warnings(warnings, found, encoded.indices, position)
     return pa.array(cleaned, kind).take(encoded.indices)

@@ -15,29 +15,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
+from db.fields import CSV_COLUMNS, REQUIRED_CSV_COLUMNS
 from importer.errors import DuplicateColumnsError, HeaderTooLongError, MissingColumnsError, NotCsvError, TooWideError
 from importer.snapshot import FileSnapshot, buffered, open_regular
 
-REQUIRED_COLUMNS = (
-    "id",
-    "title",
-    "budget",
-    "revenue",
-    "popularity",
-    "release_date",
-    "genres",
-    "production_companies",
-)
-OPTIONAL_COLUMNS = (
-    "imdb_id",
-    "original_title",
-    "original_language",
-    "status",
-    "runtime",
-    "vote_average",
-    "vote_count",
-    "adult",
-)
 GZIP_MAGIC = b"\x1f\x8b"
 # What reading a file that is not UTF-8, or a broken .gz, raises partway.
 UNREADABLE = (UnicodeDecodeError, gzip.BadGzipFile, EOFError)
@@ -62,18 +43,44 @@ class RawRecord:
     fields: list[str]
 
 
-# Appended to a chunk whose end must be checked: a record of its own only if the chunk ends
-# between records. No record of the file can hold it: NULs are removed from every line.
-_END_MARK = "\x00"
+# NULs, which PostgreSQL text cannot hold, are removed before text is parsed (they also change
+# how the csv module parses a line), and the lines that held one are counted: here alone, from
+# each line the csv module parses (`nul_free`), from a piece's bytes for Arrow (`TextChunk.without_nul`).
+NUL = "\x00"
+
+
+def nul_free(line: str) -> str:
+    """A line of text without its NUL characters."""
+    return line.replace(NUL, "") if NUL in line else line
+
+
+# Appended after a piece's last record when its end must be checked, as a record of its own
+# (END_MARK, then empty fields): the parser reads it as one only if the piece ends between
+# records; cut inside a quoted field, the piece swallows it into that field. No record of the
+# file can hold it: a piece's NULs are removed before it is parsed.
+END_MARK = NUL
+
+
+def end_mark_record(width: int) -> bytes:
+    """The end mark as a CSV line of `width` fields (Arrow refuses a record narrower than the header)."""
+    return (END_MARK + "," * (width - 1) + "\n").encode("utf-8")
 
 
 class ChunkBoundaryError(Exception):
     """A chunk cut by counting quotes ends inside a quoted field (see RecordChunks)."""
 
 
+class UnreadablePiece(Exception):
+    """A piece that is not UTF-8: the line it fails on, and the decoder's reason."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(line, reason)  # as they are, so that it pickles back from a worker
+        self.line, self.reason = line, reason
+
+
 @dataclass(frozen=True, slots=True)
 class TextChunk:
-    """Whole records as they stand in the file (UTF-8, NULs included), and the line before the first of them.
+    """Whole records as they stand in the file (UTF-8), and the line before the first of them.
 
     Bytes, not text: the importer passes them on to a worker process without decoding them
     (docs/benchmarks.md), and the worker decodes them.
@@ -83,33 +90,43 @@ class TextChunk:
     data: bytes
     check_end: bool = False  # cut where quotes pair up: records() checks that it ends between records
 
-    def records(self) -> Iterator[RawRecord | csv.Error]:
-        """The chunk's records, numbered by their line in the file, as `CsvSource.records` gives them.
+    def without_nul(self) -> tuple[TextChunk | None, int]:
+        """This piece without NUL characters, and how many of its lines held one.
 
-        Raises UnicodeDecodeError at once if the chunk is not UTF-8. With `check_end`, raises
+        None instead of the piece where a NUL follows a `\r`: removing it would join two line
+        ends into one `\r\n` (records() removes NULs line by line instead). In UTF-8 no byte
+        of a longer character is a NUL.
+        """
+        if b"\x00" not in self.data:
+            return self, 0
+        nul_lines = sum(b"\x00" in line for line in self.data.splitlines())  # split at \n, \r\n and \r only
+        if b"\r\x00" in self.data:
+            return None, nul_lines
+        return TextChunk(self.line_offset, self.data.replace(b"\x00", b""), self.check_end), nul_lines
+
+    def records(self) -> Iterator[RawRecord | csv.Error]:
+        """The chunk's records, numbered by their line in the file, NULs removed.
+
+        Raises UnreadablePiece at once if the chunk is not UTF-8. With `check_end`, raises
         ChunkBoundaryError at the end if the chunk does not end between records.
         """
-        text = self.data.decode("utf-8")
-        lines = bounded_lines(io.StringIO(text, newline="").readline)
-        if "\x00" in text:
-            lines = (line.replace("\x00", "") for line in lines)
+        try:
+            text = self.data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise UnreadablePiece(self.line_offset + count_lines(self.data[: error.start]), str(error)) from None
+        lines = map(nul_free, bounded_lines(io.StringIO(text, newline="").readline))
         if not self.check_end:
             return read_records(csv.reader(lines), self.line_offset)
-        return self._records_then_end_mark(itertools.chain(lines, [_END_MARK]))
+        mark = end_mark_record(1).decode("utf-8")
+        return self._records_then_end_mark(read_records(csv.reader(itertools.chain(lines, [mark])), self.line_offset))
 
-    def nul_lines(self) -> int:
-        """Lines holding NUL characters, which records() removes."""
-        if b"\x00" not in self.data:
-            return 0
-        return sum(b"\x00" in line for line in self.data.splitlines())  # bytes split at \n, \r\n and \r only
-
-    def _records_then_end_mark(self, lines: Iterator[str]) -> Iterator[RawRecord | csv.Error]:
+    def _records_then_end_mark(self, records: Iterator[RawRecord | csv.Error]) -> Iterator[RawRecord | csv.Error]:
         last = None
-        for record in read_records(csv.reader(lines), self.line_offset):
+        for record in records:
             if last is not None:
                 yield last
             last = record
-        if not (isinstance(last, RawRecord) and last.fields == [_END_MARK]):
+        if not (isinstance(last, RawRecord) and last.fields == [END_MARK]):
             raise ChunkBoundaryError(f"the chunk after line {self.line_offset} does not end between records")
 
 
@@ -211,17 +228,14 @@ class RecordTooLong(csv.Error):
     """A record longer than rule 22 allows, refused as the parser refuses a field past its limit."""
 
 
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-
-
 @dataclass(frozen=True, slots=True)
 class Header:
     """Where each known column sits in a record."""
 
     width: int
     complete: bool  # every optional column is present
-    positions: tuple[int, ...]  # each of COLUMNS' field in a record; `width` for an absent optional column
-    # A record's values in COLUMNS order, made from `positions`.
+    positions: tuple[int, ...]  # each of CSV_COLUMNS' field in a record; `width` for an absent optional column
+    # A record's values in CSV_COLUMNS order, made from `positions`.
     pick: Callable[[list[str]], tuple[str, ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -236,12 +250,12 @@ class Header:
         positions = {name: i for i, name in enumerate(names)}
         if len(positions) < len(names) and (twice := _named_twice(names)):
             raise DuplicateColumnsError(str(path), twice)
-        missing = [column for column in REQUIRED_COLUMNS if column not in positions]
+        missing = [column for column in REQUIRED_CSV_COLUMNS if column not in positions]
         if missing:
             raise MissingColumnsError(str(path), missing, names)
         # An absent optional column reads from one padding field past the end: an empty value.
-        picks = tuple(positions.get(column, len(names)) for column in COLUMNS)
-        return cls(width=len(names), complete=all(c in positions for c in COLUMNS), positions=picks)
+        picks = tuple(positions.get(column, len(names)) for column in CSV_COLUMNS)
+        return cls(width=len(names), complete=all(c in positions for c in CSV_COLUMNS), positions=picks)
 
 
 def _named_twice(names: list[str]) -> list[str]:
@@ -256,20 +270,16 @@ def _named_twice(names: list[str]) -> list[str]:
 
 
 class CsvSource:
-    """An open input file: its header, then its records one at a time."""
+    """An open input file: its header, then its records as pieces of whole records (`text_chunks`)."""
 
     def __init__(self, path: Path, snapshot: FileSnapshot | None = None) -> None:
         self.path = path
         self._snapshot = snapshot  # when given, reading to the end checks that the file did not change (rule 22)
         self._files: list[BinaryIO] = []  # closed by close()
         try:
-            self._text = io.TextIOWrapper(self._open(), encoding="utf-8-sig", newline="")
-            self.nul_lines = 0  # lines read here that held NUL characters, removed (PostgreSQL text cannot hold them)
-            self._header_lines: list[str] | None = []  # the lines read until the header is, as in the file
-            self._reader = csv.reader(self._without_nul(self._text))
-            self.header = self._read_header()
-            self._header_bytes = len("".join(self._header_lines).encode("utf-8"))  # BOM aside
-            self._header_lines = None
+            self._header_lines: list[str] = []  # the lines the header is written on, as in the file
+            with io.TextIOWrapper(self._open(), encoding="utf-8-sig", newline="") as text:
+                self.header = self._read_header(text)
         except BaseException:
             self.close()
             raise
@@ -285,52 +295,31 @@ class CsvSource:
         """Position in the file on disk (compressed bytes for .gz), for progress."""
         return self._files[-1].tell()
 
-    def _without_nul(self, text: io.TextIOWrapper) -> Iterator[str]:
-        """The file's lines with NULs removed (and counted); the header's read in bounded pieces."""
+    def _first_lines(self, text: io.TextIOWrapper) -> Iterator[str]:
+        """The file's lines, kept in _header_lines, read in bounded pieces: the header's must not pass 1 MiB."""
         header_chars = 0
-        while self._header_lines is not None:  # until _read_header is done
-            # readline's bound: a header of one huge line must not be read whole before it is refused.
-            line = text.readline(MAX_RECORD_BYTES + 1)
+        while line := text.readline(MAX_RECORD_BYTES + 1):
             header_chars += len(line)
             if header_chars > MAX_RECORD_BYTES:
                 raise HeaderTooLongError(
                     f"{self.path}: the header is longer than 1 MiB ({MAX_RECORD_BYTES:,} characters). "
                     "Check that the first line is the header of movies_metadata.csv."
                 )
-            if not line:
-                return
             self._header_lines.append(line)
-            yield self._count_nul(line)
-        for line in bounded_lines(text.readline):
-            if "\x00" in line:
-                line = self._count_nul(line)
             yield line
 
-    def _count_nul(self, line: str) -> str:
-        if "\x00" not in line:
-            return line
-        self.nul_lines += 1
-        return line.replace("\x00", "")
-
-    def records(self) -> Iterator[RawRecord | csv.Error]:
-        """Yield every record; a record the CSV parser cannot read is yielded as its error."""
-        try:
-            yield from read_records(self._reader)
-        except UNREADABLE as error:
-            raise self._unreadable(self._reader.line_num, error) from error
-
     def text_chunks(self, size: int) -> RecordChunks:
-        """The records after the header as pieces of about `size` bytes, to be parsed elsewhere.
+        """The records after the header as pieces of about `size` bytes, to be parsed elsewhere (TextChunk.records).
 
-        `TextChunk.records()` on each piece in turn yields exactly what `records()` would have.
-        Read from a stream of their own: the text reader has read ahead of the header.
+        Read from a stream of their own: the header's text reader has read ahead of the header.
         """
         stream = self._open()
         bom = stream.read(len(codecs.BOM_UTF8))  # which the header's text does not hold
-        _skip(stream, self._header_bytes - (0 if bom == codecs.BOM_UTF8 else len(bom)))
-        return RecordChunks(stream, self._reader.line_num, size, self._unreadable)
+        header_bytes = len("".join(self._header_lines).encode("utf-8"))
+        _skip(stream, header_bytes - (0 if bom == codecs.BOM_UTF8 else len(bom)))
+        return RecordChunks(stream, len(self._header_lines), size, self._unreadable)
 
-    def _unreadable(self, line: int, error: Exception) -> NotCsvError:
+    def _unreadable(self, line: int, error: object) -> NotCsvError:
         return NotCsvError(
             f"{self.path}: unreadable after line {line} ({error}). "
             "The file must be UTF-8 CSV, plain or gzip; check that it was copied completely."
@@ -347,15 +336,17 @@ class CsvSource:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _read_header(self) -> Header:
+    def _read_header(self, text: io.TextIOWrapper) -> Header:
+        """Parse the first record as the header; the lines that held NULs are counted in `nul_lines`."""
         try:
-            names = next(self._reader)
+            names = next(csv.reader(map(nul_free, self._first_lines(text))))  # a quoted name may span lines
         except StopIteration:
             raise NotCsvError(f"{self.path}: the file is empty. Expected a header row and records.") from None
         except (*UNREADABLE, csv.Error) as error:
             raise NotCsvError(
                 f"{self.path}: not a UTF-8 CSV file ({error}). Pass movies_metadata.csv, plain or gzip-compressed."
             ) from error
+        self.nul_lines = sum(NUL in line for line in self._header_lines)
         return Header.from_names(self.path, names)
 
 
@@ -378,7 +369,7 @@ class RecordChunks:
     """
 
     def __init__(
-        self, stream: BinaryIO, line_offset: int, size: int, unreadable: Callable[[int, Exception], Exception]
+        self, stream: BinaryIO, line_offset: int, size: int, unreadable: Callable[[int, object], Exception]
     ) -> None:
         self._stream, self._size = stream, size
         self._unreadable = unreadable  # the error to raise when the file cannot be read after a given line
@@ -415,7 +406,7 @@ class RecordChunks:
 
         When a chunk's parse fails with ChunkBoundaryError, that chunk and the ones after it are
         cut again by parsing (`recut_by_parsing`) and started anew; their other results are dropped.
-        A chunk that is not UTF-8 makes the file unreadable from its line on.
+        A chunk that is not UTF-8 (UnreadablePiece) makes the file unreadable from its line on.
         """
         pending: deque[tuple[TextChunk, Future[T]]] = deque()
         while True:
@@ -433,8 +424,8 @@ class RecordChunks:
                     unwanted.cancel()
                 pending.clear()
                 continue
-            except UnicodeDecodeError as error:
-                raise self._unreadable(chunk.line_offset + count_lines(chunk.data[: error.start]), error) from error
+            except UnreadablePiece as error:
+                raise self._unreadable(error.line, error.reason) from error
             yield result
 
     def _read(self, read: Callable[[int], bytes], size: int) -> bytes:
@@ -473,7 +464,7 @@ class RecordChunks:
             for line in lines:
                 captured.append(line)
                 size += len(line)
-                yield line.replace("\x00", "")  # as TextChunk.records() will, which also counts them
+                yield nul_free(line)
 
         try:
             for _record in read_records(csv.reader(capturing())):

@@ -3,10 +3,9 @@
 Cleaning runs Python for every distinct value of a piece (and for every record of a piece
 cleaned record by record), so threads would take turns on the GIL; processes run on other
 cores. This process only cuts the file's bytes into pieces of whole records, mostly without
-decoding or parsing them (`importer.read.RecordChunks`); a worker parses and cleans its piece
-column by column with Arrow (`importer.columnar`), or record by record where that declines,
-and encodes the staging rows, so what travels back is one piece of COPY data per staging
-table, sent on as it is. A piece found not to end between records is cut again, with all that
+decoding or parsing them (`importer.read.RecordChunks`); a worker cleans its piece
+(`importer.pieces.clean_piece`) and encodes the staging rows, so what travels back is one
+piece of COPY data per staging table, sent on as it is. A piece found not to end between records is cut again, with all that
 follows it, by parsing.
 
 About `2 * workers` pieces are in flight at a time, so memory stays flat however large the
@@ -29,8 +28,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from importer.batch import NUL_WARNING, Batch, Encoder, clean_batch
-from importer.columnar import clean_chunk
+from importer.batch import Batch, Encoder
+from importer.pieces import clean_piece
 from importer.read import CsvSource, Header, TextChunk
 
 # Fork starts a worker in milliseconds with everything imported; elsewhere (macOS, Windows)
@@ -100,12 +99,3 @@ def _clean_chunk(chunk: TextChunk) -> Batch:
     assert _header is not None, "the worker was started without a header"
     return clean_piece(_header, chunk, _encode)
 
-
-def clean_piece(header: Header, chunk: TextChunk, encode: Encoder) -> Batch:
-    """A chunk's batch: by columns (importer.columnar), or record by record where that declines."""
-    if (batch := clean_chunk(header, chunk, encode)) is not None:
-        return batch
-    batch = clean_batch(header, chunk.records(), encode)
-    if nul_lines := chunk.nul_lines():
-        batch.warnings[NUL_WARNING] += nul_lines
-    return batch

@@ -1,8 +1,8 @@
 """Property tests of the cleaning stage: any record, of any text or bytes, is cleaned or rejected with a reason.
 
 Rules 1-8 and 21-22 hold on every output (ids in range, amounts and popularities within their
-bounds, entries within theirs), no input raises, and the columnar path, where it takes a piece,
-gives exactly the record path's batch.
+bounds, entries within theirs), no input raises, and the one route (importer.pieces) gives
+exactly the batch the rules make of a piece's records one by one.
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ import csv
 import io
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db.limits import MAX_INTEGER
-from importer.batch import Batch, clean_batch
+from importer.batch import Batch
 from importer.clean import MAX_AMOUNT, MAX_POPULARITY, CleanMovie, Rejection, clean_record
-from importer.columnar import clean_chunk
+from importer.pieces import clean_piece
 from importer.literals import MAX_NAME_CHARS
-from importer.read import ChunkBoundaryError, Header, RawRecord, TextChunk
-from importer.workers import clean_piece
+from importer.read import ChunkBoundaryError, Header, RawRecord, TextChunk, UnreadablePiece
 from tests.csvfiles import HEADER
-from tests.test_columnar import ODD_VALUES, comparable
+from tests.test_pieces import ODD_VALUES, by_columns, comparable, expected_batch
 
 FULL_HEADER = Header.from_names("movies.csv", HEADER)
 WARNINGS = {
@@ -73,15 +73,17 @@ fields = st.one_of(st.text(max_size=40), _numbers, _literals, _odd, st.just("1" 
 
 def assert_clean(movie: CleanMovie) -> None:
     """Every value of a clean movie is within the rules' bounds."""
-    assert 0 < movie.id <= MAX_INTEGER
-    for amount in (movie.budget, movie.revenue):
+    assert 0 < movie["id"] <= MAX_INTEGER
+    for amount in (movie["budget"], movie["revenue"]):
         assert amount is None or 0 < amount <= MAX_AMOUNT
-    assert movie.popularity is None or 0 <= movie.popularity <= MAX_POPULARITY
-    for number in (movie.runtime, movie.vote_average):
+    popularity = movie["popularity"]
+    assert popularity is None or 0 <= popularity <= MAX_POPULARITY
+    for number in (movie["runtime"], movie["vote_average"]):
         assert number is None or math.isfinite(number)
-    assert movie.vote_count is None or 0 <= movie.vote_count <= MAX_INTEGER
-    assert movie.release_year is None or 0 <= movie.release_year <= 9999
-    for entities in (movie.genres, movie.companies):
+    vote_count, year = movie["vote_count"], movie["release_year"]
+    assert vote_count is None or 0 <= vote_count <= MAX_INTEGER
+    assert year is None or 0 <= year <= 9999
+    for entities in movie.links:
         assert len({entity_id for entity_id, _ in entities}) == len(entities)
         for entity_id, name in entities:
             assert 0 < entity_id <= MAX_INTEGER and name.strip() and len(name) <= MAX_NAME_CHARS
@@ -122,28 +124,27 @@ pieces = st.one_of(
 
 @PROPERTY_SETTINGS
 @given(pieces, st.booleans())
-def test_rules_1_to_8_and_21_22_any_piece_of_bytes_is_cleaned_alike_by_columns_and_by_records(
+def test_rules_1_to_8_and_21_22_any_piece_of_bytes_is_cleaned_on_the_route_as_the_rules_say(
     data: bytes, check_end: bool
 ) -> None:
-    """A worker's piece: a batch of clean movies and reasoned rejections, unless it is not UTF-8 (the file is refused)."""
+    """A piece: a batch of clean movies and reasoned rejections, the one the rules make of its records one by one,
+    unless it is not UTF-8 (the file is refused) or cut inside a quoted field (cut again by parsing)."""
     chunk = TextChunk(1, data, check_end)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        by_columns = clean_chunk(FULL_HEADER, chunk, list)
-        assert by_columns is None  # declined: the reader refuses the file from this piece's line on
+        assert by_columns(FULL_HEADER, chunk, list) is None  # declined by columns
+        with pytest.raises(UnreadablePiece):  # and refused record by record: the reader refuses the file from here
+            clean_piece(FULL_HEADER, chunk, list)
         return
-    by_columns = clean_chunk(FULL_HEADER, chunk, list)
     try:
-        by_records = clean_batch(FULL_HEADER, chunk.records(), list)
+        expected = expected_batch(FULL_HEADER, chunk, list)
     except ChunkBoundaryError:  # a piece cut inside a quoted field: the reader cuts it again by parsing
-        assert check_end and by_columns is None
+        assert check_end and by_columns(FULL_HEADER, chunk, list) is None
         return
-    if by_columns is not None:
-        assert comparable(by_columns) == comparable(by_records)
-    if not check_end:
-        assert_batch(clean_piece(FULL_HEADER, chunk, list))
-    assert_batch(by_records)
+    batch = clean_piece(FULL_HEADER, chunk, list)
+    assert comparable(batch) == comparable(expected)
+    assert_batch(batch)
 
 
 def assert_batch(batch: Batch) -> None:
@@ -152,7 +153,7 @@ def assert_batch(batch: Batch) -> None:
     assert batch.records == len(movies) + len(batch.rejected)
     assert all(rejection.line > 0 and rejection.reason for rejection in batch.rejected)
     for row in movies:
-        movie = CleanMovie(*row[:16], genres=(), companies=())
+        movie = CleanMovie(row[0], tuple(row[1:]), links=())
         assert_clean(movie)
     for _line, movie_id, entity_id, name in [*genres, *companies]:
         assert 0 < movie_id <= MAX_INTEGER and 0 < entity_id <= MAX_INTEGER and 0 < len(name) <= MAX_NAME_CHARS

@@ -13,7 +13,6 @@ from db import build, locks, versions
 from db.build import BuildStatements
 from db.migrate import alembic_config, upgrade
 from db.partitions import VERSIONED_TABLES, PartitionsBusy, create_for_load, partition_name
-from db.postgres_load import POPULARITY_TYPE
 from db.staging import Staging
 from db.tables import VERSIONED_DATA_TABLES
 from importer.errors import NotCsvError
@@ -128,7 +127,7 @@ def test_a_version_left_loading_is_removed_by_the_next_command_unless_an_import_
             connection, mode="full", source_name="killed.csv", source_sha256="0" * 64, base_version_id=live
         )
         create_for_load(connection, killed)
-        for statement in Staging.for_version(killed).ddl(popularity=POPULARITY_TYPE):
+        for statement in Staging.for_version(killed).ddl(dialect=connection.dialect):
             connection.exec_driver_sql(statement)
     assert version_tables(postgres_engine, killed) == sorted(  # its movies and links tables stage in place
         {*(partition_name(table, killed) for table in VERSIONED_TABLES), *Staging.for_version(killed).names.values()}

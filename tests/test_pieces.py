@@ -1,4 +1,10 @@
-"""Cleaning by columns (importer.columnar) gives exactly the batches of cleaning record by record."""
+"""The one route (importer.pieces.clean_piece) against the rules: every piece gives the batch the rules make of its records.
+
+The rules, one record at a time, are `importer.clean.clean_record` (tests/test_clean.py checks
+each against data-rules.md); `expected_batch` applies them to a piece's records as the csv
+module reads them. The route takes most pieces by columns with Arrow; the tests check that it
+does, so that the main path is the one compared.
+"""
 
 from __future__ import annotations
 
@@ -15,18 +21,28 @@ import pytest
 
 from db.staging import encode_for_copy
 from importer.batch import Batch, Encoder, clean_batch
-from importer.columnar import _POPULARITY_AS_IS, _PYTHON_SPACE, clean_chunk
+from importer.columnar import _AS_IS, _PYTHON_SPACE, clean_chunk
+from importer.pieces import clean_piece
 from importer.read import CsvSource, Header, TextChunk
 from importer.sample.generate import generate_file
-from importer.workers import clean_piece
 from tests.csvfiles import HEADER, catalogue, companies, genres, movie, write_csv
 
 FULL_HEADER = Header.from_names("movies.csv", HEADER)
 ENCODERS = {"rows": list, "COPY data": encode_for_copy}
 
 
-def by_records(header: Header, chunk: TextChunk, encode: Encoder) -> Batch:
-    return clean_batch(header, chunk.records(), encode)
+def expected_batch(header: Header, chunk: TextChunk, encode: Encoder) -> Batch:
+    """The rules applied to the piece's records one at a time (clean_record), lines that held NULs counted as warnings."""
+    batch = clean_batch(header, chunk.records(), encode)
+    if nul_lines := chunk.without_nul()[1]:
+        batch.warnings["nul_characters_removed"] += nul_lines
+    return batch
+
+
+def by_columns(header: Header, chunk: TextChunk, encode: Encoder) -> Batch | None:
+    """What Arrow makes of the piece, None where it declines (and the route falls back to one record at a time)."""
+    without_nul = chunk.without_nul()[0]
+    return clean_chunk(header, without_nul, encode) if without_nul else None
 
 
 def comparable(batch: Batch) -> tuple:
@@ -54,15 +70,12 @@ def chunks_of(path: Path, size: int) -> tuple[Header, list[TextChunk]]:
         return source.header, list(source.text_chunks(size))
 
 
-def assert_same_batches(header: Header, chunks: list[TextChunk], encode: Encoder) -> int:
-    """Every chunk the columns path takes gives the record path's batch; returns how many it declined."""
+def assert_route_follows_rules(header: Header, chunks: list[TextChunk], encode: Encoder) -> int:
+    """Every piece's batch is the one the rules make of its records; returns how many pieces Arrow declined."""
     declined = 0
     for chunk in chunks:
-        batch = clean_chunk(header, chunk, encode)
-        if batch is None:
-            declined += 1
-            continue
-        assert comparable(batch) == comparable(by_records(header, chunk, encode)), (
+        declined += by_columns(header, chunk, encode) is None
+        assert comparable(clean_piece(header, chunk, encode)) == comparable(expected_batch(header, chunk, encode)), (
             f"chunk after line {chunk.line_offset}"
         )
     return declined
@@ -70,22 +83,22 @@ def assert_same_batches(header: Header, chunks: list[TextChunk], encode: Encoder
 
 @pytest.mark.parametrize("encoding", ENCODERS)
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_rules_1_to_9_give_the_same_batches_by_columns_on_generated_files(
+def test_rules_1_to_9_hold_on_the_route_for_generated_files(
     tmp_path: Path, seed: int, encoding: str
 ) -> None:
-    """Rules 1-9 as both paths apply them, on the generator's dirt: shifted ids, bad dates, broken literals."""
+    """Rules 1-9 on the generator's dirt: shifted ids, bad dates, broken literals."""
     path = tmp_path / "movies.csv"
     generate_file(path, records=6_000, seed=seed)
     header, chunks = chunks_of(path, 64 << 10)
-    declined = assert_same_batches(header, chunks, ENCODERS[encoding])
+    declined = assert_route_follows_rules(header, chunks, ENCODERS[encoding])
     assert len(chunks) > 50
     assert declined < len(chunks) / 10  # the generated dirt is no reason to decline
 
 
 @pytest.mark.parametrize("encoding", ENCODERS)
-def test_the_real_first_5000_records_give_the_same_batches_by_columns(head5000_path: Path, encoding: str) -> None:
+def test_rules_1_to_9_hold_on_the_route_for_the_real_first_5000_records(head5000_path: Path, encoding: str) -> None:
     header, chunks = chunks_of(head5000_path, 64 << 10)
-    assert assert_same_batches(header, chunks, ENCODERS[encoding]) == 0
+    assert assert_route_follows_rules(header, chunks, ENCODERS[encoding]) == 0
 
 
 # Raw values that take each rule's other branches: padding, Unicode white space, signs, exponents,
@@ -163,15 +176,15 @@ def odd_records(rng: random.Random, count: int) -> list[dict[str, str]]:
 @pytest.mark.parametrize("line_end", ["\r\n", "\n"])
 @pytest.mark.parametrize("encoding", ENCODERS)
 @pytest.mark.parametrize("seed", range(3))
-def test_rules_2_and_5_to_8_give_the_same_values_by_columns_for_odd_values(
+def test_rules_2_and_5_to_8_hold_on_the_route_for_odd_values(
     tmp_path: Path, seed: int, encoding: str, line_end: str
 ) -> None:
-    """Odd values of every column, mixed at random: both paths keep, warn and refuse alike."""
+    """Odd values of every column, mixed at random: kept, warned about and refused as the rules say, by columns."""
     path = tmp_path / "odd.csv"
     write_csv(path, odd_records(random.Random(seed), 400))
     path.write_bytes(path.read_bytes().replace(b"\r\n", line_end.encode()))
     header, chunks = chunks_of(path, 16 << 10)
-    assert assert_same_batches(header, chunks, ENCODERS[encoding]) == 0
+    assert assert_route_follows_rules(header, chunks, ENCODERS[encoding]) == 0
 
 
 def test_rule_5_warnings_count_every_record_that_holds_the_value(tmp_path: Path) -> None:
@@ -196,7 +209,7 @@ def test_rule_3_refused_ids_keep_their_lines_after_records_that_span_lines(tmp_p
     assert [(row[1], row[0]) for row in batch.tables[0][2]] == [(1, 2), (2, 6)]  # (id, line): `ord` is the first line
 
 
-def test_optional_columns_may_be_absent_by_columns_too(tmp_path: Path) -> None:
+def test_optional_columns_may_be_absent_by_columns(tmp_path: Path) -> None:
     path = tmp_path / "movies.csv"
     path.write_text(
         "id,title,budget,revenue,popularity,release_date,genres,production_companies\n"
@@ -206,7 +219,7 @@ def test_optional_columns_may_be_absent_by_columns_too(tmp_path: Path) -> None:
     header, chunks = chunks_of(path, 1 << 20)
     batch = clean_chunk(header, chunks[0], list)
     assert batch is not None
-    assert comparable(batch) == comparable(by_records(header, chunks[0], list))
+    assert comparable(batch) == comparable(expected_batch(header, chunks[0], list))
     assert batch.tables[0][2] == [
         (2, 5, "Five", None, None, None, None, "2001-01-01", 2001, 10, 20, 1.5, None, None, None, None)
     ]
@@ -226,7 +239,7 @@ def line(**fields: str) -> str:
 @pytest.mark.parametrize(
     ("why", "make"),
     [
-        ("a NUL character", lambda: line(title="a\x00b")),
+        ("a NUL after a carriage return, whose removal would join two line ends", lambda: line(title="a\r\x00\nb")),
         ("a line ended by a carriage return alone", lambda: line(overview="a\rb")),
         ("a record of the wrong width (rule 1)", lambda: line() + "1,too,few\n"),
         ("a blank line", lambda: line() + "\n" + line(id="2")),
@@ -237,17 +250,29 @@ def line(**fields: str) -> str:
 def test_pieces_it_cannot_vouch_for_are_declined(why: str, make: Callable[[], str]) -> None:
     text = make()
     data = text.encode("utf-8", "surrogateescape")
-    assert clean_chunk(FULL_HEADER, TextChunk(1, data, check_end=True), list) is None, why
+    assert by_columns(FULL_HEADER, TextChunk(1, data, check_end=True), list) is None, why
 
 
-def test_a_declined_piece_is_cleaned_record_by_record_in_a_worker() -> None:
-    """Rule 1's record and a blank line decline their piece; the worker's batch still holds every record."""
+def test_a_declined_piece_is_cleaned_record_by_record_on_the_route() -> None:
+    """Rule 1's record and a blank line decline their piece; its batch still holds every record, rule 3's report too."""
     text = line(id="1") + "1,too,few\n" + line(id="2") + "\n" + line(id="3", genres=genres((18, "Drama")))
+    assert by_columns(FULL_HEADER, chunk_of(text), list) is None
     batch = clean_piece(FULL_HEADER, chunk_of(text), list)
     assert batch.records == 4
     assert [(r.line, r.reason) for r in batch.rejected] == [(3, "has 3 fields, the header has 24")]
     assert [row[1] for row in batch.tables[0][2]] == [1, 2, 3]
     assert batch.tables[1][2][-1] == (6, 3, 18, "Drama")
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"])
+def test_nuls_are_removed_and_their_lines_counted_on_the_route(line_end: str) -> None:
+    """PostgreSQL text cannot hold a NUL: it is removed, and each line that held one is counted once."""
+    text = line(id="1", title="a\x00b\x00") + line(id="2", overview="one\x00\ntwo\x00") + line(id="3")
+    batch = clean_piece(FULL_HEADER, chunk_of(text.replace("\n", line_end)), list)
+    assert [row[1:3] for row in batch.tables[0][2]] == [(1, "ab"), (2, "Movie 2"), (3, "Movie 3")]
+    assert [row[0] for row in batch.tables[0][2]] == [2, 3, 5]  # the lines they start on, after line 1
+    assert batch.warnings["nul_characters_removed"] == 3
+    assert by_columns(FULL_HEADER, chunk_of(text), list) is not None  # taken by columns, NULs removed first
 
 
 def test_companies_keep_their_order_and_names_by_columns(tmp_path: Path) -> None:
@@ -281,9 +306,9 @@ def test_rule_6_plain_popularities_read_as_python_reads_them() -> None:
         f"{rng.randrange(10 ** rng.randint(1, 6))}.{rng.randrange(10**20):0{rng.randint(1, 20)}d}"[:27]
         for _ in range(50_000)
     ]
-    plain = [value for value in values if re.fullmatch(_POPULARITY_AS_IS, value)]
+    plain = [value for value in values if re.fullmatch(_AS_IS["popularity"], value)]
     assert len(plain) > 40_000
     assert pa.array(plain).cast(pa.float64()).to_pylist() == [float(value) for value in plain]
     # Rule 21: nothing it takes as it is can be above 10^6, which the rule makes unknown.
     assert max(float(value) for value in plain) <= 1e6
-    assert not re.fullmatch(_POPULARITY_AS_IS, "1000000") and not re.fullmatch(_POPULARITY_AS_IS, "1000000.5")
+    assert not re.fullmatch(_AS_IS["popularity"], "1000000") and not re.fullmatch(_AS_IS["popularity"], "1000000.5")
