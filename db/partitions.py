@@ -104,11 +104,13 @@ def index_statements(version_id: int) -> dict[str, list[str]]:
     adding the constraint itself would lock the table against those readers; `attach` makes
     it the primary key.
     """
-    statements = {}
+    statements: dict[str, list[str]] = {}
     for table in VERSIONED_DATA_TABLES:
         partition = partition_name(table.name, version_id)
         key = ", ".join(column.name for column in table.primary_key.columns)
-        statements[table.name] = [f"CREATE UNIQUE INDEX {_key_index(table.name, version_id)} ON {partition} ({key})"]
+        statements[table.name] = (
+            [f"CREATE UNIQUE INDEX {_key_index(table.name, version_id)} ON {partition} ({key})"] if key else []
+        )
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
             columns = ", ".join(_index_column_sql(expression) for expression in index.expressions)
             unique = "UNIQUE " if index.unique else ""
@@ -134,11 +136,12 @@ def attach(connection: Connection, version_id: int) -> None:
     """
     if not in_use(connection):
         return
-    for table in VERSIONED_TABLES:
-        partition, key = partition_name(table, version_id), _key_index(table, version_id)
-        connection.exec_driver_sql(f"ALTER TABLE {partition} ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {key}")
+    for table in VERSIONED_DATA_TABLES:
+        partition, key = partition_name(table.name, version_id), _key_index(table.name, version_id)
+        if table.primary_key.columns:
+            connection.exec_driver_sql(f"ALTER TABLE {partition} ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {key}")
         connection.exec_driver_sql(
-            f"ALTER TABLE {table} ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})"
+            f"ALTER TABLE {table.name} ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})"
         )
 
 
