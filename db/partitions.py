@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from db.engine import is_sqlite
-from db.tables import VERSIONED_DATA_TABLES
+from db.tables import VERSIONED_DATA_TABLES, indexes_of
 
 VERSIONED_TABLES = tuple(table.name for table in VERSIONED_DATA_TABLES)
 # Building an index sorts its table once; this keeps the sort in memory (SET LOCAL it).
@@ -111,7 +111,7 @@ def index_statements(version_id: int) -> dict[str, list[str]]:
         statements[table.name] = (
             [f"CREATE UNIQUE INDEX {_key_index(table.name, version_id)} ON {partition} ({key})"] if key else []
         )
-        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+        for index in indexes_of(table, "postgresql"):
             columns = ", ".join(_index_column_sql(expression) for expression in index.expressions)
             unique = "UNIQUE " if index.unique else ""
             statements[table.name].append(

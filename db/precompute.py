@@ -36,7 +36,7 @@ def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
     """The SQL that fills version `:v`'s precomputed tables from its movies and links, all in `targets`.
 
     By the table each statement fills, in an order they can run in: a table of DERIVED_FROM
-    after the one it sums, the others in any order.
+    after the one it is read from, the others in any order.
     """
     movies, genres, companies = targets["movies"], targets["movie_genres"], targets["movie_companies"]
     movie_of = f"JOIN {movies} m ON m.version_id = {{link}}.version_id AND m.id = {{link}}.movie_id"
@@ -52,11 +52,6 @@ def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
         "company_years": f"INSERT INTO {targets['company_years']} (version_id, company_id, year, {_FIGURE_COLUMNS}) "
         f"SELECT :v, c.company_id, m.release_year, {_FIGURES} FROM {companies} c {movie_of.format(link='c')} "
         "WHERE c.version_id = :v AND m.release_year IS NOT NULL GROUP BY c.company_id, m.release_year",
-        # Rule 16, releases by genre (rule 15: a movie counts in each of its genres).
-        "company_year_genres": f"INSERT INTO {targets['company_year_genres']} (version_id, company_id, year, genre_id, releases) "
-        f"SELECT :v, c.company_id, m.release_year, g.genre_id, count(*) FROM {companies} c {movie_of.format(link='c')} "
-        f"JOIN {genres} g ON g.version_id = c.version_id AND g.movie_id = c.movie_id "
-        "WHERE c.version_id = :v AND m.release_year IS NOT NULL GROUP BY c.company_id, m.release_year, g.genre_id",
         # The movies behind each figure, by year: what a company-year's or genre-year's movies read.
         "company_movies": f"INSERT INTO {targets['company_movies']} (version_id, company_id, movie_id, year, popularity) "
         f"SELECT :v, c.company_id, c.movie_id, m.release_year, m.popularity FROM {companies} c {movie_of.format(link='c')} "
@@ -64,6 +59,12 @@ def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
         "genre_movies": f"INSERT INTO {targets['genre_movies']} (version_id, genre_id, movie_id, year, popularity) "
         f"SELECT :v, g.genre_id, g.movie_id, m.release_year, m.popularity FROM {genres} g {movie_of.format(link='g')} "
         "WHERE g.version_id = :v",
+        # Rule 16, releases by genre (rule 15: a movie counts in each of its genres), from the
+        # companies' movies, which already carry the year: one join fewer than from the links.
+        "company_year_genres": f"INSERT INTO {targets['company_year_genres']} (version_id, company_id, year, genre_id, releases) "
+        f"SELECT :v, c.company_id, c.year, g.genre_id, count(*) FROM {targets['company_movies']} c "
+        f"JOIN {genres} g ON g.version_id = c.version_id AND g.movie_id = c.movie_id "
+        "WHERE c.version_id = :v AND c.year IS NOT NULL GROUP BY c.company_id, c.year, g.genre_id",
         **{
             totals: _totals_statement(targets, totals, yearly, entity, owner)
             for totals, (yearly, entity, owner) in _TOTALS.items()
@@ -77,7 +78,11 @@ _TOTALS = {
     "company_totals": ("company_years", "companies", "company_id"),
     "genre_totals": ("genre_years", "genres", "genre_id"),
 }
-DERIVED_FROM = {totals: yearly for totals, (yearly, _, _) in _TOTALS.items()}
+# The precomputed tables read from another: by table, the table it is read from.
+DERIVED_FROM = {
+    **{totals: yearly for totals, (yearly, _, _) in _TOTALS.items()},
+    "company_year_genres": "company_movies",
+}
 
 
 def _totals_statement(targets: Mapping[str, str], totals: str, yearly: str, entity: str, owner: str) -> str:
@@ -116,7 +121,7 @@ _LONGEST_FIRST = (
     "companies",
     "genres",
     "rejections",
-    *DERIVED_FROM,  # each runs within the task of the table it sums
+    *DERIVED_FROM,  # each runs within the task of the table it is read from
 )
 # Tables of a few groups summed from many rows, which hashing groups faster than sorting the
 # rows: the planner knows nothing of a new version's tables and sorts (45,000 records: 55
