@@ -108,21 +108,19 @@ def precompute(connection: Connection, version_id: int) -> None:
         connection.execute(text(statement), {"v": version_id})
 
 
-# The version's tables from the longest to the shortest to fill and index: the 45,000-record
-# benchmark took 0.43 s for the first, 0.27 s for the next, 0.03 s or less for each of the last
-# four (docs/benchmarks.md). company_years' task also fills and indexes company_totals, and the
-# lists of movies behind the figures come next (about 1.0 s and 0.6 s on a host where the first
-# took 1.2 s, 2026-12-06).
+# The version's tables from the longest to the shortest to fill and index, with the tables
+# read from them: at 45,000 records, CPU time of the serial statements (docs/benchmarks.md),
+# company_movies with company_year_genres about 0.38 s, company_years with company_totals
+# 0.38 s, genre_movies 0.13 s, genre_years 0.07 s, movies 0.06 s, the others 0.05 s or less.
 _LONGEST_FIRST = (
-    "company_year_genres",
+    "company_movies",
     "company_years",
     "genre_movies",
-    "company_movies",
     "genre_years",
+    "movies",
     "movie_genres",
     "movie_companies",
     "year_totals",
-    "movies",
     "companies",
     "genres",
     "rejections",
@@ -151,9 +149,9 @@ def precompute_and_index(engine: Engine, version_id: int) -> None:
             fill = ["SET LOCAL enable_sort = off", *fill, "SET LOCAL enable_sort = on"]
         return [*fill, *indexes[table]]
 
-    derived = {yearly: totals for totals, yearly in DERIVED_FROM.items()}
+    read_by = {source: table for table, source in DERIVED_FROM.items()}
     tasks = [
-        [*work(table), *(work(derived[table]) if table in derived else [])]
+        [*work(table), *(work(read_by[table]) if table in read_by else [])]
         for table in tables
         if table not in DERIVED_FROM
     ]
