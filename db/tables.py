@@ -288,7 +288,9 @@ def _totals_columns(owner: str) -> list[Column]:
 def _ranking_indexes(table: str, owner: str) -> list[Index]:
     """One index per ranking metric, in the ranking's order: a page of the ranking is a walk."""
     return [
-        index for metric in RANKING_METRICS for index in _version_index(f"{table}_by_{metric}", BestFirst(metric), "name", owner)
+        index
+        for metric in RANKING_METRICS
+        for index in _version_index(f"{table}_by_{metric}", BestFirst(metric), "name", owner)
     ]
 
 

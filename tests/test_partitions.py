@@ -22,7 +22,8 @@ from tests.dbquery import partitions, rows, schema_tables, stored, version_table
 
 # The primary key, where a table has one, and the rest.
 INDEXES = {
-    table.name: bool(table.primary_key.columns) + len(indexes_of(table, "postgresql")) for table in VERSIONED_DATA_TABLES
+    table.name: bool(table.primary_key.columns) + len(indexes_of(table, "postgresql"))
+    for table in VERSIONED_DATA_TABLES
 }
 
 
@@ -93,7 +94,9 @@ def test_a_load_that_fails_after_its_first_commit_removes_its_version_at_once(
     with postgres_engine.begin() as connection:  # an index by the name the load will give one of its own
         connection.exec_driver_sql("CREATE TABLE blocker (x integer)")
         connection.exec_driver_sql(f"CREATE INDEX company_year_genres_by_company_year_v{doomed} ON blocker (x)")
-    with pytest.raises(ProgrammingError, match=f'relation "company_year_genres_by_company_year_v{doomed}" already exists'):
+    with pytest.raises(
+        ProgrammingError, match=f'relation "company_year_genres_by_company_year_v{doomed}" already exists'
+    ):
         import_file(postgres_engine, write_csv(tmp_path / "second.csv", catalogue(60)), ImportOptions())
     assert rows(postgres_engine, "SELECT id, status FROM dataset_versions") == before
     assert version_tables(postgres_engine, doomed) == []

@@ -53,7 +53,10 @@ _OTHER_INDEXES = {
     "companies_by_name": ("companies", "name, id"),
     "genre_years_by_year": ("genre_years", "year"),
     "company_years_by_year": ("company_years", "year"),
-    **{f"company_totals_by_{metric}": ("company_totals", f"{metric} DESC NULLS LAST, name, company_id") for metric in RANKING_METRICS},
+    **{
+        f"company_totals_by_{metric}": ("company_totals", f"{metric} DESC NULLS LAST, name, company_id")
+        for metric in RANKING_METRICS
+    },
 }
 
 
