@@ -1,12 +1,12 @@
 """lighter indexes to build at each load: three precomputed tables lose their primary keys,
-and on PostgreSQL the indexes that are not keys leave out version_id
+and their indexes leave out version_id on PostgreSQL
 
 `company_movies`, `genre_movies` and `company_year_genres` are read only through a range of
-an index of their entity-years, so a primary key of every column cost each load more than it
-served: the movie lists' year indexes lose their trailing movie id, and company_year_genres
-gets an index of its company-years in place of its key. On PostgreSQL each version is a
-partition of its own, where version_id is the same on every row: an index led by it costs
-each load more to build (db.tables), so the indexes that are not keys drop it there.
+their entity-years, so a key of every column cost each load more than it served: the movie
+lists keep their year index, without its trailing movie id, and company_year_genres gets an
+index of its key's columns instead. On PostgreSQL each version is a partition of its own,
+where version_id is the same on every row, and an index led by it costs each load more to
+build (db.tables): with no key left on these tables, their indexes leave it out there.
 
 Revision ID: 0007
 Revises: 0006
@@ -23,7 +23,6 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-RANKING_METRICS = ("releases", "budget", "revenue", "profit", "average_popularity", "total_popularity")
 # Tables that lose their primary key: (columns, of which nullable), (index, its columns after
 # version_id before, now; None: there was none), and the key they had.
 _UNKEYED_TABLES = {
@@ -42,21 +41,9 @@ _UNKEYED_TABLES = {
     "company_year_genres": (
         ("version_id", "company_id", "year", "genre_id", "releases"),
         (),
-        ("company_year_genres_by_company_year", None, "company_id, year"),
+        ("company_year_genres_by_company_year", None, "company_id, year, genre_id"),
         "version_id, company_id, year, genre_id",
     ),
-}
-# PostgreSQL's other indexes that are not keys, by name: (table, columns after version_id).
-_OTHER_INDEXES = {
-    "movies_by_popularity": ("movies", "popularity DESC NULLS LAST, id"),
-    "movies_by_year": ("movies", "release_year"),
-    "companies_by_name": ("companies", "name, id"),
-    "genre_years_by_year": ("genre_years", "year"),
-    "company_years_by_year": ("company_years", "year"),
-    **{
-        f"company_totals_by_{metric}": ("company_totals", f"{metric} DESC NULLS LAST, name, company_id")
-        for metric in RANKING_METRICS
-    },
 }
 
 
@@ -75,18 +62,10 @@ def upgrade() -> None:
         else:
             _recreate_sqlite(table, columns, nullable, key=None)
             op.execute(f"CREATE INDEX {index} ON {table} (version_id, {now})")
-    if postgresql:
-        for index, (table, columns) in _OTHER_INDEXES.items():
-            op.execute(f"DROP INDEX {index}")  # with its partitions' indexes
-            op.execute(f"CREATE INDEX {index} ON {table} ({columns})")
 
 
 def downgrade() -> None:
     postgresql = _postgresql()
-    if postgresql:
-        for index, (table, columns) in _OTHER_INDEXES.items():
-            op.execute(f"DROP INDEX {index}")
-            op.execute(f"CREATE INDEX {index} ON {table} (version_id, {columns})")
     for table, (columns, nullable, (index, before, _now), key) in _UNKEYED_TABLES.items():
         op.drop_index(index, table)
         if postgresql:
