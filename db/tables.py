@@ -312,10 +312,11 @@ def _movie_list(table: str, owner: str) -> Table:
     ranked on one range of the year index and its rows, and only that page's movies are read.
     (Popularity in the index too would save that sort but double the index's cost at load.)
 
-    No primary key: every query reads a range of the year index, and a key no query reads cost
-    each load a third of the table's time (docs/benchmarks.md). Each (entity, movie) pair is
-    there once, as it is once among the links the table is filled from. The year index stops at
-    the year, so that its entries share one posting list per entity-year (a quarter of the size).
+    No primary key: every query reads a range of the year index, and a key no query read cost
+    each load about a quarter of the table's time (docs/benchmarks.md). Each (entity, movie)
+    pair is there once, as it is once among the links the table is filled from. The year index
+    stops at the year, so that an entity-year's entries share one posting list (a quarter of the
+    size it had with the movie id).
     """
     return Table(
         table,
