@@ -102,9 +102,9 @@ def index_statements(version_id: int) -> dict[str, list[str]]:
     They take a lock that lets others read the table, so they can run while the precompute
     reads it, on other connections. The primary key is built as a plain unique index, because
     adding the constraint itself would lock the table against those readers; `attach` makes
-    it the primary key.
+    it the primary key. A table without a primary key gets its other indexes only.
     """
-    statements: dict[str, list[str]] = {}
+    statements = {}
     for table in VERSIONED_DATA_TABLES:
         partition = partition_name(table.name, version_id)
         key = ", ".join(column.name for column in table.primary_key.columns)
