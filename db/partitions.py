@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import ClauseElement
 
-from db.tables import VERSIONED_DATA_TABLES
+from db.tables import VERSIONED_DATA_TABLES, indexes_of
 
 VERSIONED_TABLES = tuple(table.name for table in VERSIONED_DATA_TABLES)
 # Building an index sorts its table once; this keeps the sort in memory (SET LOCAL it).
@@ -88,14 +88,16 @@ def index_statements(version_id: int) -> dict[str, list[str]]:
     They take a lock that lets others read the table, so they can run while the precompute
     reads it, on other connections. The primary key is built as a plain unique index, because
     adding the constraint itself would lock the table against those readers; `attach` makes
-    it the primary key.
+    it the primary key. A table without a primary key gets its other indexes only.
     """
     statements = {}
     for table in VERSIONED_DATA_TABLES:
         partition = partition_name(table.name, version_id)
         key = ", ".join(column.name for column in table.primary_key.columns)
-        statements[table.name] = [f"CREATE UNIQUE INDEX {_key_index(table.name, version_id)} ON {partition} ({key})"]
-        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+        statements[table.name] = (
+            [f"CREATE UNIQUE INDEX {_key_index(table.name, version_id)} ON {partition} ({key})"] if key else []
+        )
+        for index in indexes_of(table, "postgresql"):
             columns = ", ".join(_index_column_sql(expression) for expression in index.expressions)
             unique = "UNIQUE " if index.unique else ""
             statements[table.name].append(
@@ -119,11 +121,12 @@ def attach(connection: Connection, version_id: int) -> None:
     Attaching adopts the tables' indexes and checks, so it takes a moment, under a lock that
     lets readers of other versions carry on.
     """
-    for table in VERSIONED_TABLES:
-        partition, key = partition_name(table, version_id), _key_index(table, version_id)
-        connection.exec_driver_sql(f"ALTER TABLE {partition} ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {key}")
+    for table in VERSIONED_DATA_TABLES:
+        partition, key = partition_name(table.name, version_id), _key_index(table.name, version_id)
+        if table.primary_key.columns:
+            connection.exec_driver_sql(f"ALTER TABLE {partition} ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {key}")
         connection.exec_driver_sql(
-            f"ALTER TABLE {table} ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})"
+            f"ALTER TABLE {table.name} ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})"
         )
 
 

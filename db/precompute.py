@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from db import partitions
 from db.cores import parallel_connections
 from db.parallel import run_on_connections
-from db.spans import span_figures
+from db.spans import span_figures, span_select_list
 from db.staging import load_settings_sql
 
 _BOTH_KNOWN = "m.budget IS NOT NULL AND m.revenue IS NOT NULL"
@@ -36,7 +36,7 @@ def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
     """The SQL that fills version `:v`'s precomputed tables from its movies and links, all in `targets`.
 
     By the table each statement fills, in an order they can run in: a table of DERIVED_FROM
-    after the one it sums, the others in any order.
+    after the one it is read from, the others in any order.
     """
     movies, genres, companies = targets["movies"], targets["movie_genres"], targets["movie_companies"]
     movie_of = f"JOIN {movies} m ON m.version_id = {{link}}.version_id AND m.id = {{link}}.movie_id"
@@ -52,11 +52,6 @@ def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
         "company_years": f"INSERT INTO {targets['company_years']} (version_id, company_id, year, {_FIGURE_COLUMNS}) "
         f"SELECT :v, c.company_id, m.release_year, {_FIGURES} FROM {companies} c {movie_of.format(link='c')} "
         "WHERE c.version_id = :v AND m.release_year IS NOT NULL GROUP BY c.company_id, m.release_year",
-        # Rule 16, releases by genre (rule 15: a movie counts in each of its genres).
-        "company_year_genres": f"INSERT INTO {targets['company_year_genres']} (version_id, company_id, year, genre_id, releases) "
-        f"SELECT :v, c.company_id, m.release_year, g.genre_id, count(*) FROM {companies} c {movie_of.format(link='c')} "
-        f"JOIN {genres} g ON g.version_id = c.version_id AND g.movie_id = c.movie_id "
-        "WHERE c.version_id = :v AND m.release_year IS NOT NULL GROUP BY c.company_id, m.release_year, g.genre_id",
         # The movies behind each figure, by year: what a company-year's or genre-year's movies read.
         "company_movies": f"INSERT INTO {targets['company_movies']} (version_id, company_id, movie_id, year, popularity) "
         f"SELECT :v, c.company_id, c.movie_id, m.release_year, m.popularity FROM {companies} c {movie_of.format(link='c')} "
@@ -64,6 +59,12 @@ def precompute_statements(targets: Mapping[str, str]) -> dict[str, str]:
         "genre_movies": f"INSERT INTO {targets['genre_movies']} (version_id, genre_id, movie_id, year, popularity) "
         f"SELECT :v, g.genre_id, g.movie_id, m.release_year, m.popularity FROM {genres} g {movie_of.format(link='g')} "
         "WHERE g.version_id = :v",
+        # Rule 16, releases by genre (rule 15: a movie counts in each of its genres), from the
+        # companies' movies, which already carry the year: one join fewer than from the links.
+        "company_year_genres": f"INSERT INTO {targets['company_year_genres']} (version_id, company_id, year, genre_id, releases) "
+        f"SELECT :v, c.company_id, c.year, g.genre_id, count(*) FROM {targets['company_movies']} c "
+        f"JOIN {genres} g ON g.version_id = c.version_id AND g.movie_id = c.movie_id "
+        "WHERE c.version_id = :v AND c.year IS NOT NULL GROUP BY c.company_id, c.year, g.genre_id",
         **{
             totals: _totals_statement(targets, totals, yearly, entity, owner)
             for totals, (yearly, entity, owner) in _TOTALS.items()
@@ -77,17 +78,26 @@ _TOTALS = {
     "company_totals": ("company_years", "companies", "company_id"),
     "genre_totals": ("genre_years", "genres", "genre_id"),
 }
-DERIVED_FROM = {totals: yearly for totals, (yearly, _, _) in _TOTALS.items()}
+# The precomputed tables read from another: by table, the table it is read from.
+DERIVED_FROM = {
+    **{totals: yearly for totals, (yearly, _, _) in _TOTALS.items()},
+    "company_year_genres": "company_movies",
+}
 
 
 def _totals_statement(targets: Mapping[str, str], totals: str, yearly: str, entity: str, owner: str) -> str:
-    """Each entity's figures over all its years, with its name, which rankings break ties by."""
+    """Each entity's figures over all its years, with its name, which rankings break ties by.
+
+    Summed by entity id first, then named: joining the names to the yearly rows instead made
+    the sums group by id and name, a wider sort of three times as many rows.
+    """
     figures = span_figures("y")
     return (
         f"INSERT INTO {targets[totals]} (version_id, {owner}, name, {', '.join(figures)}, ranking_size) "
-        f"SELECT :v, y.{owner}, e.name, {', '.join(figures.values())}, count(*) OVER () FROM {targets[yearly]} y "
-        f"JOIN {targets[entity]} e ON e.version_id = y.version_id AND e.id = y.{owner} "
-        f"WHERE y.version_id = :v GROUP BY y.{owner}, e.name"
+        f"SELECT :v, t.{owner}, e.name, {', '.join(f't.{name}' for name in figures)}, count(*) OVER () "
+        f"FROM (SELECT y.{owner}, {span_select_list('y')} FROM {targets[yearly]} y "
+        f"WHERE y.version_id = :v GROUP BY y.{owner}) t "
+        f"JOIN {targets[entity]} e ON e.version_id = :v AND e.id = t.{owner}"
     )
 
 
@@ -97,26 +107,35 @@ def precompute(connection: Connection, version_id: int, targets: Mapping[str, st
         connection.execute(text(statement), {"v": version_id})
 
 
-# The version's tables from the longest to the shortest to fill and index: the 45,000-record
-# benchmark took 0.43 s for the first, 0.27 s for the next, 0.03 s or less for each of the last
-# four (docs/benchmarks.md). company_years' task also fills and indexes company_totals, and the
-# lists of movies behind the figures come next (about 1.0 s and 0.6 s on a host where the first
-# took 1.2 s, 2026-12-06).
+# The version's tables from the longest to the shortest to fill and index, with the tables
+# read from them: at 45,000 records, CPU time of the serial statements (docs/benchmarks.md),
+# company_movies with company_year_genres and company_years with company_totals about 0.37 s
+# each, genre_movies 0.13 s, genre_years 0.07 s, movies 0.06 s, the others 0.05 s or less.
 _LONGEST_FIRST = (
-    "company_year_genres",
+    "company_movies",
     "company_years",
     "genre_movies",
-    "company_movies",
     "genre_years",
+    "movies",
     "movie_genres",
     "movie_companies",
     "year_totals",
-    "movies",
     "companies",
     "genres",
     "rejections",
-    *DERIVED_FROM,  # each runs within the task of the table it sums
+    *DERIVED_FROM,  # each runs within the task of the table it is read from
 )
+# The planner knows nothing of a new version's tables and groups their rows the way it would a
+# handful. Where that is slow, the fill turns one way off for its statement (SET LOCAL), as
+# measured by `python -m bench.precompute_profile` (45,000 records, docs/benchmarks.md):
+_GROUPED_BY = {
+    # A few groups of many rows: hashed instead of sorting every row (genre_years: 59 ms, not 90).
+    "year_totals": "enable_sort",
+    "genre_years": "enable_sort",
+    # Nearly as many groups as rows: sorted, so that the rows are written in the order of the
+    # table's index, which then builds in half the time (230 + 38 ms instead of 214 + 81).
+    "company_year_genres": "enable_hashagg",
+}
 PRECOMPUTE_CONNECTIONS = parallel_connections()  # one per core, capped (db.cores)
 
 
@@ -131,11 +150,14 @@ def precompute_and_index(engine: Engine, version_id: int) -> None:
     tables = sorted(partitions.VERSIONED_TABLES, key=_LONGEST_FIRST.index)  # a table missing there fails here
 
     def work(table: str) -> list[str]:
-        return [*([fills[table]] if table in fills else []), *indexes[table]]
+        fill = [fills[table]] if table in fills else []
+        if table in _GROUPED_BY:
+            fill = [f"SET LOCAL {_GROUPED_BY[table]} = off", *fill, f"SET LOCAL {_GROUPED_BY[table]} = on"]
+        return [*fill, *indexes[table]]
 
-    derived = {yearly: totals for totals, yearly in DERIVED_FROM.items()}
+    read_by = {source: table for table, source in DERIVED_FROM.items()}
     tasks = [
-        [*work(table), *(work(derived[table]) if table in derived else [])]
+        [*work(table), *(work(read_by[table]) if table in read_by else [])]
         for table in tables
         if table not in DERIVED_FROM
     ]

@@ -30,7 +30,7 @@ from db.migrate import alembic_config
 from db.partitions import DIRECT_TARGETS, create_attached_sql
 from db.precompute import precompute_statements
 from db.staging import SUPERSEDED, Row, Staging, load_settings_sql
-from db.tables import LIVE, STAGED, metadata
+from db.tables import LIVE, STAGED, indexes_of, metadata
 from db.versions import Version
 
 SCRIPT = "script"  # the status a scripted load ends with: nothing was loaded, a script was written
@@ -203,7 +203,10 @@ def _schema_statements() -> list[str]:
     statements = []
     for table in (*metadata.sorted_tables, _alembic_version):
         statements.append(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)).strip())
-        statements += [str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)) for index in table.indexes]
+        statements += [
+            str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
+            for index in indexes_of(table, dialect.name)
+        ]
     statements += NOTIFY_TRIGGER_SQL
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     statements.append(
