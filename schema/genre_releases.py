@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -18,3 +19,18 @@ class GenreReleases:
     def from_row(cls, row: Any) -> GenreReleases:
         """From a `company_year_genres` row joined with `genre_name`."""
         return cls(genre=Genre(id=row.genre_id, name=row.genre_name), releases=row.releases)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Any], made: dict[tuple[int, str, int], GenreReleases]) -> list[GenreReleases]:
+        """From several such rows, in their order; equal entries are one object, kept in `made`.
+
+        A company's years repeat the same few (genre, releases) pairs: one object each is built.
+        """
+        entries = []
+        for row in rows:
+            key = (row.genre_id, row.genre_name, row.releases)
+            entry = made.get(key)
+            if entry is None:
+                made[key] = entry = cls.from_row(row)
+            entries.append(entry)
+        return entries
