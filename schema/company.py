@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types.nodes import Selection, SelectedField
+from strawberry.types.nodes import SelectedField, Selection
 
 from schema.company_year import CompanyYear
 from schema.context import FromYear, Info, given

@@ -24,7 +24,7 @@ DOCUMENTS = [
     "{ genre(id: 18) { name years { year releases } } }",
     "query Q($id: Int!) { genre(id: $id) { ...G @include(if: true) } } fragment G on Genre { name }",
     "{ __schema { types { name } } }",
-    "{ __type(name: \"Genre\") { name } __typename }",
+    '{ __type(name: "Genre") { name } __typename }',
     # invalid: every kind of error, alone and together
     "{ genre(id: 18) { nope } }",
     "{ genre { name } }",
