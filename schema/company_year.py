@@ -12,7 +12,7 @@ from resolvers.companies import order_releases_by_genre
 from resolvers.loaders import by_key
 from schema.context import Info, given
 from schema.errors import check_page_size
-from schema.figures import YearFigures, figures_of
+from schema.figures import YearFigures, from_columns
 from schema.genre_releases import GenreReleases
 from schema.movie_order import MovieOrder
 
@@ -32,7 +32,7 @@ class CompanyYear(YearFigures):
     @classmethod
     def from_row(cls, row: Any) -> CompanyYear:
         """From a `company_years` row."""
-        return cls(**figures_of(row), company_id=row.company_id, genre_releases=None)
+        return from_columns(cls, row, genre_releases=None)  # its company_id among them
 
     @classmethod
     def with_genres(cls, rows: Sequence[Any], genre_rows: Iterable[Any]) -> list[CompanyYear]:
@@ -40,11 +40,7 @@ class CompanyYear(YearFigures):
         by_year = by_key(order_releases_by_genre(genre_rows), _YEAR)
         made: dict[tuple[int, str, int], GenreReleases] = {}
         return [
-            cls(
-                **figures_of(row),
-                company_id=row.company_id,
-                genre_releases=GenreReleases.from_rows(by_year.get(row.year, ()), made),
-            )
+            from_columns(cls, row, genre_releases=GenreReleases.from_rows(by_year.get(row.year, ()), made))
             for row in rows
         ]
 

@@ -298,7 +298,8 @@ def _completion(number: int, output_type: GraphQLOutputType, read: str, object_p
     unchanged = _UNCHANGED.get(bare.name) if isinstance(bare, GraphQLLeafType) else None
     if unchanged is None:
         return f"{complete}({read})"
-    return f"({value} if {unchanged.format(v=f'({value} := {read})')} else {complete}({value}))"
+    test = unchanged.format(v=value).replace(value, f"({value} := {read})", 1)  # read once, then the value
+    return f"({value} if {test} else {complete}({value}))"
 
 
 def _nullable(output_type: GraphQLOutputType) -> GraphQLOutputType:
