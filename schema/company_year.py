@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from resolvers.companies import order_releases_by_genre
-from resolvers.loaders import by_key
 from schema.context import Info, given
 from schema.errors import check_page_size
 from schema.figures import YearFigures, from_columns
 from schema.genre_releases import GenreReleases
 from schema.movie_order import MovieOrder
-
-_YEAR = attrgetter("year")
 
 if TYPE_CHECKING:
     from schema.company import Company
@@ -37,12 +33,8 @@ class CompanyYear(YearFigures):
     @classmethod
     def with_genres(cls, rows: Sequence[Any], genre_rows: Iterable[Any]) -> list[CompanyYear]:
         """From a company's `company_years` rows and its `company_year_genres` rows of those years."""
-        by_year = by_key(order_releases_by_genre(genre_rows), _YEAR)
-        made: dict[tuple[int, str, int], GenreReleases] = {}
-        return [
-            from_columns(cls, row, genre_releases=GenreReleases.from_rows(by_year.get(row.year, ()), made))
-            for row in rows
-        ]
+        releases = GenreReleases.by_year(order_releases_by_genre(genre_rows))
+        return [from_columns(cls, row, genre_releases=releases.get(row.year, [])) for row in rows]
 
     @strawberry.field(description="Ordered by releases descending, then genre name.")
     def releases_by_genre(self) -> list[GenreReleases]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 
+from resolvers.companies import GenreReleasesRow
 from schema.genre import Genre
 
 
@@ -21,16 +23,17 @@ class GenreReleases:
         return cls(genre=Genre(id=row.genre_id, name=row.genre_name), releases=row.releases)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Any], made: dict[tuple[int, str, int], GenreReleases]) -> list[GenreReleases]:
-        """From several such rows, in their order; equal entries are one object, kept in `made`.
+    def by_year(cls, rows: Iterable[GenreReleasesRow]) -> dict[int, list[GenreReleases]]:
+        """From a company's rows of several years, per year, in their order.
 
-        A company's years repeat the same few (genre, releases) pairs: one object each is built.
+        A company's years repeat the same few (genre, releases) pairs: one object is built for each.
         """
-        entries = []
+        made: dict[tuple[int, str, int], GenreReleases] = {}
+        years: dict[int, list[GenreReleases]] = defaultdict(list)
         for row in rows:
             key = (row.genre_id, row.genre_name, row.releases)
             entry = made.get(key)
             if entry is None:
                 made[key] = entry = cls.from_row(row)
-            entries.append(entry)
-        return entries
+            years[row.year].append(entry)
+        return years

@@ -29,6 +29,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     Undefined,
 )
 from graphql.pyutils import Path
@@ -295,11 +296,18 @@ def _completion(number: int, output_type: GraphQLOutputType, read: str, object_p
         return f"([{item} for _x in {value}] if ({value} := {read}).__class__ is list else {complete}({value}))"
     if object_plan:
         return f"({plan}({value}) if ({value} := {read}) is not None and {value} is not Undefined else {complete}({value}))"
-    unchanged = _UNCHANGED.get(bare.name) if isinstance(bare, GraphQLLeafType) else None
+    unchanged = _unchanged(bare) if isinstance(bare, GraphQLLeafType) else None
     if unchanged is None:
         return f"{complete}({read})"
     test = unchanged.format(v=value).replace(value, f"({value} := {read})", 1)  # read once, then the value
     return f"({value} if {test} else {complete}({value}))"
+
+
+def _unchanged(leaf: GraphQLLeafType) -> str | None:
+    """The test for a value the scalar's serializer returns as it is, if there is one."""
+    if isinstance(leaf, GraphQLScalarType) and leaf.serialize is int:  # a custom scalar serialized by int()
+        return "{v}.__class__ is int"
+    return _UNCHANGED.get(leaf.name)
 
 
 def _nullable(output_type: GraphQLOutputType) -> GraphQLOutputType:
