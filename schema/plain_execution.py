@@ -5,8 +5,10 @@ default resolver) or calls a synchronous method taking only `self`, and complete
 a list of them, or another plain selection: the yearly figures, their coverage, a genre's name.
 Such a selection is compiled once per request and list into one function that builds the answer's
 dict straight from the objects, with the scalars' own serializers, in the order graphql-core would
-build it. Most of an answer's fields are plain, and graphql-core spends several microseconds on each
-(resolve info, awaitable checks, path, abort signal).
+build it; objects and lists of objects are completed inline by their own plans, and the compiled
+code is shared by every request selecting the same fields. Most of an answer's fields are plain,
+and graphql-core spends several microseconds on each (resolve info, awaitable checks, path, abort
+signal).
 
 Anything unusual falls back to graphql-core for that object, so errors and their paths are its own:
 a null in a non-null position, a value a scalar refuses, an exception in a resolver, an abstract type,
