@@ -65,8 +65,9 @@ def make_loaders(db: Database, version_id: int) -> Loaders:
                 by_bounds[(first, last)].append(id_)
             found: dict[YearsKey, list[R]] = {}
             for (first, last), ids in by_bounds.items():  # one query per distinct range, usually one
-                of_owner = by_key(rows := await db.run(fetch, version_id, ids, first, last), column(rows, owner))
-                found.update(((id_, first, last), rows) for id_, rows in of_owner.items())
+                rows = await db.run(fetch, version_id, ids, first, last)
+                for id_, owned in by_key(rows, column(rows, owner)).items():
+                    found[(id_, first, last)] = owned
             return [found.get(key, []) for key in keys]
 
         return DataLoader(load_fn=load)
