@@ -10,6 +10,14 @@ so the cached figures can be read against the ceiling of the framework itself.
 
 The load generator is `wrk` when installed (apt-get install wrk), else an asyncio/httpx client
 with keep-alive running in a separate process.
+
+    .venv/bin/python bench/api_bench.py --in-process [--against REV] [--rounds 3] [--database-url URL]
+
+measures instead what a computed answer costs without HTTP: `schema.execute` of each question in
+a loop on one event loop, the same text again (its parse and validation cached) and a new text
+each time (a unique alias: parsed and validated anew), in milliseconds (minimum and median). With
+`--against REV` the same measurement runs on that commit's code too (`git archive` into a temporary
+folder), each in a process of its own, the order alternating round by round.
 """
 
 from __future__ import annotations
@@ -112,18 +120,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare_store(path: Path, database_url: str | None, directory: Path) -> str:
-    """Migrate and load the file (unless the store already has it live)."""
+def prepare_store(path: Path, database_url: str | None, directory: Path, only_if_none_live: bool = False) -> str:
+    """Migrate and load the file (with `only_if_none_live`, only when no version is live)."""
     from db.engine import make_engine
     from db.migrate import upgrade
+    from db.versions import live_version_id
     from importer.pipeline import ImportOptions, import_file
 
     url = database_url or f"sqlite:///{directory / 'bench.sqlite3'}"
     engine = make_engine(url)
     try:
         upgrade(engine)
-        report = import_file(engine, path, ImportOptions())
-        print(f"store: {report.message}", file=sys.stderr)
+        with engine.connect() as connection:
+            live = live_version_id(connection)
+        if live is None or not only_if_none_live:
+            report = import_file(engine, path, ImportOptions())
+            print(f"store: {report.message}", file=sys.stderr)
     finally:
         engine.dispose()
     return url
@@ -184,6 +196,86 @@ def run_httpx(url: str, requests: int, connections: int) -> dict[str, float]:
     return {"rps": len(latencies) / elapsed, "p50_ms": cuts[49], "p99_ms": cuts[98]}
 
 
+def in_process(database_url: str, requests: int) -> dict[str, dict[str, float]]:
+    """Each question executed `requests` times in-process: the same text, then a new text each time."""
+    import uuid
+
+    from app.database import open_database
+    from schema import build_schema
+    from schema.context import Context
+
+    database = open_database(database_url, statement_timeout_ms=5000)
+    schema = build_schema()
+    loop = asyncio.new_event_loop()
+    version = loop.run_until_complete(_live_version(database))
+
+    def milliseconds(texts: list[str]) -> list[float]:
+        times = []
+        for text in texts:
+            started = time.perf_counter()
+            result = loop.run_until_complete(schema.execute(text, None, Context.for_version(database, version, 100)))
+            times.append((time.perf_counter() - started) * 1000)
+            assert not result.errors, result.errors
+        return sorted(times)
+
+    results = {}
+    try:
+        for name, query in QUERIES.items():
+            milliseconds([query] * 5)  # warm: plans compiled, list sizes read
+            same = milliseconds([query] * requests)
+            new = milliseconds(
+                [query.replace("{", "{ v" + uuid.uuid4().hex + ": __typename", 1) for _ in range(requests)]
+            )
+            results[name] = {
+                "same_min_ms": same[0],
+                "same_p50_ms": statistics.median(same),
+                "new_min_ms": new[0],
+                "new_p50_ms": statistics.median(new),
+            }
+    finally:
+        loop.close()
+        database.dispose()
+    return results
+
+
+async def _live_version(database) -> int:  # type: ignore[no-untyped-def]
+    from db.versions import live_version_id
+
+    version = await database.run(live_version_id)
+    if version is None:
+        raise SystemExit("no live version in this store: load one first (movie-stats import)")
+    return version
+
+
+def compare_in_process(url: str, against: str | None, rounds: int, requests: int) -> None:
+    """The in-process measurement of this code (and of commit `against`), alternating, in fresh processes."""
+    with tempfile.TemporaryDirectory(prefix="api-bench-") as directory:
+        trees = {"this code": ROOT}
+        if against:
+            old = Path(directory) / against
+            old.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", against], capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+            trees = {against: old, **trees}
+        figures: dict[str, list[dict[str, dict[str, float]]]] = {label: [] for label in trees}
+        for round_number in range(rounds):
+            order = list(trees) if round_number % 2 == 0 else list(reversed(trees))
+            for label in order:
+                command = [sys.executable, str(Path(__file__).resolve()), "--in-process-worker", str(trees[label])]
+                command += ["--database-url", url, "--requests", str(requests)]
+                output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+                figures[label].append(orjson.loads(output))
+    print(f"in-process schema.execute, ms: min / median of {requests} requests, median over {rounds} rounds")
+    for name in QUERIES:
+        for label, runs in figures.items():
+            cells = []
+            for mode in ("same", "new"):
+                low = statistics.median(run[name][f"{mode}_min_ms"] for run in runs)
+                middle = statistics.median(run[name][f"{mode}_p50_ms"] for run in runs)
+                cells.append(f"{mode} text {low:6.2f} / {middle:6.2f}")
+            print(f"{name:<15} {label:<12} " + "   ".join(cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--path", type=Path, default=HEAD5000, help="movies_metadata file to load")
@@ -194,7 +286,20 @@ def main() -> None:
     parser.add_argument("--loadgen", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--only", nargs="+", choices=sorted(QUERIES), help="measure only these queries")
+    parser.add_argument("--in-process", action="store_true", help="schema.execute in a loop, no HTTP (see above)")
+    parser.add_argument("--against", help="with --in-process: also measure this commit's code, alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="with --in-process: rounds per code")
+    parser.add_argument("--in-process-worker", type=Path, help=argparse.SUPPRESS)  # a tree to import the code from
     args = parser.parse_args()
+    if args.in_process_worker:
+        sys.path.insert(0, str(args.in_process_worker))
+        print(orjson.dumps(in_process(args.database_url, args.requests)).decode())
+        return
+    if args.in_process:
+        with tempfile.TemporaryDirectory() as directory:
+            url = prepare_store(args.path, args.database_url, Path(directory), only_if_none_live=True)
+            compare_in_process(url, args.against, args.rounds, min(args.requests, 100))
+        return
     use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and shutil.which("wrk"))
 
     with tempfile.TemporaryDirectory() as directory:

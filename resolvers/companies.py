@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.engine import Connection
@@ -68,23 +69,40 @@ def years_of_companies(
     return list(connection.execute(query.order_by(table.c.company_id, table.c.year)))
 
 
+class GenreReleasesRow(NamedTuple):
+    """One genre's releases in a company-year. A tuple: a SQLAlchemy Row's attributes cost 7x its
+    index, and a company's 1,400 of these are read several times over (sorted, grouped, built)."""
+
+    company_id: int
+    year: int
+    genre_id: int
+    genre_name: str
+    releases: int
+
+
 def releases_by_genre(
-    connection: Connection, version_id: int, company_ids: Iterable[int], years: Iterable[int]
-) -> list[Row[Any]]:
-    """(company_id, year, genre_id, genre_name, releases) for every pair of the given ids and years."""
+    connection: Connection, version_id: int, company_ids: Sequence[int], first: int | None, last: int | None
+) -> list[GenreReleasesRow]:
+    """Releases by genre of several companies within inclusive year bounds."""
     table = company_year_genres
     query = (
         select(table.c.company_id, table.c.year, table.c.genre_id, genres.c.name.label("genre_name"), table.c.releases)
         .join(genres, (genres.c.version_id == table.c.version_id) & (genres.c.id == table.c.genre_id))
-        .where(
-            table.c.version_id == version_id,
-            table.c.company_id.in_(sorted(set(company_ids))),
-            table.c.year.in_(sorted(set(years))),
-        )
+        .where(table.c.version_id == version_id, table.c.company_id.in_(company_ids))
     )
-    return list(connection.execute(query))
+    return list(map(GenreReleasesRow._make, connection.execute(in_years(query, table.c.year, first, last))))
 
 
-def order_releases_by_genre(rows: Iterable[Row[Any]]) -> list[Row[Any]]:
-    """Releases by genre ordered by releases descending, then genre name."""
-    return sorted(rows, key=lambda row: (-row.releases, row.genre_name, row.genre_id))
+def order_releases_by_genre(rows: Iterable[GenreReleasesRow]) -> list[GenreReleasesRow]:
+    """Releases by genre ordered by releases descending, then genre name (then id).
+
+    Two stable sorts by C-level keys: by name and id, then by releases descending (a stable
+    sort keeps the name order among equal releases), cheaper than one sort by a Python key.
+    """
+    ordered = sorted(rows, key=_NAME_AND_ID)
+    ordered.sort(key=_RELEASES, reverse=True)
+    return ordered
+
+
+_NAME_AND_ID = attrgetter("genre_name", "genre_id")
+_RELEASES = attrgetter("releases")

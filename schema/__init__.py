@@ -13,19 +13,19 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.arguments import ArgumentCheck
 from schema.cost import ListSizesCache, cost_limit
-from schema.documents import DOCUMENT_CACHE_ENTRIES, SharedParserCache
+from schema.documents import SharedParserCache
 from schema.errors import ErrorCodes, log_unexpected
 from schema.plain_execution import PlainSelectionExecutionContext
 from schema.query import Query
 from schema.scalars import SCALARS
 from schema.stopping import StoppableExecution
+from schema.validation import DocumentValidation, ValidationResults
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,8 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     """The read-only schema: Query only, no Mutation, with caches, limits and error codes.
 
     Extensions are factories (a fresh instance per request), but the limiters' validation
-    rules are built once here: ValidationCache keys on the rule classes, so rebuilding them
-    per request would make every lookup a miss.
+    rules are built once here: validation results are kept per rule classes and text, so
+    rebuilding them per request would make every lookup a miss.
     """
     rules = [
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
@@ -63,11 +63,12 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     ]
     if not limits.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+    validated = ValidationResults()
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
         SharedParserCache,
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_ENTRIES),
+        lambda: DocumentValidation(validated),
         ArgumentCheck,
         cost_limit(limits.max_cost, ListSizesCache()),
         ErrorCodes,

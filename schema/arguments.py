@@ -78,8 +78,12 @@ class ArgumentCheck(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is not None and context.result is None:
-            variables = context.variables if isinstance(context.variables, dict) else None
-            if (problem := first_problem(context.graphql_document, variables)) is not None:
+        variables = context.variables if isinstance(context.variables, dict) else None
+        # A text without a quote holds no string literal: only its variables can hold strings.
+        literals = context.query is None or '"' in context.query
+        document = context.graphql_document
+        if document is not None and context.result is None and (literals or variables):
+            problem = first_problem(document, variables)
+            if problem is not None:
                 context.result = refusal(InvalidArgument(problem))
         yield

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from schema.company_year import CompanyYear
 from schema.context import FromYear, Info, given
@@ -30,10 +32,13 @@ class Company:
         from_: FromYear = strawberry.UNSET,
         to: int | None = strawberry.UNSET,
     ) -> list[CompanyYear]:
-        rows = await info.context.loaders.company_years.load((self.id, given(from_), given(to)))
-        if _asks_for(info, "releasesByGenre"):  # one load for every year now: each year then answers synchronously
-            await info.context.loaders.releases_by_genre.load_many([(self.id, row.year) for row in rows])
-        return [CompanyYear.from_row(row) for row in rows]
+        key = (self.id, given(from_), given(to))
+        if not _asks_for(info.selected_fields, "releasesByGenre"):
+            return [CompanyYear.from_row(row) for row in await info.context.loaders.company_years.load(key)]
+        # Loaded with the years (at once), so that each year's releasesByGenre is a plain field.
+        loaders = info.context.loaders
+        rows, genre_rows = await asyncio.gather(loaders.company_years.load(key), loaders.releases_by_genre.load(key))
+        return CompanyYear.with_genres(rows, genre_rows)
 
     @strawberry.field(
         description="The company's figures summed over the span (zero releases and null figures when it has none there)."
@@ -47,6 +52,12 @@ class Company:
         return CompanyTotals.from_row(row if row is not None else no_releases(self.id, self.name))
 
 
-def _asks_for(info: Info, name: str) -> bool:
-    """Whether the selection of this field names `name` directly (fragments are not looked into)."""
-    return any(getattr(child, "name", None) == name for field in info.selected_fields for child in field.selections)
+def _asks_for(fields: list[Selection], name: str) -> bool:
+    """Whether the selection of this field asks for `name`, directly or within fragments."""
+    return any(_names(child, name) for field in fields for child in field.selections)
+
+
+def _names(selection: Selection, name: str) -> bool:
+    if isinstance(selection, SelectedField):
+        return selection.name == name
+    return any(_names(child, name) for child in selection.selections)  # a fragment: look inside it

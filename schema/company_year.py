@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from resolvers.companies import order_releases_by_genre
-from resolvers.loaders import loaded
 from schema.context import Info, given
 from schema.errors import check_page_size
-from schema.figures import YearFigures, figures_of
+from schema.figures import YearFigures, from_columns
 from schema.genre_releases import GenreReleases
 from schema.movie_order import MovieOrder
 
@@ -23,19 +22,26 @@ if TYPE_CHECKING:
 @strawberry.type(description="Production Company Details of one year.")
 class CompanyYear(YearFigures):
     company_id: strawberry.Private[int]
+    # Loaded with the year by Company.years when the selection asks for them, else None.
+    genre_releases: strawberry.Private[list[GenreReleases] | None]
 
     @classmethod
     def from_row(cls, row: Any) -> CompanyYear:
         """From a `company_years` row."""
-        return cls(**figures_of(row), company_id=row.company_id)
+        return from_columns(cls, row, genre_releases=None)  # its company_id among them
+
+    @classmethod
+    def with_genres(cls, rows: Sequence[Any], genre_rows: Iterable[Any]) -> list[CompanyYear]:
+        """From a company's `company_years` rows and its `company_year_genres` rows of those years."""
+        releases = GenreReleases.by_year(order_releases_by_genre(genre_rows))
+        return [from_columns(cls, row, genre_releases=releases.get(row.year, [])) for row in rows]
 
     @strawberry.field(description="Ordered by releases descending, then genre name.")
-    def releases_by_genre(self, info: Info) -> list[GenreReleases]:
-        # Synchronous when Company.years already loaded them (the usual case), else awaitable.
-        rows = loaded(info.context.loaders.releases_by_genre, (self.company_id, self.year))
-        if isinstance(rows, list):
-            return _genre_releases(rows)
-        return _genre_releases_later(rows)  # type: ignore[return-value]  # graphql-core awaits it
+    def releases_by_genre(self) -> list[GenreReleases]:
+        # A plain field (schema.plain_execution completes it without graphql-core's per-field work).
+        if self.genre_releases is None:
+            raise RuntimeError("releasesByGenre was not loaded with its year (Company.years loads it when asked)")
+        return self.genre_releases
 
     @strawberry.field
     async def company(self, info: Info) -> Annotated[Company, strawberry.lazy("schema.company")]:
@@ -56,11 +62,3 @@ class CompanyYear(YearFigures):
         check_page_size(first, info.context.max_page_size)
         key = (self.company_id, self.year, order_by.value, first, given(after))
         return MovieConnection.from_row(await info.context.drill_down.company_year_movies.load(key))
-
-
-def _genre_releases(rows: list[Any]) -> list[GenreReleases]:
-    return [GenreReleases.from_row(row) for row in order_releases_by_genre(rows)]
-
-
-async def _genre_releases_later(rows: Awaitable[list[Any]]) -> list[GenreReleases]:
-    return _genre_releases(await rows)

@@ -8,7 +8,7 @@ import strawberry
 
 from schema.context import Info, given
 from schema.errors import check_page_size
-from schema.figures import YearFigures, figures_of
+from schema.figures import YearFigures, from_columns
 from schema.genre import Genre
 from schema.movie_order import MovieOrder
 
@@ -24,7 +24,7 @@ class GenreYear(YearFigures):
     @classmethod
     def from_row(cls, row: Any) -> GenreYear:
         """From a `genre_years` row joined with `genre_name`."""
-        return cls(**figures_of(row), genre_id=row.genre_id, genre_name=row.genre_name)
+        return from_columns(cls, row)  # its genre_id and genre_name among them
 
     @strawberry.field
     def genre(self) -> Genre:

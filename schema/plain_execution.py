@@ -5,8 +5,10 @@ default resolver) or calls a synchronous method taking only `self`, and complete
 a list of them, or another plain selection: the yearly figures, their coverage, a genre's name.
 Such a selection is compiled once per request and list into one function that builds the answer's
 dict straight from the objects, with the scalars' own serializers, in the order graphql-core would
-build it. Most of an answer's fields are plain, and graphql-core spends several microseconds on each
-(resolve info, awaitable checks, path, abort signal).
+build it; objects and lists of objects are completed inline by their own plans, and the compiled
+code is shared by every request selecting the same fields. Most of an answer's fields are plain,
+and graphql-core spends several microseconds on each (resolve info, awaitable checks, path, abort
+signal).
 
 Anything unusual falls back to graphql-core for that object, so errors and their paths are its own:
 a null in a non-null position, a value a scalar refuses, an exception in a resolver, an abstract type,
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable
+from functools import lru_cache
+from types import CodeType
 from typing import Any
 
 from graphql import (
@@ -27,6 +31,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     Undefined,
 )
 from graphql.pyutils import Path
@@ -36,6 +41,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 Complete = Callable[[Any], Any]
+PLAN_CODE_ENTRIES = 1024
 Plan = Callable[[Any], dict[str, Any]]
 
 
@@ -188,8 +194,19 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
             namespace[f"_complete{number}"] = complete
             attribute = getattr(read, "attribute", None)  # read inline as `s.name` when it is a plain attribute
             read_expression = f"s.{attribute}" if attribute else f"_read{number}(s)"
-            entries.append(_completion(number, field.type, read_expression))  # type: ignore[union-attr]  # read implies field
+            object_plan = self._object_plan(field.type, sub_details)  # type: ignore[union-attr]  # read implies field
+            if object_plan is not None:
+                namespace[f"_plan{number}"] = object_plan
+            entries.append(_completion(number, field.type, read_expression, object_plan is not None))  # type: ignore[union-attr]
+        namespace["Undefined"] = Undefined
         return _compile(list(grouped_field_set), entries, namespace)
+
+    def _object_plan(self, output_type: GraphQLOutputType, sub_details: Any) -> Plan | None:
+        """The plan of the objects a field holds (itself, or as the items of its list), if they are plain."""
+        bare = _nullable(output_type)
+        if isinstance(bare, GraphQLList):
+            bare = _nullable(bare.of_type)
+        return self._plan(bare, sub_details) if isinstance(bare, GraphQLObjectType) else None
 
     def _completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
         """How to complete a value of this type, mirroring graphql-core's complete_value."""
@@ -232,10 +249,13 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
             item = self._completer(output_type.of_type, sub_details)
             if item is None:
                 return None
+            plan = self._object_plan(output_type, sub_details)
 
             def each(value: Any) -> list[Any]:
                 if not isinstance(value, list | tuple):
                     raise _NotPlain
+                if plan is not None:  # objects: their plan, inline; a null item as `item` has it
+                    return [plan(element) if element is not None else item(element) for element in value]
                 return [item(element) for element in value]
 
             return each
@@ -264,22 +284,52 @@ _UNCHANGED = {
 }
 
 
-def _completion(number: int, output_type: GraphQLOutputType, read: str) -> str:
-    """The expression completing field `number`: read it, then keep it as is or complete it."""
-    value, complete = f"_v{number}", f"_complete{number}"
-    bare = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
-    unchanged = _UNCHANGED.get(bare.name) if isinstance(bare, GraphQLLeafType) else None
+def _completion(number: int, output_type: GraphQLOutputType, read: str, object_plan: bool) -> str:
+    """The expression completing field `number`: read it, then keep it as is or complete it.
+
+    Objects, and lists of them, are completed inline by their plan (`_plan{number}`) in the usual
+    case (a value, a list); anything else (a null, a tuple) goes to the field's completer, which
+    returns or raises exactly as graphql-core's completion would.
+    """
+    value, complete, plan = f"_v{number}", f"_complete{number}", f"_plan{number}"
+    bare = _nullable(output_type)
+    if object_plan and isinstance(bare, GraphQLList):
+        item = f"{plan}(_x) if _x is not None else {complete}([_x])[0]"  # a null item: as the completer has it
+        return f"([{item} for _x in {value}] if ({value} := {read}).__class__ is list else {complete}({value}))"
+    if object_plan:
+        return f"({plan}({value}) if ({value} := {read}) is not None and {value} is not Undefined else {complete}({value}))"
+    unchanged = _unchanged(bare) if isinstance(bare, GraphQLLeafType) else None
     if unchanged is None:
         return f"{complete}({read})"
-    return f"({value} if {unchanged.format(v=f'({value} := {read})')} else {complete}({value}))"
+    test = unchanged.format(v=value).replace(value, f"({value} := {read})", 1)  # read once, then the value
+    return f"({value} if {test} else {complete}({value}))"
+
+
+def _unchanged(leaf: GraphQLLeafType) -> str | None:
+    """The test for a value the scalar's serializer returns as it is, if there is one."""
+    if isinstance(leaf, GraphQLScalarType) and leaf.serialize is int:  # a custom scalar serialized by int()
+        return "{v}.__class__ is int"
+    return _UNCHANGED.get(leaf.name)
+
+
+def _nullable(output_type: GraphQLOutputType) -> GraphQLOutputType:
+    return output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
 
 
 def _compile(keys: list[str], entries: list[str], namespace: dict[str, Any]) -> Plan:
     """One function building the object's dict, keys in graphql-core's order (its response keys)."""
     body = ", ".join(f"{key!r}: {entry}" for key, entry in zip(keys, entries))
-    # The source holds only repr'd response keys, identifiers and numbered names: no client text runs.
-    exec(f"def plan(s):\n    return {{{body}}}\n", namespace)
+    exec(_code(f"def plan(s):\n    return {{{body}}}\n"), namespace)
     return namespace["plan"]
+
+
+@lru_cache(maxsize=PLAN_CODE_ENTRIES)
+def _code(source: str) -> CodeType:
+    """A plan's compiled code, shared by every request selecting the same fields (compiling is ~0.1 ms).
+
+    The source holds only repr'd response keys, identifiers and numbered names: no client text runs.
+    """
+    return compile(source, "<plan>", "exec")
 
 
 def _reader(field: GraphQLField) -> Complete | None:

@@ -9,7 +9,7 @@ import strawberry
 from resolvers.years import most_popular_genre, rank_genres
 from schema.context import Info, given
 from schema.errors import check_page_size
-from schema.figures import YearFigures, figures_of
+from schema.figures import YearFigures, from_columns
 from schema.genre_year import GenreYear
 from schema.metric import GenreMetric
 
@@ -19,7 +19,7 @@ class Year(YearFigures):
     @classmethod
     def from_row(cls, row: Any) -> Year:
         """From a `year_totals` row."""
-        return cls(**figures_of(row))
+        return from_columns(cls, row)
 
     @strawberry.field(description="Null when no genre has a value for the metric that year.")
     async def most_popular_genre(

@@ -7,8 +7,10 @@ import asyncio
 import orjson
 import pytest
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 
 from schema.plain_execution import PlainSelectionExecutionContext
+from schema.scalars import SCALARS, BigInt
 
 
 @strawberry.type
@@ -23,6 +25,7 @@ class Item:
     label: str | None
     inner: Inner
     tags: list[str]
+    whole: BigInt | None = None  # a custom scalar serialized by int()
 
     @strawberry.field
     def doubled(self) -> int:
@@ -35,7 +38,13 @@ class Item:
 
 def _items() -> list[Item]:
     return [
-        Item(id=n, label=None if n % 2 else f"item {n}", inner=Inner(name=f"in {n}", score=n / 3), tags=["a", str(n)])
+        Item(
+            id=n,
+            label=None if n % 2 else f"item {n}",
+            inner=Inner(name=f"in {n}", score=n / 3),
+            tags=["a", str(n)],
+            whole=[2**40, None, True, 7, "8"][n],  # True and "8": int() makes them 1 and 8, as graphql-core does
+        )
         for n in range(5)
     ]
 
@@ -61,6 +70,7 @@ class Query:
 
 QUERIES = [
     "{ items { id label inner { name score } tags doubled } }",
+    "{ items { id whole } }",
     "{ items { __typename b: id ...F inner { ... on Inner { name } } } } fragment F on Item { label id }",
     "{ items { id later inner { name } } }",
     "query ($s: Boolean!) { items { id label @skip(if: $s) inner @include(if: $s) { name } } }",
@@ -70,7 +80,8 @@ QUERIES = [
 
 
 def _answer(execution_context_class: type | None, query: str) -> bytes:
-    schema = strawberry.Schema(query=Query, execution_context_class=execution_context_class)
+    config = StrawberryConfig(scalar_map=SCALARS)
+    schema = strawberry.Schema(query=Query, execution_context_class=execution_context_class, config=config)
     result = asyncio.run(schema.execute(query, variable_values={"s": True}))
     errors = [error.formatted for error in result.errors or []]
     return orjson.dumps({"data": result.data, "errors": errors})
