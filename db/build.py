@@ -19,8 +19,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from db.cores import parallel_connections
+from db.fields import MOVIE_COLUMNS
 from db.parallel import run_on_connections
-from db.staging import MOVIE_COLUMNS, SUPERSEDED, Staging, drop_staging, load_settings_sql
+from db.staging import SUPERSEDED, Staging, drop_staging, load_settings_sql
 
 _MOVIE_COLUMN_LIST = ", ".join(MOVIE_COLUMNS)
 _ENTITIES = (  # (entity table, link table, link column, staging table)

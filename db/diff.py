@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, Table, and_, exists, func, or_, select, union
 from sqlalchemy.engine import Connection
 
-from db.staging import MOVIE_COLUMNS
+from db.fields import MOVIE_COLUMNS
 from db.tables import movie_companies, movie_genres, movies, year_totals
 from db.versions import VersionError, get_version, latest_staged_id, live_version_id
 

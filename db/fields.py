@@ -61,4 +61,7 @@ LINK_FIELDS = (
 
 # The CSV columns the importer reads, in the order a record's values are picked (importer.read.Header).
 CSV_COLUMNS = (*(field.header for field in READ_FIELDS), *(link.header for link in LINK_FIELDS))
-REQUIRED_CSV_COLUMNS = (*(field.header for field in READ_FIELDS if field.required), *(link.header for link in LINK_FIELDS))
+REQUIRED_CSV_COLUMNS = (
+    *(field.header for field in READ_FIELDS if field.required),
+    *(link.header for link in LINK_FIELDS),
+)

@@ -95,7 +95,7 @@ dataset_versions = Table(
 
 
 # On PostgreSQL each version's rows are a partition of their own (see db.partitions).
-_BY_VERSION = {"postgresql_partition_by": "LIST (version_id)"}
+_BY_VERSION: dict[str, Any] = {"postgresql_partition_by": "LIST (version_id)"}
 
 
 # Which store an index of db.tables is created on (Index.info), where it differs between them.
@@ -128,7 +128,7 @@ def indexes_of(table: Table, dialect: str) -> list[Index]:
     return sorted(on_store, key=lambda index: str(index.name))
 
 
-def _version_fk(*, key: bool = True) -> Column:
+def _version_fk(*, key: bool = True) -> Column[int]:
     # No FOREIGN KEY on purpose: per-row checks would slow bulk loads, and rows of a version
     # are only ever written by its own load and removed by `prune` (db.versions).
     return Column("version_id", Integer, primary_key=key, nullable=False, autoincrement=False)
@@ -161,7 +161,13 @@ movies = Table(
     metadata,
     _version_fk(),
     *(
-        Column(field.name, SQL_TYPES[field.sql], primary_key=field.name == "id", autoincrement=False, nullable=field.nullable)
+        Column(
+            field.name,
+            SQL_TYPES[field.sql],
+            primary_key=field.name == "id",
+            autoincrement=False,
+            nullable=field.nullable,
+        )
         for field in MOVIE_FIELDS
     ),
     # The `movies` field's default order walked without sorting, and a year's movies.
@@ -208,7 +214,7 @@ movie_companies = Table(
 )
 
 
-def _money_columns() -> list[Column]:
+def _money_columns() -> list[Column[Any]]:
     """Figures shared by every precomputed group (rules 10-14, 19: money is 64-bit)."""
     return [
         Column("releases", Integer, nullable=False),
@@ -278,7 +284,7 @@ company_year_genres = Table(
 RANKING_METRICS = ("releases", "budget", "revenue", "profit", "average_popularity", "total_popularity")
 
 
-def _totals_columns(owner: str) -> list[Column]:
+def _totals_columns(owner: str) -> list[Column[Any]]:
     """A whole-dataset totals row: the entity, its name (for ties), years with releases, figures."""
     return [
         _version_fk(),

@@ -50,7 +50,9 @@ def clean_batch(header: Header, records: Iterable[RawRecord | csv.Error], encode
 
 def _staging_rows(movies: list[CleanMovie]) -> list[tuple[str, Sequence[str], Iterator[Row]]]:
     """The rows a batch of clean movies adds to each staging table (see db.staging)."""
-    tables = [("stage_movies", STAGING_COLUMNS["stage_movies"], ((m.line, *m.values) for m in movies))]
+    tables: list[tuple[str, Sequence[str], Iterator[Row]]] = [
+        ("stage_movies", STAGING_COLUMNS["stage_movies"], ((m.line, *m.values) for m in movies))
+    ]
     for position, link in enumerate(LINK_FIELDS):
         tables.append((link.stage, STAGING_COLUMNS[link.stage], _link_rows(movies, position)))
     return tables

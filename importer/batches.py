@@ -10,9 +10,10 @@ and are counted here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 
-from importer.batch import NUL_WARNING, Batch, Encoder
+from db.staging import Encoder
+from importer.batch import NUL_WARNING, Batch
 from importer.errors import NoRecordsError
 from importer.pieces import clean_in_this_process
 from importer.read import CsvSource
@@ -31,7 +32,7 @@ def cleaned_batches(
     *,
     encode: Encoder = list,
     workers: int = 0,
-) -> Iterator[Batch]:
+) -> Generator[Batch, None, None]:
     """Yield the source's records cleaned batch by batch, counting them on `report` as it goes.
 
     With `workers`, that many processes clean the batches while this one reads the file; the

@@ -56,8 +56,8 @@ def clean_record(header: Header, record: RawRecord) -> CleanMovie | Rejection:
         return id_rejection(record.line, raw[_ID])
     warnings: list[str] = []
     values = {field.name: RULES[field.rule](value, field.name, warnings) for field, value in zip(READ_FIELDS, raw)}
-    for field in DERIVED_FIELDS:
-        values[field.name] = DERIVED_RULES[field.rule](values)
+    for derived in DERIVED_FIELDS:
+        values[derived.name] = DERIVED_RULES[derived.rule](values)
     links = tuple(parse_list(value, link.header, warnings) for link, value in zip(LINK_FIELDS, raw[_LINKS:]))
     return CleanMovie(record.line, tuple(values[name] for name in MOVIE_COLUMNS), links, warnings)
 

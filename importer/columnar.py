@@ -29,8 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from db.fields import CSV_COLUMNS, DERIVED_FIELDS, LINK_FIELDS, READ_FIELDS, MovieField
-from db.staging import STAGING_COLUMNS
-from importer.batch import Batch, Encoder
+from db.staging import STAGING_COLUMNS, EncodedRows, Encoder
+from importer.batch import Batch
 from importer.clean import RULES, Rejection, id_rejection, parse_list
 from importer.read import END_MARK, MAX_RECORD_BYTES, Header, TextChunk, count_lines, end_mark_record
 
@@ -115,7 +115,7 @@ def _has_too_long_record(table: pa.Table) -> bool:
     sizes = pc.utf8_length(table.column(0)).cast(pa.int64())
     for column in table.columns[1:]:
         sizes = pc.add(sizes, pc.utf8_length(column))
-    return pc.max(sizes).as_py() > MAX_RECORD_BYTES
+    return bool(pc.max(sizes).as_py() > MAX_RECORD_BYTES)
 
 
 def _record_lines(table: pa.Table, line_offset: int, lines: int) -> pa.Array | None:
@@ -164,7 +164,9 @@ def _clean_table(header: Header, table: pa.Table, lines: pa.Array, encode: Encod
         link_columns = STAGING_COLUMNS[link.stage]
         links = pa.table(_links(raw[link.header], link.header, lines, ids, warnings), names=list(link_columns))
         tables.append((link.stage, link_columns, links))
-    encoded = [(stage, names, _encode(rows, encode)) for stage, names, rows in tables]
+    encoded: list[tuple[str, Sequence[str], EncodedRows]] = [
+        (stage, names, _encode(rows, encode)) for stage, names, rows in tables
+    ]
     return Batch(records, encoded, rejected, warnings)
 
 

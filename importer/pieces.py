@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Future
 
-from importer.batch import NUL_WARNING, Batch, Encoder, clean_batch
+from db.staging import Encoder
+from importer.batch import NUL_WARNING, Batch, clean_batch
 from importer.columnar import clean_chunk
 from importer.read import CsvSource, Header, TextChunk
 

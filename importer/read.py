@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Protocol, TypeVar
+from typing import BinaryIO, Protocol, TypeVar, cast
 
 from db.fields import CSV_COLUMNS, REQUIRED_CSV_COLUMNS
 from importer.errors import DuplicateColumnsError, HeaderTooLongError, MissingColumnsError, NotCsvError, TooWideError
@@ -289,7 +289,7 @@ class CsvSource:
         file = self._snapshot.open_verified() if self._snapshot else buffered(open_regular(self.path))
         self._files.append(file)
         magic = file.peek(len(GZIP_MAGIC))[: len(GZIP_MAGIC)]  # peeked, not read: the stream is read once, in order
-        return gzip.GzipFile(fileobj=file) if magic == GZIP_MAGIC else file
+        return cast(BinaryIO, gzip.GzipFile(fileobj=file)) if magic == GZIP_MAGIC else file
 
     def bytes_read(self) -> int:
         """Position in the file on disk (compressed bytes for .gz), for progress."""

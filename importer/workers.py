@@ -28,7 +28,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from importer.batch import Batch, Encoder
+from db.staging import Encoder
+from importer.batch import Batch
 from importer.pieces import clean_piece
 from importer.read import CsvSource, Header, TextChunk
 
@@ -98,4 +99,3 @@ def _exit_with_parent(parent: int) -> None:
 def _clean_chunk(chunk: TextChunk) -> Batch:
     assert _header is not None, "the worker was started without a header"
     return clean_piece(_header, chunk, _encode)
-

@@ -155,7 +155,13 @@ def test_floats_and_integers_load_identically() -> None:
 
 def test_optional_columns_are_stored_when_present() -> None:
     result = clean_ok(imdb_id="tt0114709", original_language="en", status="Released", vote_average="7.7", adult="True")
-    assert (result["imdb_id"], result["original_language"], result["status"], result["vote_average"], result["adult"]) == (
+    assert (
+        result["imdb_id"],
+        result["original_language"],
+        result["status"],
+        result["vote_average"],
+        result["adult"],
+    ) == (
         "tt0114709",
         "en",
         "Released",
@@ -171,7 +177,14 @@ def test_optional_columns_may_be_absent() -> None:
     )
     result = clean_record(header, RawRecord(2, ["5", "Five", "10", "20", "1.5", "2001-01-01", "[]", "[]"]))
     assert isinstance(result, CleanMovie)
-    assert (result["id"], result["budget"], result["revenue"], result["imdb_id"], result["runtime"], result["adult"]) == (
+    assert (
+        result["id"],
+        result["budget"],
+        result["revenue"],
+        result["imdb_id"],
+        result["runtime"],
+        result["adult"],
+    ) == (
         5,
         10,
         20,

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from db.limits import MAX_INTEGER
 from importer.batch import Batch
 from importer.clean import MAX_AMOUNT, MAX_POPULARITY, CleanMovie, Rejection, clean_record
-from importer.pieces import clean_piece
 from importer.literals import MAX_NAME_CHARS
+from importer.pieces import clean_piece
 from importer.read import ChunkBoundaryError, Header, RawRecord, TextChunk, UnreadablePiece
 from tests.csvfiles import HEADER
 from tests.test_pieces import ODD_VALUES, by_columns, comparable, expected_batch

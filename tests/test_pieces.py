@@ -83,9 +83,7 @@ def assert_route_follows_rules(header: Header, chunks: list[TextChunk], encode: 
 
 @pytest.mark.parametrize("encoding", ENCODERS)
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_rules_1_to_9_hold_on_the_route_for_generated_files(
-    tmp_path: Path, seed: int, encoding: str
-) -> None:
+def test_rules_1_to_9_hold_on_the_route_for_generated_files(tmp_path: Path, seed: int, encoding: str) -> None:
     """Rules 1-9 on the generator's dirt: shifted ids, bad dates, broken literals."""
     path = tmp_path / "movies.csv"
     generate_file(path, records=6_000, seed=seed)
