@@ -51,7 +51,9 @@ class _Bytes(BaseSerializer):  # type: ignore[misc]  # aiocache ships no types: 
 class _RedisCache(RedisCache):  # type: ignore[misc]  # aiocache ships no types
     """aiocache 0.12 stores a TTL with redis-py's deprecated SETEX; SET ... EX is the same."""
 
-    async def _set(self, key, value, ttl=None, _cas_token=None, _conn=None):  # type: ignore[no-untyped-def]
+    async def _set(
+        self, key: str, value: Any, ttl: Any = None, _cas_token: Any = None, _conn: Any = None
+    ) -> Any:  # as aiocache's own (untyped) _set
         if _cas_token is not None or not isinstance(ttl, int):
             return await super()._set(key, value, ttl=ttl, _cas_token=_cas_token, _conn=_conn)
         return await self.client.set(key, value, ex=ttl)

@@ -89,4 +89,4 @@ def run_on_connections(
         if failed is not None:
             queue.stop()
     if failed is not None:
-        raise failed.exception()  # type: ignore[misc]
+        raise failed.exception()  # type: ignore[misc]  # not None: `failed` is the future that raised

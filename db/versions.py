@@ -141,8 +141,8 @@ def promote(connection: Connection, version_id: int, *, force: bool = False) -> 
     return previous
 
 
-def rollback(connection: Connection) -> tuple[int, int]:
-    """Make the most recently live other version live again; returns (from, to)."""
+def rollback(connection: Connection) -> tuple[int | None, int]:
+    """Make the most recently live other version live again; returns (from, to), from None when none was live."""
     current = live_version_id(connection)
     table = dataset_versions
     query = select(table.c.id).where(table.c.status == RETIRED, table.c.promoted_at.is_not(None))
@@ -152,7 +152,7 @@ def rollback(connection: Connection) -> tuple[int, int]:
     if previous is None:
         raise VersionError("There is no previously live version to roll back to.")
     promote(connection, previous, force=True)  # it was live before: its checks were settled then
-    return current, previous  # type: ignore[return-value]
+    return current, int(previous)
 
 
 def prune(connection: Connection, keep: int) -> list[int]:

@@ -209,7 +209,7 @@ def read_records(reader: CsvReader, line_offset: int = 0) -> Iterator[RawRecord 
         except StopIteration:
             return
         except csv.Error as error:
-            error.line = line_offset + previous_end + 1  # type: ignore[attr-defined]
+            error.line = line_offset + previous_end + 1  # type: ignore[attr-defined]  # csv.Error has no line; ours carry one
             previous_end = reader.line_num
             yield error
             continue
@@ -218,7 +218,7 @@ def read_records(reader: CsvReader, line_offset: int = 0) -> Iterator[RawRecord 
         previous_end = reader.line_num
         if spans_lines and sum(map(len, fields)) > MAX_RECORD_BYTES:
             too_long = RecordTooLong(f"a record of more than {MAX_RECORD_BYTES:,} characters")
-            too_long.line = start  # type: ignore[attr-defined]
+            too_long.line = start  # type: ignore[attr-defined]  # like csv.Error above: the line travels on the error
             yield too_long
         elif fields:
             yield RawRecord(start, fields)
@@ -494,7 +494,7 @@ class _Prepended(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]  # typeshed's takes any WriteableBuffer
         if self._head:
             size = min(len(buffer), len(self._head))
             buffer[:size] = self._head[:size]
