@@ -22,7 +22,7 @@ class CompanyPage:
     """One page of a company search."""
 
     total_count: int
-    nodes: list[Row[Any]]
+    nodes: list[Row[Any]]  # app.home keeps them as a list
     has_next_page: bool
     end_cursor: str | None
 
@@ -46,7 +46,7 @@ def _search(
     if position is not None:
         page = page.where(tuple_(companies.c.name, companies.c.id) > tuple_(*position))
     rows = connection.execute(page.order_by(companies.c.name, companies.c.id).limit(first + 1)).all()
-    nodes = rows[:first]
+    nodes = list(rows[:first])
     end = encode_cursor(nodes[-1].name, nodes[-1].id) if nodes else None
     return CompanyPage(total_count=total, nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
 

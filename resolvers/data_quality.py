@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ class RejectionPage:
     """One page of a version's rejections (`line`, `reason` rows)."""
 
     total_count: int
-    nodes: list[Row[Any]]
+    nodes: Sequence[Row[Any]]
     has_next_page: bool
     end_cursor: str | None
 

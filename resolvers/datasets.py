@@ -5,6 +5,8 @@ from __future__ import annotations
 from db.api_database import Database
 from db.versions import Version, VersionError, get_version, list_versions
 
+__all__ = ["Version", "find_version", "list_all_versions"]
+
 
 async def find_version(db: Database, version_id: int) -> Version | None:
     """One version row, or None when there is no such version."""

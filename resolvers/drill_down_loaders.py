@@ -23,6 +23,15 @@ SpanKey = tuple[int, int | None, int | None]  # (entity id, from, to)
 GroupPageKey = tuple[int, int, str, int, str | None]  # (entity id, year, order, first, after)
 
 
+def _group_filter(owner: str, id_: int, year: int) -> MovieFilter:
+    """The movies of one (entity, year) group; `owner` is the link table's entity id column."""
+    if owner == "company_id":
+        return MovieFilter(year=year, company_id=id_)
+    if owner == "genre_id":
+        return MovieFilter(year=year, genre_id=id_)
+    raise ValueError(f"no movie filter by {owner!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class DrillDownLoaders:
     """The loaders of one request."""
@@ -58,7 +67,7 @@ def make_drill_down_loaders(db: Database, version_id: int) -> DrillDownLoaders:
                 if after is None:
                     first_page_groups[(order, first)].append((id_, year))
                 else:  # a later page belongs to one group: its own query
-                    where = MovieFilter(year=year, **{owner: id_})
+                    where = _group_filter(owner, id_, year)
                     pages[key] = await db.run(movie_page, version_id, where, order, first, after)
             for (order, first), groups in first_page_groups.items():
                 found = await db.run(first_pages, version_id, link, owner, groups, order, first)

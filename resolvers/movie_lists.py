@@ -56,7 +56,7 @@ class MoviePage:
     """One page of movies (`movies` rows)."""
 
     total_count: int
-    nodes: list[Row[Any]]
+    nodes: Sequence[Row[Any]]
     has_next_page: bool
     end_cursor: str | None
 
@@ -153,9 +153,11 @@ def movie_page(
 def _count(connection: Connection, version_id: int, where: MovieFilter) -> int:
     if where.is_empty():  # counted at load time
         found = select(dataset_versions.c.movies).where(dataset_versions.c.id == version_id)
-        return connection.execute(found).scalar_one()
+        counted: int = connection.execute(found).scalar_one()
+        return counted
     ids = matching(version_id, where).with_only_columns(movies.c.id).subquery()
-    return connection.execute(select(func.count()).select_from(ids)).scalar_one()
+    matched: int = connection.execute(select(func.count()).select_from(ids)).scalar_one()
+    return matched
 
 
 def first_pages(

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, Table, and_, func, literal_column, or_, select, tuple_
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Label
 
 from db.api_database import Database
 from db.spans import span_figures
@@ -53,7 +53,7 @@ GENRES = Ranked(genre_years, genre_totals, genres, "genre_id")
 class RankingPage:
     """One page of a ranking; rows have `id`, `name`, `years` and the figures."""
 
-    nodes: list[Row[Any]]
+    nodes: Sequence[Row[Any]]
     has_next_page: bool
     end_cursor: str | None
 
@@ -65,7 +65,7 @@ def span_totals(ranked: Ranked, version_id: int, first: int | None, last: int | 
         columns = (t.c[name] for name in span_figures("y"))
         return select(t.c[ranked.owner].label("id"), t.c.name, *columns).where(t.c.version_id == version_id)
     y = ranked.yearly.alias("y")
-    figures = [literal_column(sql).label(name) for name, sql in span_figures("y").items()]
+    figures: list[Label[Any]] = [literal_column(sql).label(name) for name, sql in span_figures("y").items()]
     sums = in_years(
         select(y.c[ranked.owner].label("id"), *figures).where(y.c.version_id == version_id), y.c.year, first, last
     )
@@ -129,11 +129,12 @@ def count_ranked(connection: Connection, ranked: Ranked, version_id: int, first:
     if first is None and last is None:
         t = ranked.totals
         first_row = select(t.c.ranking_size).where(t.c.version_id == version_id).order_by(t.c[ranked.owner]).limit(1)
-        size = connection.execute(first_row).scalar()
+        size: int | None = connection.execute(first_row).scalar()
         return size or 0
     y = ranked.yearly
     query = select(func.count(y.c[ranked.owner].distinct())).where(y.c.version_id == version_id)
-    return connection.execute(in_years(query, y.c.year, first, last)).scalar_one()
+    counted: int = connection.execute(in_years(query, y.c.year, first, last)).scalar_one()
+    return counted
 
 
 def totals_by_id(

@@ -154,7 +154,7 @@ def _list_size(
     if field_name == "nodes" and page is not None:
         return page
     if (attribute := _PER_ENTITY.get((parent_name, field_name))) is not None:
-        size = getattr(sizes, attribute)
+        size: int = getattr(sizes, attribute)
     elif element_name in _GENRE_TYPES:
         size = sizes.genres
     elif element_name in _YEAR_TYPES:

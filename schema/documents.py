@@ -29,7 +29,9 @@ class SharedParserCache(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         options = context.parse_options
-        if set(options) <= {"max_tokens"}:
+        if context.query is None:  # no text, so Strawberry was given the document: nothing to parse
+            pass
+        elif set(options) <= {"max_tokens"}:
             context.graphql_document = parsed(context.query, options.get("max_tokens"))
         else:  # options this cache does not key on: parse as Strawberry would
             context.graphql_document = parse(context.query, **options)

@@ -43,6 +43,6 @@ class Movie:
         return [Company.from_row(row) for row in await info.context.loaders.companies_of_movie.load(self.id)]
 
 
-def _profit(budget: int | None, revenue: int | None) -> int | None:
+def _profit(budget: int | None, revenue: int | None) -> BigInt | None:
     """Rule 12 for one movie: revenue - budget when both are known."""
-    return revenue - budget if budget is not None and revenue is not None else None
+    return BigInt(revenue - budget) if budget is not None and revenue is not None else None

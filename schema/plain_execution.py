@@ -123,9 +123,11 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if parent_type.is_type_of is None:
                 for response_name, sub_details in grouped_field_set.items():
                     name = sub_details[0].node.name.value
-                    field = parent_type.fields.get(name)
-                    read = _reader(field) if field is not None else None
-                    complete = self._completer(field.type, sub_details) if read is not None else None  # type: ignore[union-attr]  # read implies field
+                    field: GraphQLField | None = parent_type.fields.get(name)  # `fields`: untyped upstream
+                    if field is None:
+                        continue
+                    read = _reader(field)
+                    complete = self._completer(field.type, sub_details) if read is not None else None
                     if read is not None and complete is not None:
                         compiled[response_name] = (read, complete)
             self._field_sets[key] = cached = (grouped_field_set, compiled)
@@ -185,19 +187,21 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if name == "__typename":
                 entries.append(f"{object_type.name!r}")
                 continue
-            field = object_type.fields.get(name)
-            read = _reader(field) if field is not None else None
-            complete = self._completer(field.type, sub_details) if field is not None and read is not None else None
+            field: GraphQLField | None = object_type.fields.get(name)  # `fields`: untyped upstream
+            if field is None:
+                return None
+            read = _reader(field)
+            complete = self._completer(field.type, sub_details) if read is not None else None
             if read is None or complete is None:
                 return None
             namespace[f"_read{number}"] = read
             namespace[f"_complete{number}"] = complete
             attribute = getattr(read, "attribute", None)  # read inline as `s.name` when it is a plain attribute
             read_expression = f"s.{attribute}" if attribute else f"_read{number}(s)"
-            object_plan = self._object_plan(field.type, sub_details)  # type: ignore[union-attr]  # read implies field
+            object_plan = self._object_plan(field.type, sub_details)
             if object_plan is not None:
                 namespace[f"_plan{number}"] = object_plan
-            entries.append(_completion(number, field.type, read_expression, object_plan is not None))  # type: ignore[union-attr]
+            entries.append(_completion(number, field.type, read_expression, object_plan is not None))
         namespace["Undefined"] = Undefined
         return _compile(list(grouped_field_set), entries, namespace)
 
@@ -239,10 +243,10 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return completed
 
             return non_null
-        inner = self._bare_completer(output_type, sub_details)
-        if inner is None:
+        bare = self._bare_completer(output_type, sub_details)
+        if bare is None:
             return None
-        return lambda value: None if value is None or value is Undefined else inner(value)
+        return lambda value: None if value is None or value is Undefined else bare(value)
 
     def _bare_completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
         if isinstance(output_type, GraphQLList):
@@ -320,7 +324,8 @@ def _compile(keys: list[str], entries: list[str], namespace: dict[str, Any]) -> 
     """One function building the object's dict, keys in graphql-core's order (its response keys)."""
     body = ", ".join(f"{key!r}: {entry}" for key, entry in zip(keys, entries))
     exec(_code(f"def plan(s):\n    return {{{body}}}\n"), namespace)
-    return namespace["plan"]
+    plan: Plan = namespace["plan"]
+    return plan
 
 
 @lru_cache(maxsize=PLAN_CODE_ENTRIES)

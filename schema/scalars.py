@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 BigInt = NewType("BigInt", int)
 
@@ -15,7 +16,7 @@ def _whole_number(value: object) -> int:
     return value
 
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     BigInt: strawberry.scalar(
         name="BigInt",
         description="Whole US dollars. Sums exceed 32 bits; serialized as a JSON number.",
