@@ -22,7 +22,7 @@ class CompanyPage:
     """One page of a company search."""
 
     total_count: int
-    nodes: list[Row[Any]]  # app.home keeps them as a list
+    nodes: list[Row[*tuple[Any, ...]]]  # app.home keeps them as a list
     has_next_page: bool
     end_cursor: str | None
 
@@ -51,7 +51,7 @@ def _search(
     return CompanyPage(total_count=total, nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
 
 
-def companies_by_id(connection: Connection, version_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
+def companies_by_id(connection: Connection, version_id: int, ids: Sequence[int]) -> dict[int, Row[*tuple[Any, ...]]]:
     """Companies of a version by id."""
     query = select(companies.c.id, companies.c.name).where(
         companies.c.version_id == version_id, companies.c.id.in_(ids)
@@ -61,7 +61,7 @@ def companies_by_id(connection: Connection, version_id: int, ids: Sequence[int])
 
 def years_of_companies(
     connection: Connection, version_id: int, ids: Sequence[int], first: int | None, last: int | None
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """Company-year figures of several companies within inclusive bounds, by company and year."""
     table = company_years
     query = select(table).where(table.c.version_id == version_id, table.c.company_id.in_(ids))

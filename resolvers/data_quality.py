@@ -22,7 +22,7 @@ class RejectionPage:
     """One page of a version's rejections (`line`, `reason` rows)."""
 
     total_count: int
-    nodes: Sequence[Row[Any]]
+    nodes: Sequence[Row[*tuple[Any, ...]]]
     has_next_page: bool
     end_cursor: str | None
 

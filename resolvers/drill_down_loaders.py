@@ -36,8 +36,8 @@ def _group_filter(owner: str, id_: int, year: int) -> MovieFilter:
 class DrillDownLoaders:
     """The loaders of one request."""
 
-    company_totals: DataLoader[SpanKey, Row[Any] | None]
-    genre_totals: DataLoader[SpanKey, Row[Any] | None]
+    company_totals: DataLoader[SpanKey, Row[*tuple[Any, ...]] | None]
+    genre_totals: DataLoader[SpanKey, Row[*tuple[Any, ...]] | None]
     company_year_movies: DataLoader[GroupPageKey, MoviePage]
     genre_year_movies: DataLoader[GroupPageKey, MoviePage]
 
@@ -45,12 +45,12 @@ class DrillDownLoaders:
 def make_drill_down_loaders(db: Database, version_id: int) -> DrillDownLoaders:
     """Fresh loaders reading one version."""
 
-    def totals(ranked: Ranked) -> DataLoader[SpanKey, Row[Any] | None]:
-        async def load(keys: Sequence[SpanKey]) -> list[Row[Any] | None]:
+    def totals(ranked: Ranked) -> DataLoader[SpanKey, Row[*tuple[Any, ...]] | None]:
+        async def load(keys: Sequence[SpanKey]) -> list[Row[*tuple[Any, ...]] | None]:
             by_span: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
             for id_, first, last in keys:
                 by_span[(first, last)].append(id_)
-            found: dict[SpanKey, Row[Any]] = {}
+            found: dict[SpanKey, Row[*tuple[Any, ...]]] = {}
             for (first, last), ids in by_span.items():  # one query per distinct span, usually one
                 for id_, row in (await db.run(totals_by_id, ranked, version_id, ids, first, last)).items():
                     found[(id_, first, last)] = row

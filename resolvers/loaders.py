@@ -30,29 +30,29 @@ YearsKey = tuple[int, int | None, int | None]  # (owner id, from, to)
 class Loaders:
     """The loaders of one request."""
 
-    company: DataLoader[int, Row[Any] | None]
-    genre: DataLoader[int, Row[Any] | None]
-    movie: DataLoader[int, Row[Any] | None]
-    company_years: DataLoader[YearsKey, list[Row[Any]]]
-    genre_years: DataLoader[YearsKey, list[Row[Any]]]
+    company: DataLoader[int, Row[*tuple[Any, ...]] | None]
+    genre: DataLoader[int, Row[*tuple[Any, ...]] | None]
+    movie: DataLoader[int, Row[*tuple[Any, ...]] | None]
+    company_years: DataLoader[YearsKey, list[Row[*tuple[Any, ...]]]]
+    genre_years: DataLoader[YearsKey, list[Row[*tuple[Any, ...]]]]
     releases_by_genre: DataLoader[YearsKey, list[GenreReleasesRow]]
-    genres_of_year: DataLoader[int, list[Row[Any]]]
-    genres_of_movie: DataLoader[int, list[Row[Any]]]
-    companies_of_movie: DataLoader[int, list[Row[Any]]]
+    genres_of_year: DataLoader[int, list[Row[*tuple[Any, ...]]]]
+    genres_of_movie: DataLoader[int, list[Row[*tuple[Any, ...]]]]
+    companies_of_movie: DataLoader[int, list[Row[*tuple[Any, ...]]]]
 
 
 def make_loaders(db: Database, version_id: int) -> Loaders:
     """Fresh loaders reading one version."""
 
-    def by_id(fetch: Callable[..., dict[int, Row[Any]]]) -> DataLoader[int, Row[Any] | None]:
-        async def load(ids: Sequence[int]) -> list[Row[Any] | None]:
+    def by_id(fetch: Callable[..., dict[int, Row[*tuple[Any, ...]]]]) -> DataLoader[int, Row[*tuple[Any, ...]] | None]:
+        async def load(ids: Sequence[int]) -> list[Row[*tuple[Any, ...]] | None]:
             found = await db.run(fetch, version_id, list(ids))
             return [found.get(id_) for id_ in ids]
 
         return DataLoader(load_fn=load)
 
-    def grouped(fetch: Callable[..., list[Row[Any]]], owner: str) -> DataLoader[int, list[Row[Any]]]:
-        async def load(ids: Sequence[int]) -> list[list[Row[Any]]]:
+    def grouped(fetch: Callable[..., list[Row[*tuple[Any, ...]]]], owner: str) -> DataLoader[int, list[Row[*tuple[Any, ...]]]]:
+        async def load(ids: Sequence[int]) -> list[list[Row[*tuple[Any, ...]]]]:
             rows = await db.run(fetch, version_id, list(ids))
             return _group(rows, ids, column(rows, owner))
 
@@ -99,7 +99,7 @@ def by_key(rows: Iterable[R], key_of: Callable[[R], K]) -> dict[K, list[R]]:
     return groups
 
 
-def _group(rows: list[Row[Any]], keys: Sequence[K], key_of: Callable[[Row[Any]], K]) -> list[list[Row[Any]]]:
+def _group(rows: list[Row[*tuple[Any, ...]]], keys: Sequence[K], key_of: Callable[[Row[*tuple[Any, ...]]], K]) -> list[list[Row[*tuple[Any, ...]]]]:
     """Rows grouped under the keys asked for, in the order the query returned them."""
     groups = by_key(rows, key_of)
     return [groups.get(key, []) for key in keys]

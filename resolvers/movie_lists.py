@@ -56,7 +56,7 @@ class MoviePage:
     """One page of movies (`movies` rows)."""
 
     total_count: int
-    nodes: Sequence[Row[Any]]
+    nodes: Sequence[Row[*tuple[Any, ...]]]
     has_next_page: bool
     end_cursor: str | None
 
@@ -143,7 +143,8 @@ def movie_page(
         cursor_order, last_id = cursors.decode(after, _CURSOR, ((str,), (int,)))
         if cursor_order != order:  # a cursor of another order points nowhere in this one
             raise InvalidCursor(after)
-        query = query.where(_after(connection, version_id, order, int(last_id)))  # type: ignore[arg-type]
+        assert isinstance(last_id, int)  # decode() checked each part's type
+        query = query.where(_after(connection, version_id, order, last_id))
     rows = connection.execute(query.order_by(*ordered(order, narrowing_link(where))).limit(first + 1)).all()
     nodes = rows[:first]
     end = cursors.encode(_CURSOR, order, nodes[-1].id) if nodes else None
@@ -200,7 +201,7 @@ def first_pages(
             page.c.position <= first + 1
         )
     query = query.order_by(page.c.group_owner, page.c.group_year, page.c.position)
-    found: dict[tuple[int, int], list[Row[Any]]] = {}
+    found: dict[tuple[int, int], list[Row[*tuple[Any, ...]]]] = {}
     for row in connection.execute(query):
         found.setdefault((row.group_owner, row.group_year), []).append(row)
     pages = {}

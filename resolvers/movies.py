@@ -11,25 +11,25 @@ from sqlalchemy.engine import Connection
 from db.tables import companies, genres, movie_companies, movie_genres, movies
 
 
-def movies_by_id(connection: Connection, version_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
+def movies_by_id(connection: Connection, version_id: int, ids: Sequence[int]) -> dict[int, Row[*tuple[Any, ...]]]:
     """Movies of a version by id."""
     query = select(movies).where(movies.c.version_id == version_id, movies.c.id.in_(ids))
     return {row.id: row for row in connection.execute(query)}
 
 
-def genres_of_movies(connection: Connection, version_id: int, movie_ids: Sequence[int]) -> list[Row[Any]]:
+def genres_of_movies(connection: Connection, version_id: int, movie_ids: Sequence[int]) -> list[Row[*tuple[Any, ...]]]:
     """(movie_id, id, name) of the genres of several movies, by name then id."""
     return _entities_of_movies(connection, version_id, movie_ids, movie_genres.c.genre_id, genres)
 
 
-def companies_of_movies(connection: Connection, version_id: int, movie_ids: Sequence[int]) -> list[Row[Any]]:
+def companies_of_movies(connection: Connection, version_id: int, movie_ids: Sequence[int]) -> list[Row[*tuple[Any, ...]]]:
     """(movie_id, id, name) of the production companies of several movies, by name then id."""
     return _entities_of_movies(connection, version_id, movie_ids, movie_companies.c.company_id, companies)
 
 
 def _entities_of_movies(
     connection: Connection, version_id: int, movie_ids: Sequence[int], link_column: Column[int], entity: Table
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     link = link_column.table
     query = (
         select(link.c.movie_id, entity.c.id, entity.c.name)

@@ -53,7 +53,7 @@ GENRES = Ranked(genre_years, genre_totals, genres, "genre_id")
 class RankingPage:
     """One page of a ranking; rows have `id`, `name`, `years` and the figures."""
 
-    nodes: Sequence[Row[Any]]
+    nodes: Sequence[Row[*tuple[Any, ...]]]
     has_next_page: bool
     end_cursor: str | None
 
@@ -118,7 +118,7 @@ def rank_page(
 
 def rank_all(
     connection: Connection, ranked: Ranked, version_id: int, metric: str, span: tuple[int | None, int | None]
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """Every entity with releases in the span, ranked by `metric`, best first."""
     query, value, table = _ranked(span_totals(ranked, version_id, *span), metric)
     return list(connection.execute(query.order_by(*_order(value, table))))
@@ -139,7 +139,7 @@ def count_ranked(connection: Connection, ranked: Ranked, version_id: int, first:
 
 def totals_by_id(
     connection: Connection, ranked: Ranked, version_id: int, ids: Sequence[int], first: int | None, last: int | None
-) -> dict[int, Row[Any]]:
+) -> dict[int, Row[*tuple[Any, ...]]]:
     """Span totals of several entities by id; an entity with no release in the span is absent."""
     totals = span_totals(ranked, version_id, first, last).subquery("totals")
     query = select(totals).where(totals.c.id.in_(sorted(set(ids))))
@@ -169,6 +169,6 @@ async def count_ranked_companies(
 
 async def rank_genres_over(
     db: Database, *, version_id: int, metric: str, first_year: int | None, last_year: int | None
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """Every genre ranked over a span."""
     return await db.run(rank_all, GENRES, version_id, metric, (first_year, last_year))
