@@ -22,7 +22,7 @@ import keyword
 from collections.abc import Callable
 from functools import lru_cache
 from types import CodeType
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     GraphQLField,
@@ -43,6 +43,9 @@ from strawberry.types.field import StrawberryField
 Complete = Callable[[Any], Any]
 PLAN_CODE_ENTRIES = 1024
 Plan = Callable[[Any], dict[str, Any]]
+Built = TypeVar("Built")
+# (type, id(selection)) -> (the selection, kept alive so its id is not reused; what was built for it)
+PerSelection = dict[tuple[Any, int], tuple[Any, Built]]
 
 
 class _NotPlain(Exception):
@@ -54,11 +57,10 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # (type, id(field list)) -> (the field list, kept alive so its id is not reused; plan or None)
-        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
-        self._completers: dict[tuple[GraphQLOutputType, int], tuple[Any, Complete | None]] = {}
-        # (type, id(grouped field set)) -> (the set, kept alive; its plain fields' readers and completers)
-        self._field_sets: dict[tuple[GraphQLObjectType, int], tuple[Any, dict[str, tuple[Complete, Complete]]]] = {}
+        # Built once per (type, selection) of this execution (see _once_per_selection).
+        self._plans: PerSelection[Plan | None] = {}
+        self._completers: PerSelection[Complete | None] = {}
+        self._field_sets: PerSelection[dict[str, tuple[Complete, Complete]]] = {}
 
     def execute_fields(
         self,
@@ -116,22 +118,23 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _plain_fields(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any
     ) -> dict[str, tuple[Complete, Complete]]:
-        key = (parent_type, id(grouped_field_set))
-        cached = self._field_sets.get(key)
-        if cached is None:
-            compiled: dict[str, tuple[Complete, Complete]] = {}
-            if parent_type.is_type_of is None:
-                for response_name, sub_details in grouped_field_set.items():
-                    name = sub_details[0].node.name.value
-                    field: GraphQLField | None = parent_type.fields.get(name)  # `fields`: untyped upstream
-                    if field is None:
-                        continue
-                    read = _reader(field)
-                    complete = self._completer(field.type, sub_details) if read is not None else None
-                    if read is not None and complete is not None:
-                        compiled[response_name] = (read, complete)
-            self._field_sets[key] = cached = (grouped_field_set, compiled)
-        return cached[1]
+        return _once_per_selection(self._field_sets, parent_type, grouped_field_set, self._build_plain_fields)
+
+    def _build_plain_fields(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> dict[str, tuple[Complete, Complete]]:
+        compiled: dict[str, tuple[Complete, Complete]] = {}
+        if parent_type.is_type_of is None:
+            for response_name, sub_details in grouped_field_set.items():
+                name = sub_details[0].node.name.value
+                field: GraphQLField | None = parent_type.fields.get(name)  # `fields`: untyped upstream
+                if field is None:
+                    continue
+                read = _reader(field)
+                complete = self._completer(field.type, sub_details) if read is not None else None
+                if read is not None and complete is not None:
+                    compiled[response_name] = (read, complete)
+        return compiled
 
     def complete_object_value(
         self,
@@ -168,11 +171,7 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
 
     def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
-        key = (object_type, id(field_details_list))
-        cached = self._plans.get(key)
-        if cached is None:
-            self._plans[key] = cached = (field_details_list, self._build_plan(object_type, field_details_list))
-        return cached[1]
+        return _once_per_selection(self._plans, object_type, field_details_list, self._build_plan)
 
     def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
         if object_type.is_type_of is not None:
@@ -214,11 +213,7 @@ class PlainSelectionExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
         """How to complete a value of this type, mirroring graphql-core's complete_value."""
-        key = (output_type, id(sub_details))
-        cached = self._completers.get(key)
-        if cached is None:
-            self._completers[key] = cached = (sub_details, self._build_completer(output_type, sub_details))
-        return cached[1]
+        return _once_per_selection(self._completers, output_type, sub_details, self._build_completer)
 
     def _build_completer(self, output_type: GraphQLOutputType, sub_details: Any) -> Complete | None:
         if isinstance(output_type, GraphQLNonNull) and isinstance(output_type.of_type, GraphQLLeafType):
@@ -363,3 +358,14 @@ def _attribute(name: str) -> Complete:
     if name.isidentifier() and not keyword.iskeyword(name):
         read.attribute = name  # type: ignore[attr-defined]  # for the generated plans (_build_plan)
     return read
+
+
+def _once_per_selection(
+    built: PerSelection[Built], owner: Any, selection: Any, build: Callable[[Any, Any], Built]
+) -> Built:
+    """`build(owner, selection)`, once per owner and selection object."""
+    key = (owner, id(selection))
+    cached = built.get(key)
+    if cached is None:
+        built[key] = cached = (selection, build(owner, selection))
+    return cached[1]
