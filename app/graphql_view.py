@@ -21,7 +21,7 @@ from strawberry.types.graphql import OperationType
 
 from app.cached_gets import CACHE_HEADER, JSON, CachedGets
 from app.deadline import OffLoopRunner
-from app.http_cache import ResponseCache, etag_for, normalized_key, raw_key
+from app.http_cache import etag_for, normalized_key, raw_key
 from app.persisted import NO_QUERY_MESSAGE, DocumentStore
 from app.pinning import DATASET_VERSION_HEADER, missing_version_message
 from app.playground import graphiql_page
@@ -29,7 +29,6 @@ from app.replicas import ReadRouter
 from app.server import MAX_REQUEST_BYTES
 from db.api_database import Database
 from db.limits import MAX_INTEGER
-from db.live_version import LiveVersionWatcher
 from db.tables import LOADING
 from db.versions import live_version_id
 from resolvers.datasets import find_version, list_all_versions
@@ -76,14 +75,13 @@ class GraphQLView:
         self,
         schema: strawberry.Schema,
         db: Database,
-        live: LiveVersionWatcher,
         gets: CachedGets,
         options: ViewOptions,
         documents: DocumentStore | None = None,
         reads: ReadRouter | None = None,
     ) -> None:
-        self.schema, self.db, self.live, self.gets, self.options = schema, db, live, gets, options
-        self.cache: ResponseCache = gets.cache
+        self.schema, self.db, self.gets, self.options = schema, db, gets, options
+        self.live, self.cache = gets.live, gets.cache  # the live version and response cache GETs are looked up in
         self.documents = documents or DocumentStore(db, None, trusted_only=False, redis_prefix="")
         self.reads = reads or ReadRouter(db, [])  # DATABASE_READ_URL: answers computed on a replica
         self.ide_html = graphiql_page() if options.graphiql else None

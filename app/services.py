@@ -88,6 +88,6 @@ def make_services(settings: Settings, schema: strawberry.Schema, options: ViewOp
         db, settings.read_database_urls(), statement_timeout_ms=settings.statement_timeout_ms,
         max_connections=settings.db_max_connections,
     )  # fmt: skip
-    view = GraphQLView(schema, db, live, gets, options, documents, reads)
+    view = GraphQLView(schema, db, gets, options, documents, reads)
     warm_lock = make_warm_lock(settings.redis_url, settings.cache_namespace)
     return Services(db, cache, live, gets, documents, reads, view, make_metrics(), warm_lock)
