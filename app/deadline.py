@@ -95,14 +95,22 @@ class ExecutionTurn:
         return not self.stopped
 
 
+_startup_frozen = False
+
+
 def freeze_startup_objects() -> None:
     """Leave what startup built (modules, the schema, settings) out of every later garbage collection.
 
     A large answer makes garbage by the million, and each full collection it triggers walks every
     tracked object in the process while holding the interpreter lock: every other request waits.
     Frozen, the server's own few hundred thousand objects are no longer walked, and a pause costs
-    only what the requests under way have made.
+    only what the requests under way have made. Once per process: a process that starts several
+    apps (the tests) would otherwise keep every earlier app's objects frozen, never collected.
     """
+    global _startup_frozen
+    if _startup_frozen:
+        return
+    _startup_frozen = True
     gc.collect()
     gc.freeze()
 
