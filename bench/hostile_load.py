@@ -37,6 +37,8 @@ import httpx
 import orjson
 from sqlalchemy import create_engine, make_url
 
+from bench.host import host_reference, print_host_reference
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAD5000 = ROOT.parent / "shared" / "data" / "movies_metadata_head5000.csv.gz"
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -278,7 +280,9 @@ def main() -> None:
     parser.add_argument("--hostile-share", type=float, default=0.05)
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args()
-    outcome = run(options.duration, options.connections, options.hostile_share)
+    reference = host_reference(POSTGRES_URL)
+    print_host_reference(reference)
+    outcome = {"host_reference_seconds": reference, **run(options.duration, options.connections, options.hostile_share)}
     sys.stdout.write(orjson.dumps(outcome, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url
 
 from bench.catalogs import vacuum_catalogs
+from bench.host import host_reference, print_host_reference
 from importer.sample.generate import generate_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,8 @@ def main() -> None:
     args = parser.parse_args()
     admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
     print(vacuum_catalogs(admin), file=sys.stderr)
+    reference = host_reference(args.database_url)
+    print_host_reference(reference)
     with tempfile.TemporaryDirectory() as directory:
         scratch = Path(directory)
         old_tree = scratch / "old"
@@ -82,7 +85,8 @@ def main() -> None:
         }
         for name, runs in results.items()
     }
-    print(json.dumps({"against": args.against, "records": args.records, **summary}, indent=1))
+    report = {"against": args.against, "records": args.records, "host_reference_seconds": reference, **summary}
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

@@ -34,18 +34,15 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url
 
 from bench.catalogs import vacuum_catalogs
+from bench.host import host_reference, print_host_reference
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 OUR_KINDS = {"ours": None, "ours-one-process": 0}  # worker processes: the default, or none
-# host_reference's workloads.
-REFERENCE_PYTHON_STEPS = 3_000_000
-REFERENCE_SQL = "SELECT count(*) FROM (SELECT mod(g, 100000), count(*) FROM generate_series(1, 2000000) g GROUP BY 1) q"
 
 
 def child(kind: str, path: Path, url: str, run: int) -> None:
@@ -120,27 +117,6 @@ class TotalMemory(threading.Thread):
                 continue
             total_kb += sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
         return total_kb / 1024
-
-
-def host_reference(admin: Engine) -> dict[str, float]:
-    """Seconds this host takes right now for two fixed workloads that no project code touches.
-
-    The host is shared and its speed varies through the day (the same load took 2.1 s one
-    evening and 3.7 s the next night), so figures from different runs compare only once
-    divided by these: plain Python, and PostgreSQL hashing two million rows. Best of three.
-    """
-
-    def best_of_three(workload: Callable[[], object]) -> float:
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            workload()
-            times.append(time.perf_counter() - started)
-        return round(min(times), 3)
-
-    with admin.connect() as connection:
-        database = best_of_three(lambda: connection.exec_driver_sql(REFERENCE_SQL).scalar_one())
-    return {"python": best_of_three(lambda: sum(i * i for i in range(REFERENCE_PYTHON_STEPS))), "database": database}
 
 
 def _cpu_seconds(engine: Engine) -> dict[str, float]:
@@ -237,10 +213,8 @@ def main() -> None:
     admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
     if not args.no_vacuum:
         print(vacuum_catalogs(admin), file=sys.stderr)  # see bench.catalogs
-    reference = host_reference(admin)
-    print(
-        f"host reference: {reference['python']} s of Python, {reference['database']} s of PostgreSQL", file=sys.stderr
-    )
+    reference = host_reference(args.database_url)
+    print_host_reference(reference)
     with admin.connect() as connection:
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
     url = make_url(args.database_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)

@@ -53,6 +53,7 @@ from sqlalchemy import create_engine, make_url  # noqa: E402
 
 from bench.api_bench import HEAD5000, run_wrk, serve  # noqa: E402
 from bench.api_bench import QUERIES as API_QUERIES  # noqa: E402
+from bench.host import host_reference, print_host_reference  # noqa: E402
 
 POSTGRAPHILE = "postgraphile@4.14.1"
 PG_AGGREGATES = "@graphile/pg-aggregates@0.1.1"
@@ -508,6 +509,8 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is required: apt-get install wrk")
+    reference = host_reference(args.database_url)
+    print_host_reference(reference)
     store_url, peer_schema = prepare(args.database_url, args.schema, args.path)
     with this_service(store_url) as ours, postgraphile(args.database_url, peer_schema, args.peer_dir) as peer:
         bodies = check_answers(ours, peer)
@@ -518,7 +521,7 @@ def main() -> None:
         summary = run(ours, peer, args.rounds, args.duration)
     report(summary)
     if args.json:
-        args.json.write_text(json.dumps(summary, indent=2) + "\n")
+        args.json.write_text(json.dumps({"host_reference_seconds": reference, **summary}, indent=2) + "\n")
     if args.plot:
         plot(summary, args.plot)
 

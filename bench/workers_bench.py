@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench.api_bench import HEAD5000, QUERIES, free_port, prepare_store, run_wrk
+from bench.host import host_reference, print_host_reference
 
 MOVIE_STATS = str(Path(sys.executable).parent / "movie-stats")
 WARM_REQUESTS = 64  # per question: enough for every worker to have answered it at least once
@@ -94,6 +95,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=3, help="seconds per measurement (wrk)")
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
+    print_host_reference(host_reference(args.database_url))
     with tempfile.TemporaryDirectory() as directory:
         url = prepare_store(args.path, args.database_url, Path(directory))
         runs: dict[int, list[dict[str, dict[str, float]]]] = {1: [], args.workers: []}

@@ -32,7 +32,7 @@ def test_import_bench_loads_the_same_movies_as_a_direct_import(postgres_engine: 
     assert vacuumed.startswith("vacuumed the system catalogs: "), finished.stderr
     assert reference == (
         f"host reference: {report['host_reference_seconds']['python']} s of Python, "
-        f"{report['host_reference_seconds']['database']} s of PostgreSQL"
+        f"{report['host_reference_seconds']['database']} s of PostgreSQL (a usual-speed host: 0.11 s and 0.35 s)"
     )
     assert all(seconds > 0 for seconds in report["host_reference_seconds"].values())
 
