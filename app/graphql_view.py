@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-import strawberry
 from graphql import GraphQLError, OperationDefinitionNode
 from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
@@ -35,8 +34,8 @@ from db.limits import MAX_INTEGER
 from db.tables import LOADING
 from db.versions import live_version_id
 from resolvers.datasets import find_version, list_all_versions
-from schema.context import Context
 from schema import MovieStatsSchema
+from schema.context import Context
 from schema.documents import parsed
 from schema.errors import (
     INTERNAL_ERROR,

@@ -137,8 +137,7 @@ class _Builder:
             return one if read.source == "company_page" else f"coalesce({one}, 'null')"
         ordered = ", ".join(f"{alias}.{term}" for term in order)
         return (
-            f"coalesce((SELECT '[' || string_agg({item}, ',' ORDER BY {ordered}) || ']' "
-            f"FROM ({rows}) {alias}), '[]')"
+            f"coalesce((SELECT '[' || string_agg({item}, ',' ORDER BY {ordered}) || ']' FROM ({rows}) {alias}), '[]')"
         )
 
     def rows(self, read: Read, parent: str | None) -> tuple[str, list[str] | None]:

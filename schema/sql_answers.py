@@ -165,7 +165,10 @@ _TYPES: dict[str, tuple[str, dict[str, tuple[str, str] | _Nested]]] = {
     ),
     "CompanyYear": ("CompanyYear", _yearly(releasesByGenre=_Nested("releases_by_genre", "GenreReleases", _none))),
     "GenreReleases": ("GenreReleases", {"releases": ("releases", INT), "genre": _GENRE_OF_ROW}),
-    "Genre": ("Genre", {"id": ("id", INT), "name": ("name", TEXT), "years": _Nested("genre_years", "GenreYear", _span)}),
+    "Genre": (
+        "Genre",
+        {"id": ("id", INT), "name": ("name", TEXT), "years": _Nested("genre_years", "GenreYear", _span)},
+    ),
     "GenreOfRow": ("Genre", {"id": ("genre_id", INT), "name": ("genre_name", TEXT)}),
     "GenreYear": ("GenreYear", _yearly(genre=_GENRE_OF_ROW)),
     "Year": (

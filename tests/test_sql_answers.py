@@ -69,7 +69,10 @@ SHAPES = [
     + " ".join(f"by_{m.lower()}: mostPopularGenre(by: {m}) {{ genre {{ name }} {_FIGURES} }}" for m in _METRICS)
     + " } }",
     "{ year(year: 1995) { "
-    + " ".join(f"by_{m.lower()}: genres(orderBy: {m}, first: 6) {{ genre {{ id name }} {_FIGURES} {_COVERAGE} }}" for m in _METRICS)
+    + " ".join(
+        f"by_{m.lower()}: genres(orderBy: {m}, first: 6) {{ genre {{ id name }} {_FIGURES} {_COVERAGE} }}"
+        for m in _METRICS
+    )
     + " } }",
     "{ year(year: 1995) { a: genres(first: 0) { releases } b: genres(first: 100) { releases } c: genres(first: null) "
     "{ releases } } }",
@@ -107,7 +110,7 @@ def _load_generated(url: str, tmp_path: Path) -> int:
     return load(url, path)
 
 
-_ODD_NAME = "Odd \"Co\" \t\x01\u2028 \u00e9 \U0001f3ac"  # escaped by to_json as by orjson
+_ODD_NAME = 'Odd "Co" \t\x01\u2028 \u00e9 \U0001f3ac'  # escaped by to_json as by orjson
 _ODD_COMPANY = "[{'name': '" + _ODD_NAME + "', 'id': 990001}]"
 
 
@@ -165,7 +168,9 @@ def _both(db: Database, version_id: int, queries: list[str]) -> list[tuple[str |
             compiled = await answers.answer(db, query, None, None, version_id)
             context = Context.for_version(db, version_id, MAX_PAGE_SIZE)
             result = await schema.execute(query, context_value=context)
-            normal = orjson.dumps({"data": result.data} if not result.errors else {"errors": [e.formatted for e in result.errors]})
+            normal = orjson.dumps(
+                {"data": result.data} if not result.errors else {"errors": [e.formatted for e in result.errors]}
+            )
             results.append((compiled, normal))
         return results
 
@@ -249,10 +254,14 @@ def test_floats_print_as_orjson_prints_them(store: tuple[str, int, str]) -> None
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            printed = connection.exec_driver_sql(
-                f"SELECT {float_json('x')} FROM unnest(%(xs)s::float8[]) WITH ORDINALITY AS t(x, n) ORDER BY n",
-                {"xs": [repr(value) for value in values]},
-            ).scalars().all()
+            printed = (
+                connection.exec_driver_sql(
+                    f"SELECT {float_json('x')} FROM unnest(%(xs)s::float8[]) WITH ORDINALITY AS t(x, n) ORDER BY n",
+                    {"xs": [repr(value) for value in values]},
+                )
+                .scalars()
+                .all()
+            )
     finally:
         engine.dispose()
     assert printed == [orjson.dumps(value).decode() for value in values]
