@@ -88,5 +88,8 @@ def build_schema(limits: Limits = Limits()) -> MovieStatsSchema:
     )
     # Strawberry validates by its default rules (graphql-core's), then those AddValidationRules adds.
     all_rules = (*specified_rules, *rules)
-    schema.checks = Checks(schema._schema, all_rules, validated, sizes, limits.max_tokens, limits.max_cost)
+    schema.checks = Checks(
+        schema._schema, all_rules, validated, sizes, limits.max_tokens, limits.max_cost, limits.max_depth,
+        limits.max_aliases,
+    )  # fmt: skip
     return schema

@@ -19,18 +19,21 @@ from typing import Any
 
 import orjson
 import pytest
+from graphql import parse
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
+from strawberry.schema.schema import validate_document
 
 from app.database import open_database
 from db.api_database import Database
 from db.engine import make_engine
 from db.migrate import upgrade
-from db.postgres_json import float_json
+from db.postgres_json import float_json, postgres_statement
 from importer.sample.generate import generate_file
-from schema import build_schema
+from schema import Limits, build_schema
 from schema.context import Context
 from schema.sql_answers import SqlAnswers
+from schema.sql_plan import _TYPES, PlanLimits, compile_operation
 from tests.api_support import api_settings, count_statements, load, serve
 from tests.conftest import _postgres_schema_url, head5000
 
@@ -101,6 +104,29 @@ NOT_COMPILED = [
     "mutation { __typename }",
     "{ " + "genres { years { genre { years { year } } } } " + "}",  # refused by the cost limit
     "{ __schema { queryType { name } } }",
+]
+
+
+# Invalid documents shaped like the subset: graphql-core's validation refuses each, and none compiles.
+INVALID = [
+    "{ company(id: 6194, id: 5) { name } }",
+    "{ company(ident: 6194) { name } }",
+    "{ company { name } }",
+    "{ company(id: null) { name } }",
+    "{ company(id: 2147483648) { name } }",
+    '{ company(id: "6194") { name } }',
+    "{ company(id: 6194.5) { name } }",
+    "{ company(id: 6194) { name { first } } }",
+    "{ company(id: 6194) }",
+    "{ company(id: 6194) { years(from: RELEASES) { year } } }",
+    "{ companies(first: null) { totalCount } }",
+    "{ year(year: 1995) { mostPopularGenre(by: POPULARITY) { releases } } }",
+    "{ year(year: 1995) { genres(orderBy: 3) { releases } } }",
+    "{ year(year: 1995) { releases(first: 1) } }",
+    "{ __typename(x: 1) }",
+    "{ __typename { name } }",
+    "{ genre(id: 18) { a: name a: id } }",
+    "{ year(year: 1995) { genres { genre { releases } } } }",
 ]
 
 
@@ -215,6 +241,38 @@ def test_every_compilable_shape_answers_the_normal_paths_bytes(store: tuple[str,
             assert b'{"data":' + compiled.encode() + b"}" == normal, query
     finally:
         db.dispose()
+
+
+def test_every_field_of_the_subset_is_a_field_of_its_type() -> None:
+    graphql_schema = build_schema().checks.schema
+    for type_name, fields in _TYPES.values():
+        assert set(fields) <= set(graphql_schema.type_map[type_name].fields), type_name  # type: ignore[attr-defined]  # object types
+
+
+def test_compiled_documents_are_valid_and_invalid_ones_never_compile() -> None:
+    schema = build_schema()
+    checks = schema.checks
+    limits = PlanLimits(MAX_PAGE_SIZE, checks.max_depth, checks.max_aliases)
+    for query in SHAPES:
+        compilation = compile_operation(parse(query), None, checks.schema, limits)
+        assert compilation is not None and compilation.valid, query
+        assert validate_document(checks.schema, parse(query), checks.rules) == [], query
+    for query in INVALID:
+        assert compile_operation(parse(query), None, checks.schema, limits) is None, query
+        assert validate_document(checks.schema, parse(query), checks.rules) != [], query
+
+
+def test_near_the_depth_and_alias_limits_documents_are_validated_as_the_normal_path_does() -> None:
+    schema = build_schema(Limits(max_depth=2, max_aliases=2))
+    limits = PlanLimits(MAX_PAGE_SIZE, 2, 2)
+    deep, aliased = SHAPES[1], "{ a: __typename b: __typename }"
+    for query in (deep, aliased):
+        compilation = compile_operation(parse(query), None, schema.checks.schema, limits)
+        assert compilation is not None and not compilation.valid
+    assert compile_operation(parse("{ a: __typename b: genres { id } }"), None, schema.checks.schema, limits)
+    answers = SqlAnswers(schema.checks, MAX_PAGE_SIZE)
+    assert answers._compile(deep, None, postgres_statement) is None  # too deep: refused by validation
+    assert answers._compile(aliased, None, postgres_statement) is not None  # two aliases are allowed
 
 
 def test_shapes_outside_the_subset_are_left_to_the_normal_path(store: tuple[str, int, str]) -> None:
