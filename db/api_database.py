@@ -54,7 +54,11 @@ _POSTGRES_CONNECT = {
 
 
 class Database:
-    """An engine plus the worker threads that keep blocking calls off the event loop."""
+    """An engine plus the worker threads that keep blocking calls off the event loop.
+
+    `json_statements` is how the store answers a whole query in one statement building its JSON
+    (db.postgres_json on PostgreSQL, chosen in `open_database`; None on SQLite).
+    """
 
     def __init__(
         self,
@@ -66,7 +70,6 @@ class Database:
         json_statements: StatementBuilder | None = None,
     ) -> None:
         self.engine = engine
-        # How this store answers a whole query in one statement building its JSON (None: it does not).
         self.json_statements = json_statements
         self._unavailable = unavailable  # the error an outage raises, built from its message
         self.max_connections = max_connections
