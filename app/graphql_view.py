@@ -300,9 +300,9 @@ class GraphQLView:
         """The `data` JSON text of a compiled answer (schema.sql_answers), else None and the database
         the normal path answers on: a database that failed the statement fails its calls the same way."""
         timeout_seconds = self.options.request_timeout_seconds
-        answer = self.sql_answers.answer(db, query, variables, operation_name, version_id)
         try:
-            return await asyncio.wait_for(answer, timeout_seconds), db
+            async with asyncio.timeout(timeout_seconds):  # no task of its own, unlike wait_for
+                return await self.sql_answers.answer(db, query, variables, operation_name, version_id), db
         except TimeoutError:
             raise timed_out(timeout_seconds) from None
         except (ApiError, OperationalError) as error:  # unavailable, or its statement timeout: the same answer
