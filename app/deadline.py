@@ -115,6 +115,14 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def timed_out(timeout_seconds: float) -> RequestTimedOut:
+    """The error of a request stopped at its deadline."""
+    return RequestTimedOut(
+        f"The request took longer than {timeout_seconds:g} s (REQUEST_TIMEOUT_SECONDS) and was stopped; "
+        "ask for less, or try again later."
+    )
+
+
 class OffLoopRunner:
     """Worker threads with an event loop each, running one request's coroutine at a time."""
 
@@ -131,10 +139,7 @@ class OffLoopRunner:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout_seconds)
         except TimeoutError:
             turn.stopped = True
-            raise RequestTimedOut(
-                f"The request took longer than {timeout_seconds:g} s (REQUEST_TIMEOUT_SECONDS) and was stopped; "
-                "ask for less, or try again later."
-            ) from None
+            raise timed_out(timeout_seconds) from None
         except asyncio.CancelledError:  # the client went away, or the server is stopping
             turn.stopped = True
             raise

@@ -6,13 +6,15 @@ the cached bytes. GraphQL parsing and execution only happen on a miss.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import orjson
-import strawberry
 from graphql import GraphQLError, OperationDefinitionNode
+from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -20,18 +22,19 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from app.cached_gets import CACHE_HEADER, JSON, CachedGets
-from app.deadline import OffLoopRunner
+from app.deadline import OffLoopRunner, timed_out
 from app.http_cache import etag_for, normalized_key, raw_key
 from app.persisted import NO_QUERY_MESSAGE, DocumentStore
 from app.pinning import DATASET_VERSION_HEADER, missing_version_message
 from app.playground import graphiql_page
 from app.replicas import ReadRouter
 from app.server import MAX_REQUEST_BYTES
-from db.api_database import Database
+from db.api_database import Database, FailingCalls
 from db.limits import MAX_INTEGER
 from db.tables import LOADING
 from db.versions import live_version_id
 from resolvers.datasets import find_version, list_all_versions
+from schema import MovieStatsSchema
 from schema.context import Context
 from schema.documents import parsed
 from schema.errors import (
@@ -48,6 +51,9 @@ from schema.errors import (
     ensure_coded,
     request_error,
 )
+from schema.sql_answers import SqlAnswers
+
+logger = logging.getLogger("movie_stats.sql_answers")
 
 NO_STORE = "no-store"
 MAX_QUERY_CHARS = 65_536  # far above MAX_QUERY_TOKENS of any real query; bounds the parse caches' memory
@@ -73,7 +79,7 @@ class GraphQLView:
 
     def __init__(
         self,
-        schema: strawberry.Schema,
+        schema: MovieStatsSchema,
         db: Database,
         gets: CachedGets,
         options: ViewOptions,
@@ -86,6 +92,7 @@ class GraphQLView:
         self.reads = reads or ReadRouter(db, [])  # DATABASE_READ_URL: answers computed on a replica
         self.ide_html = graphiql_page() if options.graphiql else None
         self.runner = OffLoopRunner(options.execution_threads)
+        self.sql_answers = SqlAnswers(schema.checks, options.max_page_size)  # whole answers in one statement
 
     def close(self) -> None:
         """Stop the execution threads (each ends with its request, bounded by the deadline)."""
@@ -257,8 +264,13 @@ class GraphQLView:
                 "name the one to run with `operationName`."
             )
 
+        db = self.reads.database_for(version_id)
+        data, db = await self._in_one_statement(db, query, variables, operation_name, version_id)
+        if data is not None:
+            return self._bounded(b'{"data":' + data.encode() + b"}"), 200, True
+
         async def execute() -> Any:
-            context = Context.for_version(self.reads.database_for(version_id), version_id, self.options.max_page_size)
+            context = Context.for_version(db, version_id, self.options.max_page_size)
             return await self.schema.execute(
                 query, variables, context, operation_name=operation_name, allowed_operation_types=allowed
             )
@@ -276,6 +288,28 @@ class GraphQLView:
         errors = ensure_coded(result.errors)
         body = orjson.dumps({"errors": [error.formatted for error in errors], "data": result.data})
         return self._bounded(body), _status(result.data, errors), False
+
+    async def _in_one_statement(
+        self,
+        db: Database,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        version_id: int,
+    ) -> tuple[str | None, Database]:
+        """The `data` JSON text of a compiled answer (schema.sql_answers), else None and the database
+        the normal path answers on: a database that failed the statement fails its calls the same way."""
+        timeout_seconds = self.options.request_timeout_seconds
+        try:
+            async with asyncio.timeout(timeout_seconds):  # no task of its own, unlike wait_for
+                return await self.sql_answers.answer(db, query, variables, operation_name, version_id), db
+        except TimeoutError:
+            raise timed_out(timeout_seconds) from None
+        except (ApiError, OperationalError) as error:  # unavailable, or its statement timeout: the same answer
+            return None, FailingCalls(db, error)
+        except Exception:  # a statement this store refused: the normal path answers
+            logger.exception("A compiled answer failed; answered by the normal path")
+            return None, db
 
     def _bounded(self, body: bytes) -> bytes:
         """The body, unless it is larger than MAX_RESPONSE_BYTES."""

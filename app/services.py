@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import anyio
-import strawberry
 
 from app.cached_gets import CachedGets
 from app.database import open_database
@@ -25,6 +24,7 @@ from app.settings import Settings
 from app.warm import AnswerWarmer, SharedWarmLock, WarmedLiveVersion, log_reports_to_stderr, make_warm_lock
 from db.api_database import Database
 from db.live_version import watch_live_version
+from schema import MovieStatsSchema
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ class Services:
         self.db.dispose()
 
 
-def make_services(settings: Settings, schema: strawberry.Schema, options: ViewOptions) -> Services:
+def make_services(settings: Settings, schema: MovieStatsSchema, options: ViewOptions) -> Services:
     """Every component of a process, wired, none started."""
     db = open_database(
         settings.resolved_database_url(),

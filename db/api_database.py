@@ -26,6 +26,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from db.engine import is_sqlite, make_engine
 from db.faults import Breaker, HungCallWatchdog, is_unavailable
+from db.json_plan import StatementBuilder
+from db.postgres_json import postgres_statement
 
 T = TypeVar("T")
 
@@ -52,7 +54,11 @@ _POSTGRES_CONNECT = {
 
 
 class Database:
-    """An engine plus the worker threads that keep blocking calls off the event loop."""
+    """An engine plus the worker threads that keep blocking calls off the event loop.
+
+    `json_statements` is how the store answers a whole query in one statement building its JSON
+    (db.postgres_json on PostgreSQL, chosen in `open_database`; None on SQLite).
+    """
 
     def __init__(
         self,
@@ -61,8 +67,10 @@ class Database:
         *,
         unavailable: Callable[[str], Exception],
         hang_seconds: float | None = None,
+        json_statements: StatementBuilder | None = None,
     ) -> None:
         self.engine = engine
+        self.json_statements = json_statements
         self._unavailable = unavailable  # the error an outage raises, built from its message
         self.max_connections = max_connections
         self.breaker = Breaker(BREAKER_OPEN_SECONDS)
@@ -140,6 +148,26 @@ class Database:
         self.engine.dispose()
 
 
+class FailingCalls(Database):
+    """A store whose every call raises one error: an outage met once, for the normal path to answer it.
+
+    When the one statement of a compiled answer (schema.sql_answers) fails for want of the
+    database, the normal path answers instead over this handle, so the answer is the one it
+    gives when its own calls fail so (the same errors, paths and status).
+    """
+
+    def __init__(self, db: Database, error: Exception) -> None:  # no threads or pool of its own
+        self.engine, self.max_connections, self.breaker = db.engine, db.max_connections, db.breaker
+        self.json_statements, self._error = None, error
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Raise the error."""
+        raise self._error
+
+    def dispose(self) -> None:
+        """Nothing to release."""
+
+
 def open_database(
     url: str, *, statement_timeout_ms: int, unavailable: Callable[[str], Exception], max_connections: int = 10
 ) -> Database:
@@ -153,8 +181,10 @@ def open_database(
     hang_seconds = statement_timeout_ms / 1000 + HANG_GRACE_SECONDS if statement_timeout_ms else None
     if is_sqlite(engine):  # its time limit is enforced in-process (progress handler); a server may hang
         _sqlite_for_api(engine, statement_timeout_ms)
-        hang_seconds = None
-    return Database(engine, max_connections, unavailable=unavailable, hang_seconds=hang_seconds)
+        return Database(engine, max_connections, unavailable=unavailable)
+    return Database(
+        engine, max_connections, unavailable=unavailable, hang_seconds=hang_seconds, json_statements=postgres_statement
+    )
 
 
 def _sqlite_for_api(engine: Engine, statement_timeout_ms: int) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import strawberry
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, specified_rules
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -24,6 +24,7 @@ from schema.errors import ErrorCodes, log_unexpected
 from schema.plain_execution import PlainSelectionExecutionContext
 from schema.query import Query
 from schema.scalars import SCALARS
+from schema.sql_answers import Checks
 from schema.stopping import StoppableExecution
 from schema.validation import DocumentValidation, ValidationResults
 
@@ -44,13 +45,19 @@ class Execution(StoppableExecution, PlainSelectionExecutionContext):
 
 
 class MovieStatsSchema(strawberry.Schema):
-    """Logs only the errors a client cannot fix (the rest are answers, not incidents)."""
+    """Logs only the errors a client cannot fix (the rest are answers, not incidents).
+
+    `checks` holds what it checks an operation by before running it (schema.sql_answers makes
+    the same checks before it answers a query in one statement); set by build_schema.
+    """
+
+    checks: Checks
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_unexpected(errors)
 
 
-def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
+def build_schema(limits: Limits = Limits()) -> MovieStatsSchema:
     """The read-only schema: Query only, no Mutation, with caches, limits and error codes.
 
     Extensions are factories (a fresh instance per request), but the limiters' validation
@@ -63,19 +70,26 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     ]
     if not limits.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    validated = ValidationResults()
+    validated, sizes = ValidationResults(), ListSizesCache()
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
         SharedParserCache,
         lambda: DocumentValidation(validated),
         ArgumentCheck,
-        cost_limit(limits.max_cost, ListSizesCache()),
+        cost_limit(limits.max_cost, sizes),
         ErrorCodes,
     ]
-    return MovieStatsSchema(
+    schema = MovieStatsSchema(
         query=Query,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
         execution_context_class=Execution,
     )
+    # Strawberry validates by its default rules (graphql-core's), then those AddValidationRules adds.
+    all_rules = (*specified_rules, *rules)
+    schema.checks = Checks(
+        schema._schema, all_rules, validated, sizes, limits.max_tokens, limits.max_cost, limits.max_depth,
+        limits.max_aliases,
+    )  # fmt: skip
+    return schema

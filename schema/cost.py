@@ -191,8 +191,8 @@ class ListSizesCache:
         self._lock = threading.Lock()  # requests run on several threads' event loops
 
     async def get(self, db: Any, version_id: int) -> ListSizes:
-        """The sizes of a version of a database, read on first use."""
-        key = (id(db), version_id)
+        """The sizes of a version of a database (its engine), read on first use."""
+        key = (id(db.engine), version_id)
         with self._lock:
             if (sizes := self._sizes.get(key)) is not None:
                 self._sizes.move_to_end(key)
