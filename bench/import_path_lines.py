@@ -20,8 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 API_MODULES = frozenset(
     f"db/{name}.py"
-    for name in ("api_database", "live_version", "faults", "diff", "documents", "text_match", "replication")
-)
+    for name in (
+        "api_database", "live_version", "faults", "diff", "documents", "text_match", "replication",
+        "json_plan", "postgres_json",
+    )
+)  # fmt: skip
 EXCLUDED_PREFIXES = ("importer/sample/", "importer/generate", "db/migrations/")
 NOT_CODE = frozenset(
     {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}

@@ -27,4 +27,5 @@ def test_the_import_path_leaves_out_the_generator_migrations_and_api_modules() -
     assert on_import_path("importer/read.py") and on_import_path("db/tables.py")
     assert not on_import_path("importer/sample/generate.py") and not on_import_path("importer/generate_profile.py")
     assert not on_import_path("db/migrations/env.py") and not on_import_path("db/live_version.py")
+    assert not on_import_path("db/postgres_json.py")
     assert not on_import_path("schema/query.py") and not on_import_path("db/README.md")
