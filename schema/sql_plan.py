@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, cast
 
 import orjson
@@ -39,10 +40,10 @@ from graphql import (
 
 from db.json_plan import BOOL, FLOAT, INT, TEXT, Constant, Read, Value
 from resolvers.years import METRIC_COLUMNS
+from schema.errors import ApiError, check_page_size
 
 Arguments = Mapping[str, Any]
 SourceArguments = tuple[int | str | None, ...]
-DEFAULT_METRIC = "AVERAGE_POPULARITY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,21 +88,23 @@ def _parents(_field: Arguments, parent: SourceArguments, _max_page: int) -> Sour
 def _page(field: Arguments, _parent: SourceArguments, max_page: int) -> SourceArguments:
     if field.get("search") is not None or field.get("after") is not None:
         raise _NotCompilable
-    return (_first(field.get("first", 20), max_page),)
+    return (_first(field["first"], max_page),)
 
 
 def _best_genre(field: Arguments, _parent: SourceArguments, _max_page: int) -> SourceArguments:
-    return (_metric(field.get("by", DEFAULT_METRIC)),)
+    return (_metric(field["by"]),)
 
 
 def _ranked(field: Arguments, _parent: SourceArguments, max_page: int) -> SourceArguments:
-    return (_metric(field.get("orderBy", DEFAULT_METRIC)), _first(field.get("first"), max_page))
+    return (_metric(field["orderBy"]), _first(field.get("first"), max_page))
 
 
-def _first(first: Any, max_page: int) -> int | None:
-    """A page size the normal path accepts (others are its errors to answer)."""
-    if first is not None and not (isinstance(first, int) and 0 <= first <= max_page):
-        raise _NotCompilable
+def _first(first: int | None, max_page: int) -> int | None:
+    """A page size the normal path accepts (the others are its errors to answer)."""
+    try:
+        check_page_size(first, max_page)
+    except ApiError:
+        raise _NotCompilable from None
     return first
 
 
@@ -227,7 +230,8 @@ class _Walk:
 
 
 def _arguments(selection: FieldNode, definition: GraphQLField) -> dict[str, int | str | None]:
-    """The field's arguments, each known, given once, of its type, every required one given."""
+    """The field's arguments, each known, given once, of its type, every required one given; the
+    schema's defaults (an enum's by its name) for those not given."""
     given: dict[str, int | str | None] = {}
     for argument in selection.arguments or ():
         name = argument.name.value
@@ -235,7 +239,12 @@ def _arguments(selection: FieldNode, definition: GraphQLField) -> dict[str, int 
             raise _NotCompilable
         given[name] = _value(argument.value, definition.args[name].type)
     for name, declared in definition.args.items():
-        if name not in given and is_non_null_type(declared.type) and declared.default_value is Undefined:
+        if name in given:
+            continue
+        if declared.default_value is not Undefined:
+            default = declared.default_value
+            given[name] = default.name if isinstance(default, Enum) else default
+        elif is_non_null_type(declared.type):
             raise _NotCompilable
     return given
 
