@@ -27,13 +27,14 @@ from strawberry.schema.schema import validate_document
 from app.database import open_database
 from db.api_database import Database
 from db.engine import make_engine
+from db.json_plan import SOURCES
 from db.migrate import upgrade
 from db.postgres_json import float_json, postgres_statement
 from importer.sample.generate import generate_file
 from schema import Limits, build_schema
 from schema.context import Context
 from schema.sql_answers import SqlAnswers
-from schema.sql_plan import _TYPES, PlanLimits, compile_operation
+from schema.sql_plan import _TYPES, PlanLimits, _Nested, compile_operation
 from tests.api_support import api_settings, count_statements, load, serve
 from tests.conftest import _postgres_schema_url, head5000
 
@@ -247,6 +248,8 @@ def test_every_field_of_the_subset_is_a_field_of_its_type() -> None:
     graphql_schema = build_schema().checks.schema
     for type_name, fields in _TYPES.values():
         assert set(fields) <= set(graphql_schema.type_map[type_name].fields), type_name  # type: ignore[attr-defined]  # object types
+        for spec in fields.values():  # every source the subset reads is one db.json_plan documents
+            assert not isinstance(spec, _Nested) or spec.source in SOURCES, (type_name, spec)
 
 
 def test_compiled_documents_are_valid_and_invalid_ones_never_compile() -> None:
