@@ -20,7 +20,7 @@ import orjson
 from aiocache import RedisCache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer
-from graphql import GraphQLError, print_ast
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, TokenKind
 from redis.exceptions import RedisError
 
 from app.lru import ByteLRU
@@ -33,7 +33,7 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # CACHE_MAX_BYTES
 REDIS_TIMEOUT_SECONDS = 0.05
 # After Redis fails, it is skipped this long (every request uncached) before it is tried again.
 REDIS_SKIP_SECONDS = 5.0
-KEY_PREFIX_RAW, KEY_PREFIX_NORMALIZED = "r", "n"
+KEY_PREFIX_RAW, KEY_PREFIX_NORMALIZED = "r", "t"
 
 
 class _Bytes(BaseSerializer):  # type: ignore[misc]  # aiocache ships no types: its classes are Any
@@ -208,10 +208,40 @@ def normalized_key(
 
 @lru_cache(maxsize=DOCUMENT_CACHE_ENTRIES)
 def _normalized_document(query: str, max_tokens: int) -> str | None:
+    """The document's tokens, one space apart: what is left once whitespace, commas and comments go.
+
+    Read from the parse execution reuses (schema.documents), so it costs a walk of the tokens,
+    not a print of the tree. A string is spelled by its value (escapes and block form resolved),
+    and `query {` counts as its shorthand `{`: the same document either way.
+    """
     try:
-        return print_ast(parsed(query, max_tokens))  # the parse execution reuses (schema.documents)
+        document = parsed(query, max_tokens)
     except GraphQLError:
         return None
+    shorthand_keywords = {
+        id(node.loc.start_token)
+        for node in document.definitions
+        if isinstance(node, OperationDefinitionNode)
+        and node.operation is OperationType.QUERY
+        and node.name is None
+        and not node.variable_definitions
+        and not node.directives
+        and node.loc is not None
+        and node.loc.start_token.kind is TokenKind.NAME
+    }
+    assert document.loc is not None  # parsed with locations
+    spelled = []
+    token = document.loc.start_token.next  # the first token after <SOF>
+    while token is not None and token.kind is not TokenKind.EOF:
+        if token.kind in _STRINGS:
+            spelled.append(orjson.dumps(token.value).decode())
+        elif token.kind is not TokenKind.COMMENT and id(token) not in shorthand_keywords:
+            spelled.append(token.value if token.value is not None else token.kind.value)
+        token = token.next
+    return " ".join(spelled)
+
+
+_STRINGS = frozenset({TokenKind.STRING, TokenKind.BLOCK_STRING})
 
 
 def etag_for(key: str) -> str:
