@@ -26,8 +26,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from db.engine import is_sqlite, make_engine
 from db.faults import Breaker, HungCallWatchdog, is_unavailable
-from db.json_plan import StatementBuilder
+from db.json_plan import Statement, StatementBuilder
 from db.postgres_json import postgres_statement
+from db.postgres_loop import LoopStatements
 
 T = TypeVar("T")
 
@@ -68,12 +69,15 @@ class Database:
         unavailable: Callable[[str], Exception],
         hang_seconds: float | None = None,
         json_statements: StatementBuilder | None = None,
+        on_loop: LoopStatements | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.engine = engine
         self.json_statements = json_statements
+        self._on_loop = on_loop
         self._unavailable = unavailable  # the error an outage raises, built from its message
         self.max_connections = max_connections
-        self.breaker = Breaker(BREAKER_OPEN_SECONDS)
+        self.breaker = breaker or Breaker(BREAKER_OPEN_SECONDS)  # one for every way the store is called
         self._executor = ThreadPoolExecutor(max_connections, thread_name_prefix="db")
         # None: no call can hang past its time limit (SQLite enforces it in-process: open_database).
         self._watchdog = HungCallWatchdog() if hang_seconds is not None else None
@@ -93,6 +97,12 @@ class Database:
                 "try again shortly."
             )
         return await waiting
+
+    async def json_answer(self, statement: Statement, version_id: int) -> str:
+        """A compiled answer's JSON text: sent from the event loop where the store can, else as `run` sends calls."""
+        if self._on_loop is not None and (text := await self._on_loop.answer(statement, version_id)) is not None:
+            return text
+        return await self.run(statement.run, version_id)
 
     def _call(self, started: threading.Event, function: Callable[..., T], args: tuple[Any, ...]) -> T:
         started.set()
@@ -144,6 +154,8 @@ class Database:
         if self._watchdog is not None:
             self._watchdog.cut_all()
             self._watchdog.close()
+        if self._on_loop is not None:
+            self._on_loop.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
@@ -182,8 +194,18 @@ def open_database(
     if is_sqlite(engine):  # its time limit is enforced in-process (progress handler); a server may hang
         _sqlite_for_api(engine, statement_timeout_ms)
         return Database(engine, max_connections, unavailable=unavailable)
+    breaker = Breaker(BREAKER_OPEN_SECONDS)
+    on_loop = LoopStatements(
+        engine, max_connections, breaker=breaker, unavailable=unavailable, hang_seconds=hang_seconds
+    )
     return Database(
-        engine, max_connections, unavailable=unavailable, hang_seconds=hang_seconds, json_statements=postgres_statement
+        engine,
+        max_connections,
+        unavailable=unavailable,
+        hang_seconds=hang_seconds,
+        json_statements=postgres_statement,
+        on_loop=on_loop,
+        breaker=breaker,
     )
 
 

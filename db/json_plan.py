@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -72,6 +72,10 @@ class Statement(Protocol):
     """One compiled answer: run on a connection against a version, it returns the `data` JSON text."""
 
     def run(self, connection: Connection, version_id: int) -> str: ...
+
+    def commands(self, prepared: set[str], version_id: int) -> list[tuple[str, tuple[Any, ...] | None]]:
+        """The same, as the SQL to send in order on a driver connection that has prepared `prepared`."""
+        ...
 
 
 # A store's compiler of plans into statements (None on a store that builds no JSON: the normal path).

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -52,17 +53,30 @@ class PostgresStatement:
     def run(self, connection: Connection, version_id: int) -> str:
         """The answer's `data` object as JSON text."""
         prepared: set[str] = connection.connection.info.setdefault(_PREPARED, set())
+        *preparing, (execute, parameters) = self.commands(prepared, version_id)
+        for sql, _none in preparing:
+            try:
+                connection.exec_driver_sql(sql)
+            except Exception:
+                prepared.discard(self.name)  # not prepared (a PREPARE outlives its transaction: only if it ran)
+                raise
+        text: str = connection.exec_driver_sql(execute, parameters).scalar_one()
+        return text
+
+    def commands(self, prepared: set[str], version_id: int) -> list[tuple[str, tuple[Any, ...] | None]]:
+        """The SQL to send, in order, on a connection that has prepared `prepared` (updated as they will be):
+        the statement's PREPARE if the connection lacks it, then the EXECUTE, which returns the answer."""
+        commands: list[tuple[str, tuple[Any, ...] | None]] = []
         if self.name not in prepared:
             if len(prepared) >= MAX_PREPARED_PER_CONNECTION:
-                connection.exec_driver_sql("DEALLOCATE ALL")
+                commands.append(("DEALLOCATE ALL", None))
                 prepared.clear()
             types = ", ".join(["int", *("text" if isinstance(value, str) else "int" for value in self.values)])
-            connection.exec_driver_sql(f"PREPARE {self.name}({types}) AS {self.sql}")
+            commands.append((f"PREPARE {self.name}({types}) AS {self.sql}", None))
             prepared.add(self.name)
         placeholders = ", ".join(["%s"] * (len(self.values) + 1))
-        execute = f"EXECUTE {self.name}({placeholders})"
-        text: str = connection.exec_driver_sql(execute, (version_id, *self.values)).scalar_one()
-        return text
+        commands.append((f"EXECUTE {self.name}({placeholders})", (version_id, *self.values)))
+        return commands
 
 
 def postgres_statement(plan: Read) -> PostgresStatement:
@@ -93,6 +107,7 @@ def float_json(expression: str) -> str:
     )
 
 
+@lru_cache(maxsize=1024)  # the same few columns under the same row aliases, statement after statement
 def _value_json(expression: str, kind: str) -> str:
     if kind == INT:
         return f"coalesce(({expression})::text, 'null')"

@@ -77,7 +77,7 @@ class SqlAnswers:
         cost = query_cost(self.checks.schema, compiled.document, operation_name, None, sizes, self.max_page_size)
         if cost > self.checks.max_cost:
             return None  # the normal path refuses it, with its message
-        return await db.run(compiled.statement.run, version_id)
+        return await db.json_answer(compiled.statement, version_id)
 
     def _compile(self, query: str, operation_name: str | None, builder: StatementBuilder) -> _Compiled | None:
         key = (query, operation_name, builder)

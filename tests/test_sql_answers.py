@@ -25,6 +25,7 @@ from sqlalchemy.exc import DataError
 from strawberry.schema.schema import validate_document
 
 from app.database import open_database
+from db import postgres_loop
 from db.api_database import Database
 from db.engine import make_engine
 from db.json_plan import SOURCES
@@ -288,21 +289,53 @@ def test_shapes_outside_the_subset_are_left_to_the_normal_path(store: tuple[str,
         db.dispose()
 
 
-def test_over_http_a_compiled_answer_is_one_prepared_statement(store: tuple[str, int, str]) -> None:
+def test_over_http_a_compiled_answer_is_one_prepared_statement_sent_from_the_event_loop(
+    store: tuple[str, int, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, _version, _which = store
+    sent: list[str] = []
+    run = postgres_loop._run
+
+    async def noting(raw: Any, sql: str, parameters: tuple[Any, ...] | None) -> Any:
+        sent.append(sql)
+        return await run(raw, sql, parameters)
+
+    monkeypatch.setattr(postgres_loop, "_run", noting)
     with serve(api_settings(url, cache_ttl_seconds=0)) as api:
         assert api.get("{ __typename }").status_code == 200  # the version's list sizes, read once
-        with count_statements(api.engine) as statements:
+        sent.clear()
+        with count_statements(api.engine) as through_threads:
             first = api.get(SHAPES[2])
-        assert [statement.split()[0] for statement in statements] == ["PREPARE", "EXECUTE"]
-        bodies = []
-        for number in range(8):  # past PostgreSQL's five custom plans, to its generic one
-            with count_statements(api.engine) as statements:
+            assert [statement.split()[0] for statement in sent] == ["PREPARE", "EXECUTE"]
+            bodies = []
+            for number in range(8):  # past PostgreSQL's five custom plans, to its generic one
+                sent.clear()
                 response = api.get(SHAPES[2].replace("{ year", f"{{ u{number}: __typename year", 1))
-            assert response.status_code == 200 and len(statements) == 1 and statements[0].startswith("EXECUTE")
-            bodies.append(response.content.replace(f'"u{number}":"Query",'.encode(), b""))
+                assert response.status_code == 200 and len(sent) == 1 and sent[0].startswith("EXECUTE")
+                bodies.append(response.content.replace(f'"u{number}":"Query",'.encode(), b""))
+        assert through_threads == []  # nothing went through the engine's pool
     assert first.status_code == 200 and first.json()["data"]["year"]["releases"] > 0
     assert bodies == [first.content] * 8
+
+
+def test_with_every_loop_connection_busy_a_compiled_answer_goes_through_the_pool(
+    store: tuple[str, int, str],
+) -> None:
+    url, version_id, _which = store
+    db = open_database(url, statement_timeout_ms=5000, max_connections=2)
+    statement = SqlAnswers(build_schema(Limits()).checks, MAX_PAGE_SIZE)._compile(SHAPES[2], None, postgres_statement)
+    assert statement is not None
+
+    async def answers(count: int) -> list[str]:
+        return await asyncio.gather(*(db.json_answer(statement.statement, version_id) for _ in range(count)))
+
+    try:
+        with count_statements(db.engine) as through_threads:
+            texts = asyncio.run(answers(6))  # two on the loop's two connections, four on the pool's
+        assert len(set(texts)) == 1 and orjson.loads(texts[0])["year"]["releases"] > 0
+        assert [statement.split()[0] for statement in through_threads].count("EXECUTE") == 4
+    finally:
+        db.dispose()
 
 
 def _orjson_floats() -> list[float]:
