@@ -72,12 +72,13 @@ class LoopStatements:
 
     async def answer(self, statement: Statement, version_id: int) -> str | None:
         """The statement's answer, or None when every connection is busy (raises as `Database.run` does)."""
-        if not self.breaker.admit():
-            raise self._unavailable(f"The database is unavailable ({self.breaker.last_error}); try again shortly.")
         taken = self._take()
         if taken is None:
-            return None
+            return None  # (before the breaker is asked: a trial call it admits must report back)
         connection, reused = taken
+        if not self.breaker.admit():
+            self._release(connection)
+            raise self._unavailable(f"The database is unavailable ({self.breaker.last_error}); try again shortly.")
         try:
             try:
                 text = await self._answer_on(connection, statement, version_id)
@@ -143,7 +144,7 @@ class LoopStatements:
 
     def _release(self, connection: _Connection) -> None:
         with self._lock:
-            if not self._closed:
+            if not self._closed and connection.raw is not None:
                 self._idle.append(connection)
                 return
         self._discard(connection)
