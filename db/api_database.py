@@ -100,8 +100,8 @@ class Database:
 
     async def json_answer(self, statement: Statement, version_id: int) -> str:
         """A compiled answer's JSON text: sent from the event loop where the store can, else as `run` sends calls."""
-        if self._on_loop is not None and (text := await self._on_loop.answer(statement, version_id)) is not None:
-            return text
+        if self._on_loop is not None:
+            return await self._on_loop.answer(statement, version_id)
         return await self.run(statement.run, version_id)
 
     def _call(self, started: threading.Event, function: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -196,7 +196,12 @@ def open_database(
         return Database(engine, max_connections, unavailable=unavailable)
     breaker = Breaker(BREAKER_OPEN_SECONDS)
     on_loop = LoopStatements(
-        engine, max_connections, breaker=breaker, unavailable=unavailable, hang_seconds=hang_seconds
+        engine,
+        max_connections,
+        breaker=breaker,
+        unavailable=unavailable,
+        hang_seconds=hang_seconds,
+        wait_seconds=POOL_WAIT_SECONDS,
     )
     return Database(
         engine,

@@ -5,7 +5,7 @@ it would pay for a hop to a worker thread and back, a pooled SQLAlchemy connecti
 transaction: on small answers, more of the process's time than the statement costs the server.
 Here it is sent on one of a few asynchronous psycopg2 connections (autocommit; libpq's
 non-blocking protocol driven by the event loop's reader and writer callbacks), opened with the
-engine's own connection arguments. When every one of them is busy, the caller goes the usual way.
+engine's own connection arguments. When every one of them is busy, a call waits for the first freed.
 
 Failures keep the store's semantics (db.faults): an error comes wrapped as SQLAlchemy wraps it;
 an outage opens the breaker and raises the `unavailable` error; a statement the server leaves
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import psycopg2
@@ -45,6 +45,12 @@ class _Connection:
         self.raw = raw
         self.prepared: set[str] = set()
 
+    def reset(self) -> None:
+        """Close it: the next call opens a fresh one."""
+        if self.raw is not None:
+            self.raw.close()
+        self.raw, self.prepared = None, set()
+
 
 class LoopStatements:
     """Compiled answers run on the calling event loop over at most `size` asynchronous connections.
@@ -61,21 +67,22 @@ class LoopStatements:
         breaker: Breaker,
         unavailable: Callable[[str], Exception],
         hang_seconds: float | None,
+        wait_seconds: float,
     ) -> None:
         arguments, keywords = engine.dialect.create_connect_args(engine.url)
         self._connect_arguments = (tuple(arguments), {**keywords, "client_encoding": "utf8"})
         self.size, self.breaker, self._unavailable, self._hang_seconds = size, breaker, unavailable, hang_seconds
+        self._wait_seconds = wait_seconds  # longest a call waits for a free connection
         self._lock = threading.Lock()
         self._idle: list[_Connection] = []
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Connection]]] = deque()
         self._open = 0  # connections in use or idle, and ones being opened
         self._closed = False
 
-    async def answer(self, statement: Statement, version_id: int) -> str | None:
-        """The statement's answer, or None when every connection is busy (raises as `Database.run` does)."""
-        taken = self._take()
-        if taken is None:
-            return None  # (before the breaker is asked: a trial call it admits must report back)
-        connection, reused = taken
+    async def answer(self, statement: Statement, version_id: int) -> str:
+        """The statement's answer (raises as `Database.run` does)."""
+        connection = await self._take()  # (before the breaker is asked: a trial call it admits must report back)
+        reused = connection.raw is not None
         if not self.breaker.admit():
             self._release(connection)
             raise self._unavailable(f"The database is unavailable ({self.breaker.last_error}); try again shortly.")
@@ -85,10 +92,7 @@ class LoopStatements:
             except DBAPIError as error:
                 if not (reused and is_unavailable(error)):
                     raise
-                self._discard(connection)  # a connection the server dropped: once more, on a fresh one
-                connection = _Connection(None)
-                with self._lock:
-                    self._open += 1
+                connection.reset()  # a connection the server dropped: once more, on a fresh one
                 text = await self._answer_on(connection, statement, version_id)
         except DBAPIError as error:
             self._discard(connection)
@@ -111,14 +115,19 @@ class LoopStatements:
         return text
 
     async def _answer_on(self, connection: _Connection, statement: Statement, version_id: int) -> str:
-        if connection.raw is None:
-            async with _answered_within(CONNECT_SECONDS):
-                connection.raw = await _wrapped(self._connect(), "connect")
-        *preparing, (execute, parameters) = statement.commands(connection.prepared, version_id)
-        async with _answered_within(self._hang_seconds):
-            for sql, _none in preparing:  # (a call that fails closes the connection, with what it prepared)
-                await _wrapped(_run(connection.raw, sql, None), sql)
-            text: str = await _wrapped(_run(connection.raw, execute, parameters), execute)
+        limit = CONNECT_SECONDS
+        try:
+            if connection.raw is None:
+                async with asyncio.timeout(limit):
+                    connection.raw = await _wrapped(self._connect(), "connect")
+            *preparing, (execute, parameters) = statement.commands(connection.prepared, version_id)
+            limit = self._hang_seconds or 0.0
+            async with asyncio.timeout(self._hang_seconds):  # None: no limit
+                for sql, _none in preparing:  # (a call that fails closes the connection, with what it prepared)
+                    await _wrapped(_run(connection.raw, sql, None), sql)
+                text: str = await _wrapped(_run(connection.raw, execute, parameters), execute)
+        except TimeoutError:
+            raise _Unanswered(limit) from None
         return text
 
     async def _connect(self) -> RawConnection:
@@ -131,29 +140,66 @@ class LoopStatements:
             raise
         return raw
 
-    def _take(self) -> tuple[_Connection, bool] | None:
+    async def _take(self) -> _Connection:
+        """An idle connection, a slot to open one in, or the first one freed within the wait."""
+        loop = asyncio.get_running_loop()
         with self._lock:
             if self._closed:
-                return None
+                raise self._unavailable("The server is shutting down; try again shortly.")
             if self._idle:
-                return self._idle.pop(), True
-            if self._open >= self.size:
-                return None
-            self._open += 1
-        return _Connection(None), False
+                return self._idle.pop()
+            if self._open < self.size:
+                self._open += 1
+                return _Connection(None)
+            waiter: asyncio.Future[_Connection] = loop.create_future()
+            self._waiters.append((loop, waiter))
+        try:
+            async with asyncio.timeout(self._wait_seconds):
+                return await waiter
+        except TimeoutError:
+            raise self._unavailable(
+                f"All {self.size} database connections stayed busy for {self._wait_seconds:g} s; try again shortly."
+            ) from None
+        finally:
+            with self._lock:
+                if (loop, waiter) in self._waiters:
+                    self._waiters.remove((loop, waiter))
 
     def _release(self, connection: _Connection) -> None:
+        """A connection whose call ended cleanly: to the first waiter, else idle."""
+        if connection.raw is None:
+            self._discard(connection)
+            return
         with self._lock:
-            if not self._closed and connection.raw is not None:
-                self._idle.append(connection)
+            if not self._closed:
+                if not self._hand_over(connection):
+                    self._idle.append(connection)
                 return
         self._discard(connection)
 
     def _discard(self, connection: _Connection) -> None:
+        """Close a connection; its slot goes to the first waiter (to open a fresh one), else is freed."""
+        connection.reset()
         with self._lock:
-            self._open -= 1
-        if connection.raw is not None:
-            connection.raw.close()
+            if self._closed or not self._hand_over(connection):
+                self._open -= 1
+
+    def _hand_over(self, connection: _Connection) -> bool:
+        """Give `connection` to the first waiter still waiting, on its own loop (holding the lock)."""
+        while self._waiters:
+            loop, waiter = self._waiters.popleft()
+            try:
+                loop.call_soon_threadsafe(self._give, waiter, connection)
+            except RuntimeError:  # its loop has closed
+                continue
+            return True
+        return False
+
+    def _give(self, waiter: asyncio.Future[_Connection], connection: _Connection) -> None:
+        if waiter.done():  # it stopped waiting meanwhile (its time ran out, or its request went away)
+            self._release(connection)
+        else:
+            waiter.set_result(connection)
 
     def close(self) -> None:
         """Close the idle connections; those in use close when their call ends."""
@@ -172,16 +218,6 @@ class _Unanswered(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"no answer within {seconds:g} s")
         self.seconds = seconds
-
-
-@asynccontextmanager
-async def _answered_within(seconds: float | None) -> AsyncIterator[None]:
-    """Raise _Unanswered when the block takes longer than `seconds` (None: no limit)."""
-    try:
-        async with asyncio.timeout(seconds):
-            yield
-    except TimeoutError:
-        raise _Unanswered(seconds or 0.0) from None
 
 
 async def _run(raw: RawConnection | None, sql: str, parameters: tuple[Any, ...] | None) -> Any:

@@ -13,6 +13,8 @@ import csv
 import gzip
 import math
 import random
+import time
+from dataclasses import dataclass
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from db.postgres_json import float_json, postgres_statement
 from importer.sample.generate import generate_file
 from schema import Limits, build_schema
 from schema.context import Context
+from schema.errors import DatabaseUnavailable
 from schema.sql_answers import SqlAnswers
 from schema.sql_plan import _TYPES, PlanLimits, _Nested, compile_operation
 from tests.api_support import api_settings, count_statements, load, serve
@@ -318,22 +321,58 @@ def test_over_http_a_compiled_answer_is_one_prepared_statement_sent_from_the_eve
     assert bodies == [first.content] * 8
 
 
-def test_with_every_loop_connection_busy_a_compiled_answer_goes_through_the_pool(
-    store: tuple[str, int, str],
-) -> None:
+def test_with_every_loop_connection_busy_a_compiled_answer_waits_for_one(store: tuple[str, int, str]) -> None:
     url, version_id, _which = store
     db = open_database(url, statement_timeout_ms=5000, max_connections=2)
-    statement = SqlAnswers(build_schema(Limits()).checks, MAX_PAGE_SIZE)._compile(SHAPES[2], None, postgres_statement)
-    assert statement is not None
+    compiled = SqlAnswers(build_schema(Limits()).checks, MAX_PAGE_SIZE)._compile(SHAPES[2], None, postgres_statement)
+    assert compiled is not None
 
     async def answers(count: int) -> list[str]:
-        return await asyncio.gather(*(db.json_answer(statement.statement, version_id) for _ in range(count)))
+        return await asyncio.gather(*(db.json_answer(compiled.statement, version_id) for _ in range(count)))
 
     try:
         with count_statements(db.engine) as through_threads:
-            texts = asyncio.run(answers(6))  # two on the loop's two connections, four on the pool's
-        assert len(set(texts)) == 1 and orjson.loads(texts[0])["year"]["releases"] > 0
-        assert [statement.split()[0] for statement in through_threads].count("EXECUTE") == 4
+            texts = asyncio.run(answers(6))  # six calls on two connections: four wait their turn
+        assert len(texts) == 6 and len(set(texts)) == 1 and orjson.loads(texts[0])["year"]["releases"] > 0
+        assert through_threads == []
+    finally:
+        db.dispose()
+
+
+@dataclass(frozen=True)
+class _Sleep:
+    """A real statement that holds its connection `seconds` long."""
+
+    seconds: float
+    name = "sleep"
+
+    def run(self, connection: Any, version_id: int) -> str:
+        raise AssertionError("sent from the event loop only")
+
+    def commands(self, prepared: set[str], version_id: int) -> list[tuple[str, tuple[Any, ...] | None]]:
+        return [("SELECT pg_sleep(%s)::text", (self.seconds,))]
+
+
+def test_a_call_that_finds_no_connection_free_within_a_second_answers_unavailable(
+    store: tuple[str, int, str],
+) -> None:
+    url, version_id, _which = store
+    db = open_database(url, statement_timeout_ms=5000, max_connections=1)
+
+    async def two_calls() -> tuple[str | BaseException, ...]:
+        return tuple(
+            await asyncio.gather(
+                db.json_answer(_Sleep(1.6), version_id), db.json_answer(_Sleep(0), version_id), return_exceptions=True
+            )
+        )
+
+    try:
+        started = time.monotonic()
+        slow, waited = asyncio.run(two_calls())
+        assert slow == "" and 1.5 < time.monotonic() - started < 3
+        assert isinstance(waited, DatabaseUnavailable)
+        assert str(waited) == "All 1 database connections stayed busy for 1 s; try again shortly."
+        assert asyncio.run(db.json_answer(_Sleep(0), version_id)) == ""  # the connection serves again
     finally:
         db.dispose()
 
