@@ -211,7 +211,7 @@ def _normalized_document(query: str, max_tokens: int) -> str | None:
     """The document's tokens, one space apart: what is left once whitespace, commas and comments go.
 
     Read from the parse execution reuses (schema.documents), so it costs a walk of the tokens,
-    not a print of the tree. A string is spelled by its value (escapes and block form resolved),
+    not a print of the tree. A string is spelled by its value's repr (escapes and block form resolved),
     and `query {` counts as its shorthand `{`: the same document either way.
     """
     try:
@@ -234,7 +234,7 @@ def _normalized_document(query: str, max_tokens: int) -> str | None:
     token = document.loc.start_token.next  # the first token after <SOF>
     while token is not None and token.kind is not TokenKind.EOF:
         if token.kind in _STRINGS:
-            spelled.append(orjson.dumps(token.value).decode())
+            spelled.append(repr(token.value))  # (a value may hold a lone surrogate: no JSON encoder's)
         elif token.kind is not TokenKind.COMMENT and id(token) not in shorthand_keywords:
             spelled.append(token.value if token.value is not None else token.kind.value)
         token = token.next

@@ -170,7 +170,7 @@ class FailingCalls(Database):
 
     def __init__(self, db: Database, error: Exception) -> None:  # no threads or pool of its own
         self.engine, self.max_connections, self.breaker = db.engine, db.max_connections, db.breaker
-        self.json_statements, self._error = None, error
+        self.json_statements, self._on_loop, self._error = None, None, error
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Raise the error."""

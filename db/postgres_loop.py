@@ -188,8 +188,11 @@ class LoopStatements:
         """Give `connection` to the first waiter still waiting, on its own loop (holding the lock)."""
         while self._waiters:
             loop, waiter = self._waiters.popleft()
+            if loop is _running_loop():
+                loop.call_soon(self._give, waiter, connection)
+                return True
             try:
-                loop.call_soon_threadsafe(self._give, waiter, connection)
+                loop.call_soon_threadsafe(self._give, waiter, connection)  # (wakes that loop's thread)
             except RuntimeError:  # its loop has closed
                 continue
             return True
@@ -218,6 +221,13 @@ class _Unanswered(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"no answer within {seconds:g} s")
         self.seconds = seconds
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 async def _run(raw: RawConnection | None, sql: str, parameters: tuple[Any, ...] | None) -> Any:

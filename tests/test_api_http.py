@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from sqlalchemy.exc import OperationalError
 
 from app.database import open_database
+from app.http_cache import normalized_key
 from db import versions
 from db.engine import make_engine
 from schema.errors import MASKED_MESSAGE, coded
@@ -49,6 +50,28 @@ def test_same_query_spelled_differently_hits_the_normalized_entry(api: Api) -> N
     respelled = api.get("query   {\n genre(id: 18) {\n name }\n } # comment")
     assert respelled.headers["x-cache"] == "hit"
     assert respelled.json()["data"]["genre"]["name"] == "Drama"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("{ genre(id: 18) { name } }", "query {genre(id:18){name}} # a comment", True),  # spacing, `query {`
+        ("{ a, b }", "{ a b }", True),  # commas are whitespace
+        ('{ c(s: "x#y") }', '{ c(s: """x#y""") }', True),  # the same string value; `#` inside it is no comment
+        ('{ c(s: "x#y") }', '{ c(s: "x#z") }', False),
+        ('{ c(s: "a b") }', '{ c(s: "a", b) }', False),
+        ('{ c(s: "x") }', "{ c(s: x) }", False),  # a string, an enum value
+        ("{ a }", "query Named { a }", False),  # operationName can pick a named one
+        ("{ a }", "mutation { a }", False),
+        ("{ a }", "query @skip(if: true) { a }", False),
+        ("{ a: b }", "{ b: a }", False),
+        ("fragment F on query { a } { ...F }", "fragment F on Query { a } { ...F }", False),
+    ],
+)
+def test_the_normalized_key_is_the_same_exactly_for_the_same_document(first: str, second: str, same: bool) -> None:
+    """The normalized form is the parse's tokens: spelling aside, two texts share it only as one document."""
+    assert (normalized_key(1, first, None, None, 2000) == normalized_key(1, second, None, None, 2000)) is same
+    assert normalized_key(1, first, None, None, 2000) is not None
 
 
 def test_if_none_match_gives_304(api: Api) -> None:
