@@ -22,7 +22,7 @@ API_MODULES = frozenset(
     f"db/{name}.py"
     for name in (
         "api_database", "live_version", "faults", "diff", "documents", "text_match", "replication",
-        "json_plan", "postgres_json",
+        "json_plan", "postgres_json", "postgres_loop",
     )
 )  # fmt: skip
 EXCLUDED_PREFIXES = ("importer/sample/", "importer/generate", "db/migrations/")

@@ -28,4 +28,5 @@ def test_the_import_path_leaves_out_the_generator_migrations_and_api_modules() -
     assert not on_import_path("importer/sample/generate.py") and not on_import_path("importer/generate_profile.py")
     assert not on_import_path("db/migrations/env.py") and not on_import_path("db/live_version.py")
     assert not on_import_path("db/postgres_json.py")
+    assert not on_import_path("db/postgres_loop.py")
     assert not on_import_path("schema/query.py") and not on_import_path("db/README.md")
