@@ -99,10 +99,10 @@ class Database:
         return await waiting
 
     async def json_answer(self, statement: Statement, version_id: int) -> str:
-        """A compiled answer's JSON text: sent from the event loop where the store can, else as `run` sends calls."""
-        if self._on_loop is not None:
-            return await self._on_loop.answer(statement, version_id)
-        return await self.run(statement.run, version_id)
+        """A compiled answer's JSON text, the statement sent from the event loop (a store with `json_statements`)."""
+        if self._on_loop is None:
+            raise TypeError("this store compiles no answers: its json_statements is None")
+        return await self._on_loop.answer(statement, version_id)
 
     def _call(self, started: threading.Event, function: Callable[..., T], args: tuple[Any, ...]) -> T:
         started.set()

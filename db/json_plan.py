@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.engine import Connection
-
 # How a column's value is printed in JSON.
 INT, FLOAT, TEXT, BOOL = "int", "float", "text", "bool"
 
@@ -69,12 +67,10 @@ class Read:
 
 
 class Statement(Protocol):
-    """One compiled answer: run on a connection against a version, it returns the `data` JSON text."""
-
-    def run(self, connection: Connection, version_id: int) -> str: ...
+    """One compiled answer: the SQL that returns, on a version, the `data` object as JSON text."""
 
     def commands(self, prepared: set[str], version_id: int) -> list[tuple[str, tuple[Any, ...] | None]]:
-        """The same, as the SQL to send in order on a driver connection that has prepared `prepared`."""
+        """The SQL to send, in order, on a connection that has prepared `prepared`; the last returns the text."""
         ...
 
 

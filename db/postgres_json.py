@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from db.json_plan import BOOL, FLOAT, INT, TEXT, Constant, Read, Value
 from db.tables import RANKING_METRICS
 
@@ -34,7 +32,6 @@ _GENRE_YEARS = (
 
 # Prepared statements a connection keeps at most; past it, it drops them all and starts again.
 MAX_PREPARED_PER_CONNECTION = 256
-_PREPARED = "movie_stats_prepared_json"  # the names prepared on a connection, in its pool entry's info
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +47,10 @@ class PostgresStatement:
     sql: str
     values: tuple[Any, ...]
 
-    def run(self, connection: Connection, version_id: int) -> str:
-        """The answer's `data` object as JSON text."""
-        prepared: set[str] = connection.connection.info.setdefault(_PREPARED, set())
-        *preparing, (execute, parameters) = self.commands(prepared, version_id)
-        for sql, _none in preparing:
-            try:
-                connection.exec_driver_sql(sql)
-            except Exception:
-                prepared.discard(self.name)  # not prepared (a PREPARE outlives its transaction: only if it ran)
-                raise
-        text: str = connection.exec_driver_sql(execute, parameters).scalar_one()
-        return text
-
     def commands(self, prepared: set[str], version_id: int) -> list[tuple[str, tuple[Any, ...] | None]]:
         """The SQL to send, in order, on a connection that has prepared `prepared` (updated as they will be):
-        the statement's PREPARE if the connection lacks it, then the EXECUTE, which returns the answer."""
+        the statement's PREPARE if the connection lacks it, then the EXECUTE, which returns the answer's
+        `data` object as JSON text (db.postgres_loop sends them)."""
         commands: list[tuple[str, tuple[Any, ...] | None]] = []
         if self.name not in prepared:
             if len(prepared) >= MAX_PREPARED_PER_CONNECTION:

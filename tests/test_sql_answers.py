@@ -14,8 +14,8 @@ import gzip
 import math
 import random
 import time
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -344,10 +344,6 @@ class _Sleep:
     """A real statement that holds its connection `seconds` long."""
 
     seconds: float
-    name = "sleep"
-
-    def run(self, connection: Any, version_id: int) -> str:
-        raise AssertionError("sent from the event loop only")
 
     def commands(self, prepared: set[str], version_id: int) -> list[tuple[str, tuple[Any, ...] | None]]:
         return [("SELECT pg_sleep(%s)::text", (self.seconds,))]
