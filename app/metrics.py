@@ -24,10 +24,11 @@ from datetime import UTC, datetime
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import Engine, event
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from db.api_database import Database
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REQUEST_ID_HEADER = b"x-request-id"
@@ -101,13 +102,12 @@ class Metrics:
         """One lookup in a layer of the response cache (its `on_lookup` hook)."""
         self.count_cache(layer, "hit" if hit else "miss")
 
-    def watch_pool(self, engine: Engine, name: str) -> None:
-        """Follow how many of the engine's pooled connections are checked out."""
+    def watch_pool(self, db: Database, name: str) -> None:
+        """Follow how many of the store's connections are in use (pooled, and those of compiled answers)."""
         gauge = self.pool_in_use.labels(name)
-        checked_out = getattr(engine.pool, "checkedout", None)  # QueuePool counts those already out
+        checked_out = getattr(db.engine.pool, "checkedout", None)  # QueuePool counts those already out
         gauge.set(checked_out() if checked_out is not None else 0)
-        event.listen(engine, "checkout", lambda *_args: gauge.inc())
-        event.listen(engine, "checkin", lambda *_args: gauge.dec())
+        db.watch_connections(gauge.inc, gauge.dec)
 
     def render(self) -> bytes:
         """Every metric in the Prometheus text format (all workers' in multiprocess mode)."""

@@ -45,9 +45,9 @@ class Services:
         """Learn the live version, reach the replicas, warm each new version before serving it."""
         await anyio.to_thread.run_sync(self.live.start)
         await anyio.to_thread.run_sync(self.reads.start)
-        self.metrics.watch_pool(self.db.engine, "primary")
+        self.metrics.watch_pool(self.db, "primary")
         for replica in self.reads.replicas:
-            self.metrics.watch_pool(replica.db.engine, replica.name)
+            self.metrics.watch_pool(replica.db, replica.name)
         self.cache.on_lookup = self.metrics.count_response_cache
         self.live.warm_with(AnswerWarmer(self.graphql, self.warm_lock, self.metrics))
         log_reports_to_stderr()

@@ -98,6 +98,13 @@ class Database:
             )
         return await waiting
 
+    def watch_connections(self, taken: Callable[[], None], returned: Callable[[], None]) -> None:
+        """Call `taken` and `returned` as any call takes and gives back one of the store's connections."""
+        event.listen(self.engine, "checkout", lambda *_args: taken())
+        event.listen(self.engine, "checkin", lambda *_args: returned())
+        if self._on_loop is not None:
+            self._on_loop.watch(taken, returned)
+
     async def json_answer(self, statement: Statement, version_id: int) -> str:
         """A compiled answer's JSON text, the statement sent from the event loop (a store with `json_statements`)."""
         if self._on_loop is None:

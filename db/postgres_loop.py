@@ -78,10 +78,23 @@ class LoopStatements:
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Connection]]] = deque()
         self._open = 0  # connections in use or idle, and ones being opened
         self._closed = False
+        self._taken: Callable[[], None] = _nothing  # told as a call takes a connection (app.metrics)
+        self._returned: Callable[[], None] = _nothing  # and as it gives it back
+
+    def watch(self, taken: Callable[[], None], returned: Callable[[], None]) -> None:
+        """Call `taken` as a call takes a connection and `returned` as it gives it back."""
+        self._taken, self._returned = taken, returned
 
     async def answer(self, statement: Statement, version_id: int) -> str:
         """The statement's answer (raises as `Database.run` does)."""
         connection = await self._take()  # (before the breaker is asked: a trial call it admits must report back)
+        self._taken()
+        try:
+            return await self._answer_with(connection, statement, version_id)
+        finally:
+            self._returned()
+
+    async def _answer_with(self, connection: _Connection, statement: Statement, version_id: int) -> str:
         reused = connection.raw is not None
         if not self.breaker.admit():
             self._release(connection)
@@ -221,6 +234,10 @@ class _Unanswered(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"no answer within {seconds:g} s")
         self.seconds = seconds
+
+
+def _nothing() -> None:
+    pass
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

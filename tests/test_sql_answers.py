@@ -27,6 +27,7 @@ from sqlalchemy.exc import DataError
 from strawberry.schema.schema import validate_document
 
 from app.database import open_database
+from app.metrics import Metrics
 from db import postgres_loop
 from db.api_database import Database
 from db.engine import make_engine
@@ -369,6 +370,30 @@ def test_a_call_that_finds_no_connection_free_within_a_second_answers_unavailabl
         assert isinstance(waited, DatabaseUnavailable)
         assert str(waited) == "All 1 database connections stayed busy for 1 s; try again shortly."
         assert asyncio.run(db.json_answer(_Sleep(0), version_id)) == ""  # the connection serves again
+    finally:
+        db.dispose()
+
+
+def test_the_connections_in_use_gauge_counts_those_of_compiled_answers(store: tuple[str, int, str]) -> None:
+    url, version_id, _which = store
+    db = open_database(url, statement_timeout_ms=5000, max_connections=2)
+    metrics = Metrics()
+    metrics.watch_pool(db, "primary")
+
+    def in_use() -> float | None:
+        return metrics.registry.get_sample_value("movie_stats_db_connections_in_use", {"database": "primary"})
+
+    async def during_a_call() -> float | None:
+        call = asyncio.create_task(db.json_answer(_Sleep(0.5), version_id))
+        await asyncio.sleep(0.25)
+        counted = in_use()
+        await call
+        return counted
+
+    try:
+        assert in_use() == 0
+        assert asyncio.run(during_a_call()) == 1
+        assert in_use() == 0
     finally:
         db.dispose()
 
