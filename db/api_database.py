@@ -25,7 +25,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from db.engine import is_sqlite, make_engine
-from db.faults import Breaker, HungCallWatchdog, is_unavailable
+from db.faults import (
+    UNAVAILABLE_MESSAGE,
+    Breaker,
+    HungCallWatchdog,
+    busy_message,
+    is_unavailable,
+    refused_message,
+    unanswered_message,
+)
 from db.json_plan import Statement, StatementBuilder
 from db.postgres_json import postgres_statement
 from db.postgres_loop import LoopStatements
@@ -86,16 +94,13 @@ class Database:
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Call `function(connection, *args)` in a worker thread on a pooled connection."""
         if not self.breaker.admit():
-            raise self._unavailable(f"The database is unavailable ({self.breaker.last_error}); try again shortly.")
+            raise self._unavailable(refused_message(self.breaker))
         started = threading.Event()
         future = self._executor.submit(self._call, started, function, args)
         waiting = asyncio.wrap_future(future)
         done, _ = await asyncio.wait({waiting}, timeout=POOL_WAIT_SECONDS)
         if not done and not started.is_set() and future.cancel():
-            raise self._unavailable(
-                f"All {self.max_connections} database connections stayed busy for {POOL_WAIT_SECONDS:g} s; "
-                "try again shortly."
-            )
+            raise self._unavailable(busy_message(self.max_connections, POOL_WAIT_SECONDS))
         return await waiting
 
     def watch_connections(self, taken: Callable[[], None], returned: Callable[[], None]) -> None:
@@ -121,7 +126,7 @@ class Database:
         except DBAPIError as error:
             if is_unavailable(error):
                 self.breaker.failed(error)
-                raise self._unavailable("The database is unavailable; try again shortly.") from error
+                raise self._unavailable(UNAVAILABLE_MESSAGE) from error
             self.breaker.succeeded()  # it answered, with an error of the query's own
             raise
         except Exception:
@@ -149,9 +154,7 @@ class Database:
                 return function(connection, *args)
             except DBAPIError as error:
                 if self._watchdog.done(watch):
-                    raise _Hung(
-                        f"The database did not answer within {self._hang_seconds:g} s; try again shortly."
-                    ) from error
+                    raise _Hung(unanswered_message(self._hang_seconds)) from error
                 raise
             finally:
                 self._watchdog.done(watch)

@@ -25,6 +25,25 @@ logger = logging.getLogger("movie_stats.database")
 _TIMEOUT_MESSAGES = ("canceling statement due to statement timeout", "interrupted")
 
 
+# What an outage answers, whichever way the store was called (db.api_database, db.postgres_loop).
+UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
+
+
+def refused_message(breaker: Breaker) -> str:
+    """Why a call the open breaker refused was not tried."""
+    return f"The database is unavailable ({breaker.last_error}); try again shortly."
+
+
+def unanswered_message(seconds: float) -> str:
+    """Why a call left unanswered past its deadline was cut."""
+    return f"The database did not answer within {seconds:g} s; try again shortly."
+
+
+def busy_message(connections: int, seconds: float) -> str:
+    """Why a call that found no free connection within its wait was refused."""
+    return f"All {connections} database connections stayed busy for {seconds:g} s; try again shortly."
+
+
 def is_unavailable(error: BaseException) -> bool:
     """Whether the error means the database cannot be used right now (not that the query is wrong)."""
     if isinstance(error, PoolTimeoutError):

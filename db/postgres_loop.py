@@ -28,7 +28,14 @@ from psycopg2.extensions import connection as RawConnection
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from db.faults import Breaker, is_unavailable
+from db.faults import (
+    UNAVAILABLE_MESSAGE,
+    Breaker,
+    busy_message,
+    is_unavailable,
+    refused_message,
+    unanswered_message,
+)
 from db.json_plan import Statement
 
 T = TypeVar("T")
@@ -98,7 +105,7 @@ class LoopStatements:
         reused = connection.raw is not None
         if not self.breaker.admit():
             self._release(connection)
-            raise self._unavailable(f"The database is unavailable ({self.breaker.last_error}); try again shortly.")
+            raise self._unavailable(refused_message(self.breaker))
         try:
             try:
                 text = await self._answer_on(connection, statement, version_id)
@@ -111,15 +118,13 @@ class LoopStatements:
             self._discard(connection)
             if is_unavailable(error):
                 self.breaker.failed(error)
-                raise self._unavailable("The database is unavailable; try again shortly.") from error
+                raise self._unavailable(UNAVAILABLE_MESSAGE) from error
             self.breaker.succeeded()  # it answered, with an error of the statement's own
             raise
         except _Unanswered as error:
             self._discard(connection)
             self.breaker.failed(error)
-            raise self._unavailable(
-                f"The database did not answer within {error.seconds:g} s; try again shortly."
-            ) from None
+            raise self._unavailable(unanswered_message(error.seconds)) from None
         except BaseException:  # cancelled (the request's deadline, a client gone): its state is unknown
             self._discard(connection)
             raise
@@ -170,9 +175,7 @@ class LoopStatements:
             async with asyncio.timeout(self._wait_seconds):
                 return await waiter
         except TimeoutError:
-            raise self._unavailable(
-                f"All {self.size} database connections stayed busy for {self._wait_seconds:g} s; try again shortly."
-            ) from None
+            raise self._unavailable(busy_message(self.size, self._wait_seconds)) from None
         finally:
             with self._lock:
                 if (loop, waiter) in self._waiters:
@@ -224,8 +227,7 @@ class LoopStatements:
             idle, self._idle = self._idle, []
             self._open -= len(idle)
         for connection in idle:
-            if connection.raw is not None:
-                connection.raw.close()
+            connection.reset()
 
 
 class _Unanswered(Exception):
