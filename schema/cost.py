@@ -10,9 +10,11 @@ list, and for an entity's own list (a company's years, a movie's genres) its ave
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,25 +185,52 @@ def _literal(value: Any, variables: Mapping[str, Any]) -> Any:
 
 
 class ListSizesCache:
-    """The list sizes of the most recently asked versions, shared by every request of a schema."""
+    """The list sizes of the most recently asked versions, shared by every request of a schema.
+
+    A version's sizes are read once however many requests ask at once (a cold start under load):
+    the first reads them and the others wait for its answer, on whichever thread's loop they run.
+    """
 
     def __init__(self, versions: int = SIZE_CACHE_VERSIONS) -> None:
         self._sizes: OrderedDict[tuple[int, int], ListSizes] = OrderedDict()
+        self._reading: dict[tuple[int, int], Future[ListSizes]] = {}
         self._versions = versions
         self._lock = threading.Lock()  # requests run on several threads' event loops
 
     async def get(self, db: Any, version_id: int) -> ListSizes:
         """The sizes of a version of a database (its engine), read on first use."""
         key = (id(db.engine), version_id)
+        while True:
+            with self._lock:
+                if (sizes := self._sizes.get(key)) is not None:
+                    self._sizes.move_to_end(key)
+                    return sizes
+                reading = self._reading.get(key)
+                if reading is None:
+                    reading = self._reading[key] = Future()
+                    break
+            try:
+                return await asyncio.shield(asyncio.wrap_future(reading))  # a waiter's cancel stays its own
+            except asyncio.CancelledError:
+                if not reading.cancelled():
+                    raise
+                # the request reading them went away: the next in line reads them instead
+        try:
+            sizes = await list_sizes(db, version_id=version_id)
+        except BaseException as error:
+            with self._lock:
+                del self._reading[key]
+            if isinstance(error, Exception):
+                reading.set_exception(error)  # the waiting requests fail as this one does
+            else:
+                reading.cancel()
+            raise
         with self._lock:
-            if (sizes := self._sizes.get(key)) is not None:
-                self._sizes.move_to_end(key)
-                return sizes
-        sizes = await list_sizes(db, version_id=version_id)
-        with self._lock:
+            del self._reading[key]
             self._sizes[key] = sizes
             while len(self._sizes) > self._versions:
                 self._sizes.popitem(last=False)
+        reading.set_result(sizes)
         return sizes
 
 

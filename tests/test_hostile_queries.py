@@ -41,7 +41,7 @@ from app.deadline import FIELDS_BETWEEN_CLOCK_READS, SHORT_SECONDS, ExecutionTur
 from app.server import MAX_REQUEST_BYTES, MAX_URL_BYTES, SHUTDOWN_GRACE_SECONDS
 from resolvers.sizes import list_sizes
 from schema import build_schema
-from schema.cost import query_cost
+from schema.cost import ListSizesCache, query_cost
 from tests.api_support import Api, api_settings, count_statements, free_port, serve
 
 DEPTH_10 = "{ genres { years { genre { years { genre { years { genre { years { genre { name } } } } } } } } } }"
@@ -132,6 +132,34 @@ def test_max_query_cost_setting_is_the_limit(loaded_url: str) -> None:
         assert response.status_code == 400 and _error(response)["code"] == "QUERY_TOO_COSTLY"
         assert _error(response)["message"].startswith("The query would cost up to 26 (the limit is 20, MAX_QUERY_COST)")
         assert api.post(README_GENRE).status_code == 200  # cost 15
+
+
+def test_a_cold_start_reads_a_versions_list_sizes_once_however_many_requests_ask(loaded_url: str) -> None:
+    """32 requests at once on a cold process used to read the sizes 32 times and exhaust the pool (503)."""
+    import asyncio
+
+    db = open_database(loaded_url, statement_timeout_ms=5000)
+
+    async def ask(cache: ListSizesCache, requests: int, cancel_first: bool = False) -> list[object]:
+        asking = [asyncio.ensure_future(cache.get(db, 1)) for _ in range(requests)]
+        await asyncio.sleep(0)  # every request has asked: the first reads, the others wait
+        if cancel_first:
+            asking[0].cancel()  # the reading request goes away: one of the waiting ones reads instead
+            asking = asking[1:]
+        return await asyncio.gather(*asking)
+
+    try:
+        with count_statements(db.engine) as one_read:
+            alone = asyncio.run(ask(ListSizesCache(), 1))
+        with count_statements(db.engine) as statements:
+            together = asyncio.run(ask(ListSizesCache(), 32))
+        with count_statements(db.engine) as after_cancel:
+            survivors = asyncio.run(ask(ListSizesCache(), 8, cancel_first=True))
+    finally:
+        db.dispose()
+    assert len(one_read) >= 1 and together == alone * 32 and survivors == alone * 7
+    assert statements == one_read
+    assert len(after_cancel) <= 2 * len(one_read)  # the cancelled read, perhaps, then one more
 
 
 # --- item 1: the deadline, the event loop, the answer size, SIGTERM ---------------------------
