@@ -7,7 +7,6 @@ get them too.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -45,17 +44,29 @@ class GraphQLMediaType:
         if scope["type"] != "http" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
-        graphql_response = prefers_graphql_response(Headers(scope=scope).get("accept", ""))
+        accept = next((value for name, value in scope["headers"] if name == b"accept"), b"")
+        graphql_response = prefers_graphql_response(accept.decode("latin-1")) if accept else False
 
         async def send_typed(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.add_vary_header("Accept")  # HTML or JSON, and which JSON, follow Accept
-                if graphql_response and headers.get("content-type", "").startswith(JSON):
-                    headers["content-type"] = GRAPHQL_RESPONSE
+                # Raw headers, not MutableHeaders: this runs on every cache hit (app.fast_path).
+                headers = message.setdefault("headers", [])
+                _add_vary_accept(headers)  # HTML or JSON, and which JSON, follow Accept
+                if graphql_response:
+                    for index, (name, value) in enumerate(headers):
+                        if name == b"content-type" and value.startswith(JSON.encode()):
+                            headers[index] = (name, GRAPHQL_RESPONSE.encode())
             await send(message)
 
         await self.app(scope, receive, send_typed)
+
+
+def _add_vary_accept(headers: list[tuple[bytes, bytes]]) -> None:
+    """Add Accept to a response's Vary, as one header, as MutableHeaders.add_vary_header does."""
+    varies = [value for name, value in headers if name == b"vary"]
+    if varies:
+        headers[:] = [(name, value) for name, value in headers if name != b"vary"]
+    headers.append((b"vary", b", ".join([*varies, b"Accept"])))
 
 
 def prefers_graphql_response(accept: str) -> bool:

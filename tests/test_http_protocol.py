@@ -5,10 +5,11 @@ from __future__ import annotations
 import gzip
 import uuid
 
+import anyio
 import httpx
 import pytest
 
-from app.http_protocol import prefers_graphql_response
+from app.http_protocol import GraphQLMediaType, prefers_graphql_response
 from tests.api_support import Api, api_settings, serve
 
 # Over 1 KB of JSON (the release years of the 1990s with their genres), and one well under it.
@@ -148,6 +149,28 @@ def test_graphql_response_media_type_on_errors(api: Api) -> None:
     response = api.client.get("/graphql", params={"query": "{ nope }"}, headers={"accept": GRAPHQL_RESPONSE})
     assert response.status_code == 400 and response.headers["content-type"] == GRAPHQL_RESPONSE
     assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_graphql_media_type_joins_the_vary_an_answer_already_has() -> None:
+    """Vary stays one header: Accept joins what the app below already varies on, in order."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    def varied(request: object) -> Response:
+        return Response(b"{}", media_type="application/json", headers={"vary": "Origin"})
+
+    inner = Starlette(routes=[Route("/graphql", varied), Route("/other", varied)])
+
+    async def ask() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=GraphQLMediaType(inner, path="/graphql"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            headers = {"accept": GRAPHQL_RESPONSE}
+            return await client.get("/graphql", headers=headers), await client.get("/other", headers=headers)
+
+    answer, other = anyio.run(ask)
+    assert answer.headers.get_list("vary") == ["Origin, Accept"] and answer.headers["content-type"] == GRAPHQL_RESPONSE
+    assert other.headers.get_list("vary") == ["Origin"] and other.headers["content-type"] == "application/json"
 
 
 @pytest.mark.parametrize(
