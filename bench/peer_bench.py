@@ -403,10 +403,10 @@ def targets(
     peer_body = orjson.dumps({"query": PEER_QUERIES[name]}).decode()
     peer_varied = orjson.dumps({"query": _varied(PEER_QUERIES[name], run_tag + UNIQUE)}).decode()
     ceiling = ("GET", f"{ours}/ceiling?{urlencode({'query': query})}", None)
-    return {
+    return {  # in this order, or its reverse: ours cached beside the ceiling, between it and its control
         "ceiling": ceiling,
-        **({"ceiling again": ceiling} if control else {}),
         "ours cached": ("GET", f"{ours}/graphql?{urlencode({'query': query})}", None),
+        **({"ceiling again": ceiling} if control else {}),
         "PostGraphile cached": ("POST", f"{peer}/graphql", peer_body),
         "ours computed": ("GET", f"{ours}/cold/graphql?{urlencode({'query': query})}", None),
         "ours uncached": ("GET", f"{ours}/graphql", varied_path),
