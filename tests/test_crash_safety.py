@@ -55,7 +55,14 @@ def start_import(database_url: str, path: Path, cwd: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child: SIGINT handled by default, as a terminal starts a command, even where the
+    test runs as a background job, whose commands inherit SIGINT ignored (`nohup pytest &`)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def sleep_into_sqlite_run(sqlite_run_seconds: tuple[float, float], fraction: float) -> None:
