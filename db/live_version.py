@@ -16,6 +16,7 @@ The backend is chosen once, in `watch_live_version`.
 from __future__ import annotations
 
 import logging
+import os
 import select
 import sqlite3
 import threading
@@ -143,6 +144,7 @@ class PostgresLiveVersion(_LastRead):
         self._recheck_seconds = recheck_seconds
         self._first_read = threading.Event()
         self._stop = threading.Event()
+        self._wake_up, self._wake = os.pipe()  # written by close(): the thread's wait ends at once
         self._thread = threading.Thread(target=self._watch, name="live-version", daemon=True)
         self._connection: Any = None
 
@@ -156,8 +158,14 @@ class PostgresLiveVersion(_LastRead):
         return self._version
 
     def close(self) -> None:
+        if self._stop.is_set():
+            return  # closed already
         self._stop.set()
+        os.write(self._wake, b"x")
         self._thread.join(timeout=self._recheck_seconds + 1)
+        if not self._thread.is_alive():
+            os.close(self._wake_up)
+            os.close(self._wake)
 
     def _watch(self) -> None:
         while not self._stop.is_set():
@@ -186,7 +194,9 @@ class PostgresLiveVersion(_LastRead):
                 self._stop.wait(self._recheck_seconds)
                 self._read(connection)
                 continue
-            ready, _, _ = select.select([connection], [], [], self._recheck_seconds)
+            ready, _, _ = select.select([connection, self._wake_up], [], [], self._recheck_seconds)
+            if self._stop.is_set():
+                return
             if ready:
                 connection.poll()
                 notified = any(note.payload == schema for note in connection.notifies)

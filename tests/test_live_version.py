@@ -94,6 +94,18 @@ def test_postgresql_watcher_reconnects_and_reads_what_it_missed(postgres_engine:
         assert watcher.known and watcher.last_error is None
 
 
+def test_closing_a_postgresql_watcher_ends_its_wait_at_once(postgres_engine: Engine) -> None:
+    """A shutdown does not wait out the re-check interval (it waited all of it, here 60 s)."""
+    _new_version(postgres_engine, live=True)
+    watcher = watch_live_version(postgres_engine, recheck_seconds=60)
+    watcher.start()
+    time.sleep(0.1)  # the watcher waits for a notification
+    started = time.monotonic()
+    watcher.close()
+    assert time.monotonic() - started < 5 and not watcher._thread.is_alive()  # type: ignore[attr-defined]  # its own thread
+    watcher.close()  # a second close is harmless
+
+
 def test_an_unreachable_store_is_not_known_and_says_why() -> None:
     from db.engine import make_engine
 
