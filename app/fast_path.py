@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.cached_gets import CachedGets
+from app.http_protocol import request_header
 
 GRAPHQL_PATH = "/graphql"
 _JSON = (b"content-type", b"application/json")
@@ -35,7 +36,7 @@ class CachedGetFastPath:
         version_id = self.gets.live_version()
         answer = None
         if version_id is not None:
-            answer = await self.gets.answer(version_id, query_string, _header(scope, b"if-none-match"))
+            answer = await self.gets.answer(version_id, query_string, request_header(scope, b"if-none-match"))
         if answer is None:
             if version_id is not None:  # the view answers the miss on this version, not re-reading it
                 self.gets.note_miss(scope, version_id)
@@ -46,11 +47,3 @@ class CachedGetFastPath:
             headers += [_JSON, (b"content-length", b"%d" % len(answer.body))]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    value: bytes
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None

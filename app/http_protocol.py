@@ -44,8 +44,8 @@ class GraphQLMediaType:
         if scope["type"] != "http" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
-        accept = next((value for name, value in scope["headers"] if name == b"accept"), b"")
-        graphql_response = prefers_graphql_response(accept.decode("latin-1")) if accept else False
+        accept = request_header(scope, b"accept")
+        graphql_response = prefers_graphql_response(accept) if accept else False
 
         async def send_typed(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -59,6 +59,15 @@ class GraphQLMediaType:
             await send(message)
 
         await self.app(scope, receive, send_typed)
+
+
+def request_header(scope: Scope, name: bytes) -> str | None:
+    """A request header's first value, read straight from the ASGI scope (no Headers object: hot paths)."""
+    value: bytes
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _add_vary_accept(headers: list[tuple[bytes, bytes]]) -> None:

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.http_protocol import request_header
 from db.api_database import Database
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -182,7 +183,7 @@ class RequestMetrics:
         # The response cache's own layers count their lookups themselves (ResponseCache.on_lookup).
         if seen.status == 304:
             metrics.count_cache("http", "hit")
-        elif _has_header(scope, b"if-none-match"):
+        elif request_header(scope, b"if-none-match") is not None:
             metrics.count_cache("http", "miss")
 
 
@@ -220,10 +221,6 @@ def _request_id(scope: Scope) -> str:
             return value.decode("ascii")
     # Random per process, counted within it: unique like a uuid4, without a system call per request.
     return f"{_ID_PREFIX}{next(_id_counter):016x}"
-
-
-def _has_header(scope: Scope, wanted: bytes) -> bool:
-    return any(name == wanted for name, _value in scope["headers"])
 
 
 def _first_error_code(body: bytes) -> str:
