@@ -277,20 +277,15 @@ async def _ready(raw: RawConnection) -> None:
         state = raw.poll()
         if state == psycopg2.extensions.POLL_OK:
             return
+        reading = state == psycopg2.extensions.POLL_READ  # else POLL_WRITE
+        watch, unwatch = (loop.add_reader, loop.remove_reader) if reading else (loop.add_writer, loop.remove_writer)
         woken = loop.create_future()
         descriptor = raw.fileno()
-        if state == psycopg2.extensions.POLL_READ:
-            loop.add_reader(descriptor, _wake, woken)
-            try:
-                await woken
-            finally:
-                loop.remove_reader(descriptor)
-        else:  # POLL_WRITE
-            loop.add_writer(descriptor, _wake, woken)
-            try:
-                await woken
-            finally:
-                loop.remove_writer(descriptor)
+        watch(descriptor, _wake, woken)
+        try:
+            await woken
+        finally:
+            unwatch(descriptor)
 
 
 def _wake(woken: asyncio.Future[None]) -> None:
