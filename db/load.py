@@ -152,7 +152,7 @@ class DatabaseLoad(VersionLoad):
         live_id = versions.live_version_id(self.connection)
         return versions.get_version(self.connection, live_id) if live_id is not None else None
 
-    def _insert_version(self, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None) -> int:
+    def create_version(self, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None) -> int:
         self.version_id = versions.create_version(
             self.connection,
             mode=mode,
@@ -160,7 +160,12 @@ class DatabaseLoad(VersionLoad):
             source_sha256=source_sha256,
             base_version_id=base_version_id,
         )
+        self._create_tables()
         return self.version_id
+
+    @abstractmethod
+    def _create_tables(self) -> None:
+        """Create the tables the version's load writes to: its staging tables, and on a store that keeps them apart its own."""
 
     def table_rows(self, tables: Sequence[str]) -> dict[str, int]:
         rows = {}

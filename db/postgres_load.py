@@ -75,15 +75,11 @@ class PostgresLoad(DatabaseLoad):
         """The version's own movies and links tables, and unlogged tables, which every connection reads."""
         return Staging.for_version(self.id)
 
-    def create_version(self, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None) -> int:
-        version_id = self._insert_version(
-            mode=mode, source_name=source_name, source_sha256=source_sha256, base_version_id=base_version_id
-        )
-        partitions.create_for_load(self.connection, version_id)
+    def _create_tables(self) -> None:
+        partitions.create_for_load(self.connection, self.id)
         drop_staging(self.connection, self.staging)
         for statement in [*load_settings_sql(), *self.staging.ddl(dialect=self.connection.dialect)]:
             self.connection.exec_driver_sql(statement)
-        return version_id
 
     def write_batch(self, tables: StagingRows, rejections: Sequence[tuple[int, str]]) -> None:
         for table, columns, rows in tables:

@@ -67,14 +67,10 @@ class SqliteLoad(DatabaseLoad):
             raw.execute(f"PRAGMA busy_timeout={int(self._busy_timeout)}")
         self.connection.close()
 
-    def create_version(self, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None) -> int:
-        version_id = self._insert_version(
-            mode=mode, source_name=source_name, source_sha256=source_sha256, base_version_id=base_version_id
-        )
+    def _create_tables(self) -> None:
         drop_staging(self.connection, self.staging)
         for statement in self.staging.ddl(dialect=self.connection.dialect):
             self.connection.exec_driver_sql(statement)
-        return version_id
 
     def write_batch(self, tables: StagingRows, rejections: Sequence[tuple[int, str]]) -> None:
         for table, columns, rows in tables:
