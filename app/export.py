@@ -22,11 +22,12 @@ from app.graphql_view import NO_STORE, GraphQLView
 from app.http_cache import etag_for, etag_matches, raw_key
 from app.pinning import IMMUTABLE
 from db.api_database import Database
+from db.limits import MAX_INTEGER
 from resolvers.exports import CHUNK_ROWS, EXPORTS, Export, ExportFilter
 from schema.errors import ApiError, BadRequest, ExportNotFound, request_error
 
 # Query parameters, by the ExportFilter field each sets (named as the GraphQL arguments are).
-WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")  # years and ids: within an Integer column
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")  # years and ids: a GraphQL Int, within an Integer column
 PARAMETERS = {"from": "from_year", "to": "to_year", "year": "year", "companyId": "company_id", "genreId": "genre_id"}
 
 
@@ -65,8 +66,10 @@ def _filters(params: QueryParams, export: Export) -> ExportFilter:
             continue
         if param not in accepted:
             raise BadRequest(f"This download takes {', '.join(accepted)} and dataset, not {param!r}.")
-        if not WHOLE_NUMBER.fullmatch(text):
-            raise BadRequest(f"`{param}` must be a whole number, not {text!r}.")
+        if not WHOLE_NUMBER.fullmatch(text) or not -MAX_INTEGER - 1 <= int(text) <= MAX_INTEGER:
+            raise BadRequest(
+                f"`{param}` must be a whole number from {-MAX_INTEGER - 1} to {MAX_INTEGER}, not {text!r}."
+            )
         values[PARAMETERS[param]] = int(text)
     return ExportFilter(**values)
 

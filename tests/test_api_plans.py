@@ -88,6 +88,7 @@ QUERIES: dict[str, Callable[[Connection, int], object]] = {
     "rejections": lambda c, v: rejection_page(c, v, 100, None),
     "company-years CSV": lambda c, v: EXPORTS["company-years"].rows_after(c, v, ExportFilter(company_id=WARNER), None),
     "movies CSV": lambda c, v: EXPORTS["movies"].rows_after(c, v, ExportFilter(company_id=WARNER, year=1995), None),
+    "a genre's movies CSV, resumed": lambda c, v: EXPORTS["movies"].rows_after(c, v, ExportFilter(genre_id=18), [10_000]),
 }  # fmt: skip
 
 
