@@ -24,7 +24,7 @@ from strawberry.types.graphql import OperationType
 from app.cached_gets import CACHE_HEADER, JSON, CachedGets
 from app.deadline import OffLoopRunner, timed_out
 from app.http_cache import etag_for, normalized_key, raw_key
-from app.persisted import NO_QUERY_MESSAGE, DocumentStore
+from app.persisted import NO_QUERY_MESSAGE, DocumentStore, RequestedDocument
 from app.pinning import DATASET_VERSION_HEADER, missing_version_message
 from app.playground import graphiql_page
 from app.replicas import ReadRouter
@@ -141,14 +141,18 @@ class GraphQLView:
     ) -> Response:
         """Parse the request; answer from the entry of its normalized form, or execute and cache."""
         params = request.query_params
-        query = await self._query_text(params.get("query"), params.get("extensions"), params.get("documentId"))
+        document = await self._query_text(params.get("query"), params.get("extensions"), params.get("documentId"))
+        query = document.text
         variables = _variables(params.get("variables") or None)
         operation_name = params.get("operationName") or None
         normal_key = normalized_key(version_id, query, variables, operation_name, self.options.max_query_tokens)
         if normal_key is not None and (body := await self.cache.get(normal_key)) is not None:
+            await self.documents.register(document)  # it ran before: its answer is cached
             await self.cache.set(key, body)
             return self._cached(body, etag, "hit", version_id, request, pinned)
         body, status, cacheable = await self._execute(query, variables, operation_name, version_id, GET_OPERATIONS)
+        if status == 200:
+            await self.documents.register(document)
         if not cacheable:
             return _json(body, status, NO_STORE, "miss")
         await self.cache.set(key, body)
@@ -163,15 +167,17 @@ class GraphQLView:
             raise BadRequest(f"The request body is not JSON ({error}).") from error
         if not isinstance(payload, dict):
             raise BadRequest('POST a JSON object: {"query": "...", "variables": {...}, "operationName": "..."}.')
-        query = await self._query_text(payload.get("query"), payload.get("extensions"), payload.get("documentId"))
+        document = await self._query_text(payload.get("query"), payload.get("extensions"), payload.get("documentId"))
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
             raise BadRequest("`variables` must be a JSON object.")
         dataset = request.query_params.get("dataset")
         version_id = await (self._chosen_version(dataset) if dataset is not None else self._live_version())
         body, status, _ = await self._execute(
-            query, variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
+            document.text, variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
         )
+        if status == 200:
+            await self.documents.register(document)
         response = _json(body, status, NO_STORE, "bypass")
         response.headers[DATASET_VERSION_HEADER] = str(version_id)
         return response
@@ -210,11 +216,11 @@ class GraphQLView:
                 outcomes.append("warmed" if cacheable else "not cacheable")
         return outcomes
 
-    async def _query_text(self, query: Any, extensions: Any, document_id: Any) -> str:
+    async def _query_text(self, query: Any, extensions: Any, document_id: Any) -> RequestedDocument:
         """The query a request runs: the text sent, or one registered under the hash it names.
 
-        A text sent is held to its length bound first, before it is hashed, registered, parsed or
-        kept in a parse cache; registered ones were held to it when they were sent.
+        A text sent is held to its length bound first, before it is hashed, parsed or kept in a
+        parse cache; registered ones were held to it when they were sent, and register once they ran.
         """
         if isinstance(query, str):
             _check_length(query)

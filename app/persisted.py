@@ -5,8 +5,10 @@ Two forms are understood: Apollo's automatic persisted queries
 answers PERSISTED_QUERY_NOT_FOUND and the client sends the query once with its hash, which
 registers it) and GraphQL-over-HTTP's `documentId=sha256:<hex>`.
 
-Documents registered that way are kept in this process and in Redis when one is configured,
-so every API process knows them. Documents the operator registered ahead
+A document registers once it has run (an answer with data): one that does not parse, fails
+validation or exceeds a limit is never kept. Registered documents are kept in this process
+(bounded in number and in size) and in Redis when one is configured, so every API process
+knows them; there each expires DOCUMENT_TTL_SECONDS after it was last asked for. Documents the operator registered ahead
 (`movie-stats documents add`) live in the database; with TRUSTED_DOCUMENTS_ONLY they are the
 only documents answered, and nothing registers on the fly.
 """
@@ -17,6 +19,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -34,7 +37,17 @@ NO_QUERY_MESSAGE = 'Send a GraphQL query: GET /graphql?query=... or POST JSON {"
 DOCUMENT_ID_PREFIX = "sha256:"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_REMEMBERED = 10_000  # documents (and unknown hashes) kept in this process
+MAX_REMEMBERED_CHARACTERS = 16 * 1024 * 1024  # and the most text those documents hold
+DOCUMENT_TTL_SECONDS = 30 * 24 * 3600  # in Redis, from when a document was last asked for
 UNKNOWN_SECONDS = 1.0  # how long a hash the database lacks is not asked for again
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedDocument:
+    """The query text a request runs, and the hash to register it under once it has run (a new persisted query)."""
+
+    text: str
+    to_register: str | None = None
 
 
 class DocumentStore:
@@ -43,10 +56,11 @@ class DocumentStore:
     def __init__(self, db: Database, redis: Redis | None, *, trusted_only: bool, redis_prefix: str) -> None:
         self.db, self.redis, self.trusted_only, self.redis_prefix = db, redis, trusted_only, redis_prefix
         self._known: OrderedDict[str, str] = OrderedDict()  # sha256 -> text, least recently used first
+        self._known_characters = 0
         self._trusted: set[str] = set()  # the hashes of `_known` that the database holds
         self._unknown: OrderedDict[str, float] = OrderedDict()  # sha256 -> when to ask the database again
 
-    async def query_for(self, query: Any, extensions: Any, document_id: Any) -> str:
+    async def query_for(self, query: Any, extensions: Any, document_id: Any) -> RequestedDocument:
         """The query text a request asks to run, or the ApiError that answers it instead."""
         sha256 = _requested_sha256(extensions, document_id)
         if query is not None and not isinstance(query, str):
@@ -63,15 +77,15 @@ class DocumentStore:
                         "This API answers only documents registered with `movie-stats documents add`: "
                         "send one by its id (documentId=sha256:<hex>)."
                     )
-            elif sha256 is not None:
-                await self._register(sha256, query)
-            return query
+            elif sha256 is not None and self._remembered(sha256) is None:
+                return RequestedDocument(query, to_register=sha256)
+            return RequestedDocument(query)
         if sha256 is None:
             raise BadRequest(NO_QUERY_MESSAGE)
         text = await self._trusted_text(sha256) if self.trusted_only else await self._text(sha256)
         if text is None:
             raise PersistedQueryNotFound(NOT_FOUND_MESSAGE)
-        return text
+        return RequestedDocument(text)
 
     async def _text(self, sha256: str) -> str | None:
         """A document registered by any process, or by the operator."""
@@ -79,7 +93,7 @@ class DocumentStore:
             return text
         if self.redis is not None:
             try:
-                found = await self.redis.get(self.redis_prefix + sha256)
+                found = await self.redis.getex(self.redis_prefix + sha256, ex=DOCUMENT_TTL_SECONDS)
             except (OSError, TimeoutError, RedisError) as error:
                 logger.warning("persisted documents: Redis unavailable on get: %s", error)
             else:
@@ -105,14 +119,15 @@ class DocumentStore:
         self._remember(sha256, text, trusted=True)
         return text
 
-    async def _register(self, sha256: str, text: str) -> None:
-        """Keep an automatically persisted document here and in Redis (where every process finds it)."""
-        if self._remembered(sha256) is not None:
+    async def register(self, document: RequestedDocument) -> None:
+        """Keep a new persisted document that has run here and in Redis (where every process finds it)."""
+        sha256 = document.to_register
+        if sha256 is None or self._remembered(sha256) is not None:
             return
-        self._remember(sha256, text)
+        self._remember(sha256, document.text)
         if self.redis is not None:
             try:
-                await self.redis.set(self.redis_prefix + sha256, text.encode("utf-8"))
+                await self.redis.set(self.redis_prefix + sha256, document.text.encode("utf-8"), ex=DOCUMENT_TTL_SECONDS)
             except (OSError, TimeoutError, RedisError) as error:
                 logger.warning("persisted documents: Redis unavailable on set: %s", error)
 
@@ -123,19 +138,32 @@ class DocumentStore:
         return text
 
     def _remember(self, sha256: str, text: str, *, trusted: bool = False) -> None:
+        """Keep a document, forgetting the least recently used beyond MAX_REMEMBERED or MAX_REMEMBERED_CHARACTERS."""
+        if sha256 in self._known:
+            self._forget(sha256)
         self._known[sha256] = text
+        self._known_characters += len(text)
         if trusted:
             self._trusted.add(sha256)
-        for forgotten in _trim(self._known):
-            self._trusted.discard(forgotten)
+        while len(self._known) > MAX_REMEMBERED or (
+            len(self._known) > 1 and self._known_characters > MAX_REMEMBERED_CHARACTERS
+        ):
+            self._forget(next(iter(self._known)))
 
-    async def automatic_documents(self) -> list[str]:
-        """The texts of the documents clients registered (in Redis when configured, else here)."""
+    def _forget(self, sha256: str) -> None:
+        self._known_characters -= len(self._known.pop(sha256))
+        self._trusted.discard(sha256)
+
+    async def automatic_documents(self, deadline: float) -> list[str]:
+        """The texts of the documents clients registered (in Redis when configured, else here), as many as
+        can be read before `deadline` (time.monotonic())."""
         if self.redis is None:
             return [text for sha256, text in self._known.items() if sha256 not in self._trusted]
         texts = []
         try:
             async for key in self.redis.scan_iter(match=self.redis_prefix + "*", count=1000):
+                if time.monotonic() >= deadline:
+                    break
                 if (found := await self.redis.get(key)) is not None:
                     texts.append(_text(found))
         except (OSError, TimeoutError, RedisError) as error:
@@ -178,12 +206,10 @@ def _checked_sha256(value: Any) -> str:
     return digest
 
 
-def _trim(entries: OrderedDict[str, Any]) -> list[str]:
-    """Forget the least recently used entries beyond MAX_REMEMBERED; returns their keys."""
-    forgotten = []
+def _trim(entries: OrderedDict[str, Any]) -> None:
+    """Forget the least recently used entries beyond MAX_REMEMBERED."""
     while len(entries) > MAX_REMEMBERED:
-        forgotten.append(entries.popitem(last=False)[0])
-    return forgotten
+        entries.popitem(last=False)
 
 
 def make_document_store(db: Database, redis_url: str | None, *, trusted_only: bool, namespace: str) -> DocumentStore:

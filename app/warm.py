@@ -180,7 +180,7 @@ class AnswerWarmer:
             return self._report(WarmReport(version, 0, 0, 0, time.monotonic() - started, by))
         counts = {"warmed": 0, "cached": 0, "not cacheable": 0}
         if self.view.cache.enabled:  # CACHE_TTL_SECONDS=0: nothing to warm
-            for document in await self._documents():
+            for document in await self._documents(deadline):
                 if time.monotonic() >= deadline:
                     break
                 for outcome in await self.view.warm(document, version):
@@ -195,9 +195,9 @@ class AnswerWarmer:
         )
         return self._report(report)
 
-    async def _documents(self) -> list[str]:
+    async def _documents(self, deadline: float) -> list[str]:
         trusted = [document.document for document in await self.view.db.run(list_documents)]
-        return list(dict.fromkeys([*trusted, *await self.view.documents.automatic_documents()]))
+        return list(dict.fromkeys([*trusted, *await self.view.documents.automatic_documents(deadline)]))
 
     @staticmethod
     def _report(report: WarmReport) -> WarmReport:

@@ -10,6 +10,8 @@ import orjson
 import pytest
 import redis
 
+import app.persisted
+from app.persisted import DOCUMENT_TTL_SECONDS
 from db.engine import make_engine
 from db.migrate import upgrade
 from tests.api_support import api_settings, count_statements, load, serve
@@ -139,6 +141,15 @@ def test_documents_registered_on_one_process_are_known_to_another_through_redis(
         answer = second.client.get("/graphql", params={"documentId": f"sha256:{_sha(OTHER)}"})
         assert answer.json() == {"data": {"genre": {"name": "Comedy"}}}
         assert _stored(namespace, _sha(OTHER)) == OTHER
+        assert 0 < _ttl(namespace, _sha(OTHER)) <= DOCUMENT_TTL_SECONDS  # it expires unless asked for again
+
+
+def _ttl(namespace: str, sha256: str) -> int:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        return int(client.ttl(f"{namespace}:documents:{sha256}"))
+    finally:
+        client.close()
 
 
 def _stored(namespace: str, sha256: str) -> str | None:
@@ -156,3 +167,37 @@ def test_unregistered_hash_floods_cost_one_lookup_a_second(store_url: str) -> No
             for _ in range(20):
                 api.client.get("/graphql", params={"documentId": f"sha256:{'a' * 64}"})
         assert sum("trusted_documents" in statement for statement in statements) == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        ("{ genre(id: 18) { nope } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ genre(id: 18) { name ", "GRAPHQL_PARSE_FAILED"),
+    ],
+)
+def test_a_document_that_does_not_run_is_not_registered(
+    store_url: str, namespace: str, document: str, code: str
+) -> None:
+    """Sent with its hash, a document registers only once it has run: a broken one is never kept."""
+    settings = api_settings(store_url, redis_url=REDIS_URL, cache_namespace=namespace)
+    with serve(settings) as api:
+        sent = api.client.post("/graphql", json={"query": document, "extensions": orjson.loads(_apq(_sha(document)))})
+        assert sent.status_code == 400 and _error(sent)[1] == code
+        by_hash = api.client.get("/graphql", params={"documentId": f"sha256:{_sha(document)}"})
+        assert by_hash.status_code == 404 and _error(by_hash)[1] == "PERSISTED_QUERY_NOT_FOUND"
+    assert _stored(namespace, _sha(document)) is None
+
+
+def test_documents_kept_in_process_are_bounded_in_size(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_REMEMBERED_CHARACTERS the least recently used documents are forgotten (without Redis: for good)."""
+    documents = [f"{{ genre(id: {genre}) {{ name }} }}  # {'x' * 400}" for genre in (18, 35, 16)]
+    monkeypatch.setattr(app.persisted, "MAX_REMEMBERED_CHARACTERS", 2 * len(documents[0]))
+    with serve(api_settings(store_url)) as api:
+        for document in documents:
+            sent = api.client.post(
+                "/graphql", json={"query": document, "extensions": orjson.loads(_apq(_sha(document)))}
+            )
+            assert sent.status_code == 200
+        found = [api.client.get("/graphql", params={"documentId": f"sha256:{_sha(d)}"}).status_code for d in documents]
+    assert found == [404, 200, 200]
