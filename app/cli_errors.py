@@ -69,6 +69,9 @@ def describe(error: BaseException) -> Failure | None:
         )
         advice = "Fix the environment variable (or the .env file); the README's Settings table lists them all."
         return Failure("settings", problems, advice, EXIT_USAGE)
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        message = "The SQLite store is locked by another writer: an import, or a command that changes versions."
+        return Failure("busy", message, "Nothing was changed. Run the command again once it has finished.")
     if isinstance(error, OperationalError):
         advice = "Check DATABASE_URL (when it is unset, the embedded SQLite file is used) and that the server is up."
         return Failure("database", str(error.orig), advice, label="database error")

@@ -94,6 +94,10 @@ class VersionLoad(ABC):
         """The live version, which an incremental load copies and a full one is checked against."""
 
     @abstractmethod
+    def live_version_id(self) -> int | None:
+        """The id of the live version now, which no promote or rollback changes until the load ends."""
+
+    @abstractmethod
     def create_version(
         self, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None
     ) -> int | None:
@@ -151,6 +155,9 @@ class DatabaseLoad(VersionLoad):
     def live_version(self) -> Version | None:
         live_id = versions.live_version_id(self.connection)
         return versions.get_version(self.connection, live_id) if live_id is not None else None
+
+    def live_version_id(self) -> int | None:
+        return versions.live_version_id(self.connection, lock=True)
 
     def create_version(self, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None) -> int:
         self.version_id = versions.create_version(

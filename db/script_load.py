@@ -83,6 +83,9 @@ class ScriptLoad(VersionLoad):
     def live_version(self) -> Version | None:
         return None  # the script loads an empty database, which its guard makes sure of
 
+    def live_version_id(self) -> int | None:
+        return None  # as when the load started: the guard refuses a database with a live version
+
     def create_version(
         self, *, mode: str, source_name: str, source_sha256: str, base_version_id: int | None
     ) -> int | None:

@@ -87,9 +87,14 @@ def finish_version(connection: Connection, version_id: int, **values: Any) -> No
     connection.execute(update(dataset_versions).where(dataset_versions.c.id == version_id).values(**values))
 
 
-def live_version_id(connection: Connection) -> int | None:
-    """The id of the live version, or None before the first load."""
-    return connection.execute(select(dataset_versions.c.id).where(dataset_versions.c.status == LIVE)).scalar()
+def live_version_id(connection: Connection, *, lock: bool = False) -> int | None:
+    """The id of the live version, or None before the first load.
+
+    `lock`: no other transaction changes which version is live until this one ends (PostgreSQL
+    locks the row; SQLite's write lock, which a load holds, already keeps every other writer out).
+    """
+    query = select(dataset_versions.c.id).where(dataset_versions.c.status == LIVE)
+    return connection.execute(query.with_for_update() if lock else query).scalar()
 
 
 def get_version(connection: Connection, version_id: int) -> Version:

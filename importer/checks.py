@@ -49,6 +49,8 @@ def run_checks(
     movies: int,
     live: LiveFigures | None,
     table_rows: dict[str, int],
+    live_at_start: int | None,
+    live_now: int | None,
 ) -> list[CheckResult]:
     """Every check, passed or not."""
     results = []
@@ -72,7 +74,21 @@ def run_checks(
             override="--force",
         )
     )
+    results.append(live_unchanged_check(live_at_start, live_now))
     return results
+
+
+def live_unchanged_check(live_at_start: int | None, live_now: int | None) -> CheckResult:
+    """The live version is still the one the load started from: a promote or rollback run meanwhile is not undone.
+
+    The new version was checked against (and, incremental, built on) the version live when it started.
+    """
+    if live_at_start == live_now:
+        return CheckResult("live_unchanged", True, "the live version is the one the load started from", "--force")
+    then = f"version {live_at_start}" if live_at_start is not None else "none"
+    now = f"version {live_now} is live" if live_now is not None else "no version is live"
+    detail = f"{now} now, and was {then} when the load started: a promote or rollback ran meanwhile"
+    return CheckResult("live_unchanged", False, detail, "--force")
 
 
 def shrink_check(limits: CheckLimits, movies: int, live: LiveFigures) -> CheckResult:

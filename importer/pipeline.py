@@ -109,6 +109,8 @@ def _check_and_finish(load: VersionLoad, live: Version | None, options: ImportOp
         movies=report.movies,
         live=_live_figures(load, live, options),
         table_rows=load.table_rows(REQUIRED_TABLES),
+        live_at_start=live.id if live is not None else None,
+        live_now=load.live_version_id(),  # and kept so until the load ends
     )
     report.checks = [result.as_dict() for result in results]
     figures = {

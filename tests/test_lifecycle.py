@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
+from app.cli_errors import describe
 from db import versions
-from db.engine import is_sqlite
+from db.engine import is_sqlite, make_engine
 from db.locks import IMPORT_LOCK_CLASS, ImportBusy
 from db.sqlite_engine import SQLITE_BEGIN
 from importer.checks import CheckLimits
@@ -48,6 +50,43 @@ def test_stage_promote_rollback_round_trip(engine: Engine, tmp_path: Path) -> No
         assert versions.rollback(connection) == (second.version, first.version)
     assert statuses(engine) == {first.version: "live", second.version: "retired"}
     assert rows(engine, YEAR_TOTALS, v=live_id(engine)) == jan_totals
+
+
+def test_a_rollback_while_an_import_runs_is_not_undone(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    """Rule 20: the operator's rollback stands. On PostgreSQL it goes through, and the import, checked
+    against the version it started from, stays staged; on SQLite the import's write lock refuses it."""
+    first = load(engine, tmp_path / "jan.csv", catalogue(30))
+    second = load(engine, tmp_path / "feb.csv", catalogue(29, budget=5000))
+    other = make_engine(database_url, busy_timeout_ms=100)
+    meanwhile: list[object] = []
+
+    def roll_back_once(_read: int, _size: int) -> None:  # called as the import stages its records
+        if meanwhile:
+            return
+        try:
+            with other.begin() as connection:
+                meanwhile.append(versions.rollback(connection))
+        except OperationalError as error:
+            meanwhile.append(describe(error))
+
+    third = import_file(engine, write_csv(tmp_path / "mar.csv", catalogue(28)), ImportOptions(), roll_back_once)
+    other.dispose()
+    if is_sqlite(engine):
+        assert [(failure.kind, failure.message) for failure in meanwhile] == [  # type: ignore[attr-defined]
+            ("busy", "The SQLite store is locked by another writer: an import, or a command that changes versions.")
+        ]
+        assert third.status == "live"
+        return
+    assert meanwhile == [(second.version, first.version)]
+    assert third.status == "staged"
+    assert [(c["name"], c["detail"]) for c in third.failed_checks] == [
+        (
+            "live_unchanged",
+            f"version {first.version} is live now, and was version {second.version} when the load started: "
+            "a promote or rollback ran meanwhile",
+        )
+    ]
+    assert statuses(engine) == {first.version: "live", second.version: "retired", third.version: "staged"}
 
 
 def test_rollback_without_history_is_refused(engine: Engine, tmp_path: Path) -> None:
