@@ -353,7 +353,7 @@ def prune(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Delete old dataset versions, keeping the newest N and always the live one."""
+    """Delete old dataset versions, keeping the newest N, the live one and the one rollback would take live."""
     from db import versions
 
     keep = keep or read_settings().keep_versions
@@ -363,7 +363,7 @@ def prune(
     text = (
         f"Removed versions {listed}; kept the newest {keep}."
         if removed
-        else f"Nothing to remove: prune keeps the newest {keep} and the live one."
+        else f"Nothing to remove: prune keeps the newest {keep}, the live one and the one rollback would take live."
     )
     _say({"removed": removed, "kept": keep}, text, as_json)
 

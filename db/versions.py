@@ -149,24 +149,31 @@ def promote(connection: Connection, version_id: int, *, force: bool = False) -> 
 def rollback(connection: Connection) -> tuple[int | None, int]:
     """Make the most recently live other version live again; returns (from, to), from None when none was live."""
     current = live_version_id(connection)
+    previous = _rollback_target(connection, current)
+    if previous is None:
+        raise VersionError("There is no previously live version to roll back to.")
+    promote(connection, previous, force=True)  # it was live before: its checks were settled then
+    return current, previous
+
+
+def _rollback_target(connection: Connection, current: int | None) -> int | None:
+    """The most recently live version other than `current`: what `rollback` takes live."""
     table = dataset_versions
     query = select(table.c.id).where(table.c.status == RETIRED, table.c.promoted_at.is_not(None))
     if current is not None:
         query = query.where(table.c.id != current)
     previous = connection.execute(query.order_by(table.c.promoted_at.desc(), table.c.id.desc()).limit(1)).scalar()
-    if previous is None:
-        raise VersionError("There is no previously live version to roll back to.")
-    promote(connection, previous, force=True)  # it was live before: its checks were settled then
-    return current, int(previous)
+    return None if previous is None else int(previous)
 
 
 def prune(connection: Connection, keep: int) -> list[int]:
-    """Delete all but the newest `keep` versions; the live version always stays.
+    """Delete all but the newest `keep` versions; the live version, and the one `rollback` would take live, always stay.
 
     Versions being loaded neither count nor go: their load, or `remove_abandoned`, settles them.
     """
     versions = [version for version in list_versions(connection) if version.status != LOADING]
-    kept = {v.id for v in versions[:keep]} | {v.id for v in versions if v.status == LIVE}
+    live = {v.id for v in versions if v.status == LIVE}
+    kept = {v.id for v in versions[:keep]} | live | {_rollback_target(connection, next(iter(live), None))}
     doomed = sorted(v.id for v in versions if v.id not in kept)
     delete_versions(connection, doomed)
     return doomed

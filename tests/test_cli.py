@@ -174,7 +174,7 @@ def test_the_monthly_operator_flow(run_cli, tmp_path: Path) -> None:
     assert run_cli("prune", "--keep", "2", "--json").json == {"removed": [1], "kept": 2}
     assert (
         run_cli("prune", "--keep", "2").stdout.strip()
-        == "Nothing to remove: prune keeps the newest 2 and the live one."
+        == "Nothing to remove: prune keeps the newest 2, the live one and the one rollback would take live."
     )
     # Version 1 was live before version 3 but is pruned: rollback goes to the latest other live one.
     assert run_cli("rollback").stdout.strip() == "Rolled back: version 2 is live (was 3)."

@@ -178,6 +178,17 @@ def test_the_same_file_twice_is_a_no_op_unless_forced(engine: Engine, tmp_path: 
     assert forced.status == "live" and forced.version != first.version
 
 
+def test_prune_keeps_the_version_rollback_would_take_live(engine: Engine, tmp_path: Path) -> None:
+    """Newer staged versions do not push the previously live one out: `rollback` still has it after a prune."""
+    previous = load(engine, tmp_path / "jan.csv", catalogue(30)).version
+    live = load(engine, tmp_path / "feb.csv", catalogue(31)).version
+    staged = [load(engine, tmp_path / f"s{i}.csv", catalogue(30 + i), stage_only=True).version for i in range(2, 5)]
+    with engine.begin() as connection:
+        assert versions.prune(connection, keep=3) == []
+        assert versions.rollback(connection) == (live, previous)
+    assert statuses(engine) == {previous: "live", live: "retired", **dict.fromkeys(staged, "staged")}
+
+
 def test_prune_keeps_the_newest_versions_and_the_live_one(engine: Engine, tmp_path: Path) -> None:
     loaded = [load(engine, tmp_path / f"m{i}.csv", catalogue(10 + i)).version for i in range(5)]
     with engine.begin() as connection:
