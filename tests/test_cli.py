@@ -171,15 +171,15 @@ def test_the_monthly_operator_flow(run_cli, tmp_path: Path) -> None:
     assert "jan.csv" in run_cli("datasets").stdout
 
     run_cli("import", str(write_csv(tmp_path / "mar.csv", catalogue(31))))
-    assert run_cli("prune", "--keep", "2", "--json").json == {"removed": [1], "kept": 2}
+    # Version 1 was live just before version 3: the newest (3) is kept, and so is rollback's version 1.
+    assert run_cli("prune", "--keep", "1", "--json").json == {"removed": [2], "kept": 1}
     assert (
-        run_cli("prune", "--keep", "2").stdout.strip()
-        == "Nothing to remove: prune keeps the newest 2, the live one and the one rollback would take live."
+        run_cli("prune", "--keep", "1").stdout.strip()
+        == "Nothing to remove: prune keeps the newest 1, the live one and the one rollback would take live."
     )
-    # Version 1 was live before version 3 but is pruned: rollback goes to the latest other live one.
-    assert run_cli("rollback").stdout.strip() == "Rolled back: version 2 is live (was 3)."
-    assert run_cli("promote", "2").stdout.strip() == "Version 2 was live already; nothing changed."
-    assert run_cli("promote", "3").stdout.strip() == "Version 3 is live (was 2)."
+    assert run_cli("rollback").stdout.strip() == "Rolled back: version 1 is live (was 3)."
+    assert run_cli("promote", "1").stdout.strip() == "Version 1 was live already; nothing changed."
+    assert run_cli("promote", "3").stdout.strip() == "Version 3 is live (was 1)."
     bad = run_cli("promote", "99")
     assert bad.exit_code == 1 and "There is no dataset version 99" in bad.stderr
     # Past the 32-bit ids (SQLite used to fail with a traceback): a usage error, like a negative id.

@@ -44,13 +44,14 @@ def test_each_version_is_a_set_of_indexed_partitions_and_prune_drops_them(
     postgres_engine: Engine, tmp_path: Path
 ) -> None:
     first, second = load(postgres_engine, tmp_path / "a.csv", 10), load(postgres_engine, tmp_path / "b.csv", 12)
-    assert partitions(postgres_engine) == expected_partitions(first, second)
+    third = load(postgres_engine, tmp_path / "c.csv", 14)
+    assert partitions(postgres_engine) == expected_partitions(first, second, third)
     kept = stored(postgres_engine, second)
-    with postgres_engine.begin() as connection:
+    with postgres_engine.begin() as connection:  # the newest, live, and the previously live one, rollback's, stay
         assert versions.prune(connection, keep=1) == [first]
-    assert partitions(postgres_engine) == expected_partitions(second)
+    assert partitions(postgres_engine) == expected_partitions(second, third)
     assert stored(postgres_engine, second) == kept
-    assert rows(postgres_engine, "SELECT count(*) FROM movies") == [(12,)]
+    assert rows(postgres_engine, "SELECT count(*) FROM movies") == [(12 + 14,)]
 
 
 def test_the_tables_that_stage_a_load_in_place_end_with_their_parents_columns_and_nothing_else(
@@ -153,6 +154,7 @@ def test_prune_gives_up_with_a_clear_error_while_a_reader_holds_the_tables(
     postgres_engine: Engine, tmp_path: Path
 ) -> None:
     first, second = load(postgres_engine, tmp_path / "a.csv", 10), load(postgres_engine, tmp_path / "b.csv", 12)
+    third = load(postgres_engine, tmp_path / "c.csv", 14)
     busy = rf"Could not remove versions {first}: .*run the command again"
     with (
         postgres_engine.connect() as reader,
@@ -161,7 +163,7 @@ def test_prune_gives_up_with_a_clear_error_while_a_reader_holds_the_tables(
     ):
         reader.exec_driver_sql(f"SELECT count(*) FROM movies WHERE version_id = {second}")  # its transaction stays open
         versions.prune(connection, keep=1)
-    assert partitions(postgres_engine) == expected_partitions(first, second)  # nothing was removed
+    assert partitions(postgres_engine) == expected_partitions(first, second, third)  # nothing was removed
     with postgres_engine.begin() as connection:
         assert versions.prune(connection, keep=1) == [first]
 
