@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from app.cli_errors import EXIT_FAILED, CannotServe, CommandFailed, Failure, describe
+from app.cli_errors import EXIT_FAILED, EXIT_INTERRUPTED, INTERRUPTED, CannotServe, CommandFailed, Failure, describe
 from db.limits import MAX_INTEGER
 from importer.checks import DEFAULT_MAX_REJECTED_SHARE, DEFAULT_MAX_SHRINK_SHARE, CheckLimits
 from importer.options import AUTO_WORKERS, AUTO_WORKERS_MIN_BYTES, FULL, INCREMENTAL, MAX_WORKERS, ImportOptions
@@ -85,6 +86,8 @@ def main() -> None:
             raise
         _report_failure(failure, as_json)
         sys.exit(failure.exit_code)
+    if code == EXIT_INTERRUPTED:  # typer's answer to Ctrl-C (KeyboardInterrupt), once the command has unwound
+        _report_failure(INTERRUPTED, as_json)
     sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -187,6 +190,8 @@ def import_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Load a file into a new dataset version; it goes live if it passes its checks."""
+    # A stop request (`docker stop`, systemd) ends a load as Ctrl-C does: what it began is removed at once.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if mode not in (FULL, INCREMENTAL):
         raise typer.BadParameter(f"use {FULL} or {INCREMENTAL}", param_hint="--mode")
     options = ImportOptions(

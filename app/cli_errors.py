@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2  # as click exits on a usage error
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: as a shell reports a command that Ctrl-C stopped (typer exits so)
 
 
 class CannotServe(Exception):
@@ -36,6 +37,14 @@ class Failure:
         status = "refused" if self.kind == "refused" else "error"
         text = " ".join([*self.message.splitlines(), self.advice]).strip()
         return {"status": status, "error": self.kind, "message": text, "exit_code": self.exit_code}
+
+
+INTERRUPTED = Failure(
+    "interrupted",
+    "Interrupted (Ctrl-C, or SIGTERM during an import): what the command had begun and not finished is undone.",
+    "Run `movie-stats datasets` to see which version is live.",
+    EXIT_INTERRUPTED,
+)
 
 
 def describe(error: BaseException) -> Failure | None:

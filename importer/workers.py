@@ -80,6 +80,7 @@ def _start_worker(header: Header, encode: Encoder) -> None:
     # The importer handles Ctrl-C and stops the workers. Ignoring SIGINT before letting it
     # through also drops one that arrived while this process was being forked.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the importer's, which turns it into a Ctrl-C
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="exit-with-parent", daemon=True).start()

@@ -5,6 +5,7 @@ These tests run the real `movie-stats` command in subprocesses.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -51,12 +52,24 @@ def start_import(database_url: str, path: Path, cwd: Path) -> subprocess.Popen:
         [MOVIE_STATS, "import", str(path), "--force", "--json"],
         env=env,
         cwd=cwd,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
         preexec_fn=_ctrl_c_as_in_a_terminal,
     )
+
+
+def assert_reported_interrupted(process: subprocess.Popen, stdout: str, stderr: str) -> None:
+    """Exit 130, one line and advice on stderr, no traceback; `--json`'s one object on stdout."""
+    message = (
+        "Interrupted (Ctrl-C, or SIGTERM during an import): what the command had begun and not finished is undone."
+    )
+    advice = "Run `movie-stats datasets` to see which version is live."
+    assert (process.returncode, stderr) == (130, f"error: {message}\n{advice}\n")
+    assert json.loads(stdout) == {
+        "status": "error", "error": "interrupted", "message": f"{message} {advice}", "exit_code": 130
+    }  # fmt: skip
 
 
 def _ctrl_c_as_in_a_terminal() -> None:
@@ -170,11 +183,13 @@ def test_an_import_killed_on_postgresql_leaves_the_live_version_untouched(
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_during_the_precompute_on_postgresql_removes_the_unfinished_version_at_once(
-    database_url: str, engine: Engine, big_file: Path, tmp_path: Path, head5000_path: Path
+    database_url: str, engine: Engine, big_file: Path, tmp_path: Path, head5000_path: Path, stop: signal.Signals
 ) -> None:
     """The precompute runs on two connections of its own: Ctrl-C cancels both, and the load
-    removes the version its first transaction committed before it exits."""
+    removes the version its first transaction committed before it exits. SIGTERM to the importer
+    alone (`docker stop`) does the same."""
     import_file(engine, head5000_path, ImportOptions())
     before = state_of(engine)
     tables = schema_tables(engine)
@@ -184,9 +199,8 @@ def test_ctrl_c_during_the_precompute_on_postgresql_removes_the_unfinished_versi
     try:
         wait_for_backend(engine, application, "precompute", time.monotonic() + 120)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-    _stdout, stderr = process.communicate(timeout=30)
-    assert (process.returncode, stderr) == (130, "")
+        os.kill(process.pid, stop) if stop == signal.SIGTERM else os.killpg(process.pid, stop)
+    assert_reported_interrupted(process, *process.communicate(timeout=30))
     wait_for_backends_to_end(engine, application)
     assert state_of(engine) == before
     assert schema_tables(engine) == tables
@@ -240,7 +254,7 @@ def wait_for_workers(pid: int, count: int, deadline: float) -> list[int]:
     [(1, 0.0), (2, 0.3)],  # as the first worker is forked; while both clean (the stage takes over 1 s)
     ids=["workers-starting", "workers-cleaning"],
 )
-def test_ctrl_c_stops_an_import_quietly_and_changes_nothing(
+def test_ctrl_c_stops_an_import_cleanly_and_changes_nothing(
     database_url: str,
     engine: Engine,
     big_file: Path,
@@ -249,7 +263,7 @@ def test_ctrl_c_stops_an_import_quietly_and_changes_nothing(
     workers_seen: int,
     delay: float,
 ) -> None:
-    """Ctrl-C reaches the importer and its workers (one process group): exit 130, no traceback,
+    """Ctrl-C reaches the importer and its workers (one process group): exit 130, said so, no traceback,
     no process left. Sent while the workers were being forked, it used to hang the importer."""
     import_file(engine, head5000_path, ImportOptions())
     before = state_of(engine)
@@ -258,12 +272,12 @@ def test_ctrl_c_stops_an_import_quietly_and_changes_nothing(
     time.sleep(delay)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
     try:
-        _stdout, stderr = process.communicate(timeout=30)
+        stdout, stderr = process.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         pytest.fail("the import hung after Ctrl-C")
-    assert (process.returncode, stderr) == (130, "")
+    assert_reported_interrupted(process, stdout, stderr)
     deadline = time.monotonic() + 5
     while group_of(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
