@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, ge=1, description="Longest accepted query, in GraphQL tokens.")
     max_query_aliases: int = Field(default=30, ge=1, description="Most aliases accepted in one query.")
     max_query_cost: int = Field(
-        default=25_000, ge=1, description="Most fields an answer may hold, estimated before the query runs."
+        default=50_000, ge=1, description="Most fields an answer may hold, estimated before the query runs."
     )
     request_timeout_seconds: float = Field(
         default=10.0, gt=0, description="A request still running after this long answers 503 and is stopped."

@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from db.tables import (
     company_year_genres,
     company_years,
+    dataset_versions,
     genre_years,
     genres,
     movie_companies,
@@ -35,6 +36,8 @@ class ListSizes:
     genres_per_company_year: int
     genres_per_movie: int
     companies_per_movie: int
+    datasets: int  # versions in the store when the sizes were read (staged loads may add a few since)
+    warnings_per_dataset: int  # the most kinds of warning a version counts
 
 
 async def list_sizes(db: Database, *, version_id: int) -> ListSizes:
@@ -54,6 +57,7 @@ def _list_sizes(connection: Connection, version_id: int) -> ListSizes:
         rows = count(table)
         return max(1, -(-rows // groups)) if groups else 1
 
+    recorded = [warnings for (warnings,) in connection.execute(select(dataset_versions.c.warnings))]
     return ListSizes(
         genres=count(genres),
         years=count(year_totals),
@@ -63,4 +67,6 @@ def _list_sizes(connection: Connection, version_id: int) -> ListSizes:
         genres_per_company_year=per(company_year_genres, company_year_genres.c.company_id, company_year_genres.c.year),
         genres_per_movie=per(movie_genres, movie_genres.c.movie_id),
         companies_per_movie=per(movie_companies, movie_companies.c.movie_id),
+        datasets=max(1, len(recorded)),
+        warnings_per_dataset=max([1, *map(len, recorded)]),
     )

@@ -37,7 +37,7 @@ class Limits:
     max_tokens: int = 2000
     max_aliases: int = 30
     introspection: bool = True
-    max_cost: int = 25_000
+    max_cost: int = 50_000
 
 
 class Execution(StoppableExecution, PlainSelectionExecutionContext):

@@ -51,6 +51,8 @@ _PER_ENTITY = {
     ("CompanyYear", "releasesByGenre"): "genres_per_company_year",
     ("Movie", "genres"): "genres_per_movie",
     ("Movie", "companies"): "companies_per_movie",
+    ("Query", "datasets"): "datasets",
+    ("Dataset", "warnings"): "warnings_per_dataset",
 }
 # Element types of other lists holding at most one entry per genre, or per year, of the version.
 _GENRE_TYPES = frozenset({"Genre", "GenreYear", "GenreReleases", "GenreTotals"})

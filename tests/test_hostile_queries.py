@@ -102,7 +102,7 @@ def test_depth_10_query_is_refused_unrun_naming_its_cost_and_the_limit(api: Api)
     assert response.status_code == 400 and seconds < 0.5
     assert _error(response) == {
         "code": "QUERY_TOO_COSTLY",
-        "message": f"The query would cost up to {DEPTH_10_COST:,} (the limit is 25,000, MAX_QUERY_COST): each list "
+        "message": f"The query would cost up to {DEPTH_10_COST:,} (the limit is 50,000, MAX_QUERY_COST): each list "
         "multiplies the cost of what it selects. Ask for fewer nested lists, narrower year spans (from, to) "
         "or smaller pages (first).",
     }
@@ -124,6 +124,15 @@ def test_cost_counts_pages_spans_and_variables(loaded_url: str) -> None:
     assert _costs(loaded_url, [page], {"n": 10**9}) == [1 + 1 + 100 * 4]  # above MAX_PAGE_SIZE: refused by the field
     span = "{ genre(id: 18) { years(from: 1990, to: 1994) { year } } }"
     assert _costs(loaded_url, [span, span.replace("(from: 1990, to: 1994)", "")]) == [1 + 1 + 5, 1 + 1 + 59]
+
+
+def test_datasets_cost_what_the_store_holds(loaded_url: str) -> None:
+    """One version, which counts no warning (head-5000): the list of datasets is not costed as a list
+    of years (it was, at 16,021 here, and refused at 38,365 on the generated 45,000-record file)."""
+    warnings = "{ datasets { version warnings { kind count } } }"
+    rejections = "{ datasets { rejections(first: 100) { nodes { line reason } } } }"
+    # datasets + 1 version x (version + warnings + at least 1 kind x (kind + count)); a page of 100 rejections.
+    assert _costs(loaded_url, [warnings, rejections]) == [1 + 1 * (1 + 1 + 1 * 2), 1 + 1 * (1 + 1 + 100 * 2)]
 
 
 def test_max_query_cost_setting_is_the_limit(loaded_url: str) -> None:
