@@ -191,40 +191,48 @@ def test_request_past_its_deadline_answers_503_and_its_work_stops(loaded_url: st
 
 
 def _normal_answers_beside(
-    base_url: str, attack_query: str, *, settle_seconds: float, pause_seconds: float = 0.0
-) -> tuple[list[int], list[httpx.Response]]:
-    """Milliseconds of 15 normal misses (sorted) sent while another client repeats `attack_query`, and its answers."""
+    base_url: str, attack_query: str, *, pause_seconds: float = 0.0
+) -> tuple[list[int], list[httpx.Response], int]:
+    """Milliseconds of 15 normal misses (sorted) sent while another client repeats `attack_query`:
+    with its answers, and how many of those overlapped the time the normal ones took."""
     normal = "{ year(year: %d) { releases mostPopularGenre { genre { name } } } }"
     with httpx.Client(base_url=base_url, timeout=30) as client:
         client.post("/graphql", json={"query": normal % 1979})  # warm: code paths, list sizes
-        stop, attacks = threading.Event(), []
+        stop, attacks, spans = threading.Event(), [], []
 
         def attack() -> None:  # POST: never cached, so each one is refused or computed again
             with httpx.Client(base_url=base_url, timeout=30) as attacker:
                 while not stop.is_set():
+                    started = time.monotonic()
                     attacks.append(attacker.post("/graphql", json={"query": attack_query}))
+                    spans.append((started, time.monotonic()))
 
         attacker = threading.Thread(target=attack)
         attacker.start()
         try:
-            time.sleep(settle_seconds)
+            deadline = time.monotonic() + 30
+            while not attacks and time.monotonic() < deadline:  # the attacks are under way
+                time.sleep(0.005)
+            window_start = time.monotonic()
             seconds = []
             for year in range(1980, 1995):  # a different query each time: never a cache hit
                 response, took = _timed(client.post, "/graphql", json={"query": normal % year})
                 assert response.status_code == 200, response.text
                 seconds.append(took)
                 time.sleep(pause_seconds)  # land at different points of the attacks' work
+            window_end = time.monotonic()
         finally:
             stop.set()
             attacker.join()
-    return sorted(round(s * 1000) for s in seconds), attacks
+    during = sum(start < window_end and end > window_start for start, end in spans)
+    return sorted(round(s * 1000) for s in seconds), attacks, during
 
 
 @pytest.mark.parametrize("server_process", [{}], indirect=True, ids=["defaults"])
 def test_normal_queries_answer_within_100ms_beside_depth_10_ones(server_process: tuple[subprocess.Popen, str]) -> None:
     _process, base_url = server_process
-    milliseconds, attacks = _normal_answers_beside(base_url, DEPTH_10, settle_seconds=0.05)
-    assert {_error(response)["code"] for response in attacks} == {"QUERY_TOO_COSTLY"} and len(attacks) >= 10
+    milliseconds, attacks, during = _normal_answers_beside(base_url, DEPTH_10)
+    assert {_error(response)["code"] for response in attacks} == {"QUERY_TOO_COSTLY"} and during >= 2
     # All but one under 100 ms, and none stalled: one slow answer can be the shared machine's
     # scheduling rather than the server (the refusals themselves run off the event loop).
     assert milliseconds[-2] < 100 and milliseconds[-1] < 500, milliseconds
@@ -235,8 +243,8 @@ def test_normal_queries_answer_within_100ms_beside_the_largest_admitted_answers(
     server_process: tuple[subprocess.Popen, str],
 ) -> None:
     _process, base_url = server_process
-    milliseconds, attacks = _normal_answers_beside(base_url, LARGE, settle_seconds=0.2, pause_seconds=0.01)
-    assert {response.status_code for response in attacks} == {200} and len(attacks) >= 2
+    milliseconds, attacks, during = _normal_answers_beside(base_url, LARGE, pause_seconds=0.01)
+    assert {response.status_code for response in attacks} == {200} and during >= 1
     # Alone, such a query takes ~3 ms; a large execution gives way to it between two fields.
     assert milliseconds[-2] < 100 and milliseconds[-1] < 500, milliseconds
 
