@@ -25,6 +25,7 @@ GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+TOO_MANY_SELECTIONS = "TOO_MANY_SELECTIONS"
 INVALID_CURSOR = "INVALID_CURSOR"
 INVALID_VARIABLES = "INVALID_VARIABLES"
 STATEMENT_TIMEOUT = "STATEMENT_TIMEOUT"
@@ -151,6 +152,7 @@ _LIMIT_MESSAGES = (
     ("exceeds maximum operation depth", QUERY_TOO_DEEP),
     ("aliases found. Allowed:", TOO_MANY_ALIASES),
     ("Document contains more than", TOO_MANY_TOKENS),
+    ("selections in one selection set", TOO_MANY_SELECTIONS),
 )
 # PostgreSQL's statement_timeout and SQLite's progress-handler interrupt.
 _TIMEOUT_MESSAGES = ("canceling statement due to statement timeout", "interrupted")

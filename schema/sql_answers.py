@@ -30,7 +30,7 @@ from db.json_plan import Statement, StatementBuilder
 from schema.cost import ListSizesCache, query_cost
 from schema.documents import DOCUMENT_CACHE_ENTRIES, parsed
 from schema.sql_plan import PlanLimits, compile_operation
-from schema.validation import ValidationResults
+from schema.validation import ValidationResults, too_many_selections
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +97,8 @@ class SqlAnswers:
         try:
             document = parsed(query, checks.max_tokens)
         except GraphQLError:
+            return None
+        if too_many_selections(document):  # the normal path refuses it
             return None
         compilation = compile_operation(document, operation_name, checks.schema, self.limits)
         if compilation is None:

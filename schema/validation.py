@@ -8,6 +8,10 @@ no directives: the rules about them cannot report anything, so they are left out
 the same ones, in the same order (a rule left out reports nothing; the others run as before),
 which tests/test_validation.py checks against graphql-core's full validation.
 
+A selection set of more than MAX_SELECTIONS selections is refused before any rule runs: the
+rule that fields merge compares them pairwise (400 repeats of `dataset { version }`, within the
+token limit, took 0.6 s of CPU to validate).
+
 The result is kept per query text (one parse per text: schema.documents), as Strawberry's
 ValidationCache keeps it per document.
 """
@@ -25,9 +29,12 @@ from graphql import (
     DeferStreamDirectiveOnValidOperationsRule,
     DocumentNode,
     ExecutableDefinitionsRule,
+    FragmentDefinitionNode,
     FragmentsOnCompositeTypesRule,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
+    InlineFragmentNode,
     KnownDirectivesRule,
     KnownFragmentNamesRule,
     KnownTypeNamesRule,
@@ -40,6 +47,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     PossibleFragmentSpreadsRule,
+    SelectionSetNode,
     SingleFieldSubscriptionsRule,
     StreamDirectiveOnListField,
     UniqueDirectivesPerLocationRule,
@@ -91,6 +99,44 @@ SINGLE_QUERY_RULES = frozenset(
     {ExecutableDefinitionsRule, UniqueOperationNamesRule, LoneAnonymousOperationRule, SingleFieldSubscriptionsRule}
 )
 _INTROSPECTION = re.compile(r"__(schema|type)(?![_0-9A-Za-z])")  # `__type` but not `__typename`
+# The widest type has about twenty fields, and MAX_QUERY_ALIASES allows 30 aliases: far below this.
+MAX_SELECTIONS = 100
+
+
+def too_many_selections(document: DocumentNode) -> GraphQLError | None:
+    """The error for a selection set wider than MAX_SELECTIONS, if any: its fields with those of the
+    fragments it spreads (each fragment once), which the rule that fields merge compares pairwise."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    widths: dict[str, int] = {}
+
+    def width(selection_set: SelectionSetNode, visiting: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in visiting:  # unknown or cyclic: a rule reports it
+                    if name not in widths:
+                        widths[name] = width(fragments[name].selection_set, visiting | {name})
+                    total += widths[name]
+            elif isinstance(selection, InlineFragmentNode):
+                total += width(selection.selection_set, visiting)
+            else:
+                total += 1
+        return total
+
+    sets = [definition.selection_set for definition in document.definitions if hasattr(definition, "selection_set")]
+    while sets:
+        selection_set = sets.pop()
+        if (selections := width(selection_set, frozenset())) > MAX_SELECTIONS:
+            return GraphQLError(
+                f"{selections} selections in one selection set, counting the fragments it spreads; at most "
+                f"{MAX_SELECTIONS} are accepted: ask for each field once.",
+                selection_set,
+            )
+        sets.extend(
+            inner for selection in selection_set.selections if (inner := getattr(selection, "selection_set", None))
+        )
+    return None
 
 
 def rules_for(query: str, document: DocumentNode, rules: Sequence[type[ASTValidationRule]]) -> Rules:
@@ -132,7 +178,8 @@ class ValidationResults:
             if (found := self._errors.get(key)) is not None:
                 self._errors.move_to_end(key)
                 return found
-        errors = validate_document(schema, document, rules_for(query, document, rules))
+        too_wide = too_many_selections(document)
+        errors = [too_wide] if too_wide else validate_document(schema, document, rules_for(query, document, rules))
         with self._lock:
             self._errors[key] = errors
             if len(self._errors) > self._entries:
@@ -152,7 +199,8 @@ class DocumentValidation(SchemaExtension):
         schema, document, rules = context.schema._schema, context.graphql_document, tuple(context.validation_rules)
         assert document is not None  # Strawberry validates only a parsed document
         if context.query is None:  # a document handed in without its text: nothing to key it on
-            context.pre_execution_errors = validate_document(schema, document, rules)
+            too_wide = too_many_selections(document)
+            context.pre_execution_errors = [too_wide] if too_wide else validate_document(schema, document, rules)
         else:
             context.pre_execution_errors = self.results.errors(schema, context.query, document, rules)
         yield
