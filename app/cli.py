@@ -155,7 +155,7 @@ def _version_id(value: int | None) -> int | None:
 @cli.command("import")
 def import_command(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="movies_metadata.csv, plain or .gz")
+        Path, typer.Argument(exists=True, readable=True, help="movies_metadata.csv, plain or .gz")
     ],
     mode: Annotated[
         str, typer.Option(help="full: replace the dataset; incremental: upsert by id into a copy of the live one.")

@@ -35,7 +35,9 @@ class Failure:
     def as_json(self) -> dict[str, object]:
         """The one JSON object `--json` prints on stdout for this failure."""
         status = "refused" if self.kind == "refused" else "error"
-        text = " ".join([*self.message.splitlines(), self.advice]).strip()
+        message = " ".join(self.message.split())
+        separator = " " if message.endswith((".", ":", "?", "!")) or not self.advice else ". "
+        text = (message + separator + self.advice).strip()
         return {"status": status, "error": self.kind, "message": text, "exit_code": self.exit_code}
 
 
@@ -83,10 +85,15 @@ def describe(error: BaseException) -> Failure | None:
         return Failure("busy", message, "Nothing was changed. Run the command again once it has finished.")
     if isinstance(error, OperationalError):
         advice = "Check DATABASE_URL (when it is unset, the embedded SQLite file is used) and that the server is up."
-        return Failure("database", str(error.orig), advice, label="database error")
+        return Failure("database", _one_line(error.orig), advice, label="database error")
     if isinstance(error, DBAPIError):  # the transaction was rolled back: nothing changed
         advice = "Nothing was changed. Please report this error with the command and file that caused it."
-        return Failure("database", str(error.orig), advice, label="database error")
+        return Failure("database", _one_line(error.orig), advice, label="database error")
     if isinstance(error, OSError):  # a file that cannot be read or written (permissions, a full disk, ...)
         return Failure("file", f"{error.strerror or error}: {error.filename}")
     return None
+
+
+def _one_line(error: object) -> str:
+    """A driver's message, which may run over several lines and tabs, as one line."""
+    return " ".join(str(error).split())

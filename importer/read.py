@@ -320,10 +320,7 @@ class CsvSource:
         return RecordChunks(stream, len(self._header_lines), size, self._unreadable)
 
     def _unreadable(self, line: int, error: object) -> NotCsvError:
-        return NotCsvError(
-            f"{self.path}: unreadable after line {line} ({error}). "
-            "The file must be UTF-8 CSV, plain or gzip; check that it was copied completely."
-        )
+        return NotCsvError(f"{self.path}: unreadable after line {line} ({error}). {_advice(error)}")
 
     def close(self) -> None:
         """Close the file."""
@@ -345,9 +342,17 @@ class CsvSource:
         except (*UNREADABLE, csv.Error) as error:
             raise NotCsvError(
                 f"{self.path}: not a UTF-8 CSV file ({error}). Pass movies_metadata.csv, plain or gzip-compressed."
+                + (f" {_advice(error)}" if isinstance(error, UnicodeDecodeError) else "")
             ) from error
         self.nul_lines = sum(NUL in line for line in self._header_lines)
         return Header.from_names(self.path, names)
+
+
+def _advice(error: object) -> str:
+    """What to do about a file that stops being readable: text in another encoding, or a cut file."""
+    if isinstance(error, UnicodeDecodeError) or "can't decode" in str(error):  # a worker's error comes as text
+        return "The file must be UTF-8: convert it first (for example `iconv -f latin1 -t utf-8 IN > OUT`)."
+    return "The file must be UTF-8 CSV, plain or gzip; check that it was copied completely."
 
 
 # A run of text this many chunks long without a newline outside quotes is cut by parsing.

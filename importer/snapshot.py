@@ -29,6 +29,9 @@ def open_regular(path: Path) -> io.FileIO:
     """
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     status = os.fstat(descriptor)
+    if stat.S_ISDIR(status.st_mode):
+        os.close(descriptor)
+        raise NotRegularFileError(f"{path}: a folder. Pass the movies_metadata.csv file in it.")
     if not stat.S_ISREG(status.st_mode):
         os.close(descriptor)
         raise NotRegularFileError(
@@ -46,7 +49,7 @@ def buffered(raw: io.RawIOBase) -> io.BufferedReader:
 
 
 def _kind(mode: int) -> str:
-    kinds = {stat.S_ISFIFO: "a FIFO", stat.S_ISDIR: "a folder", stat.S_ISCHR: "a character device"}
+    kinds = {stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a character device"}
     kinds |= {stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
     return next((name for test, name in kinds.items() if test(mode)), "not a regular file")
 

@@ -295,7 +295,7 @@ def test_rule_22_a_fifo_is_refused_at_once_by_the_cli(database_url: str, tmp_pat
 
 def test_rule_22_a_folder_is_refused(live_engine: Engine, tmp_path: Path) -> None:
     assert_refused_and_unchanged(
-        live_engine, tmp_path, NotRegularFileError, f"{tmp_path}: not a regular file (a folder)"
+        live_engine, tmp_path, NotRegularFileError, f"{tmp_path}: a folder. Pass the movies_metadata.csv file in it."
     )
 
 

@@ -220,7 +220,12 @@ def test_generate_is_deterministic(run_cli, tmp_path: Path) -> None:
 def test_an_unreachable_database_is_a_clear_error(run_cli, tmp_path: Path) -> None:
     result = run_cli("datasets", database="postgresql://nobody@127.0.0.1:1/none")
     assert result.exit_code == 1
-    assert "database error" in result.stderr and "Check DATABASE_URL" in result.stderr
+    # libpq's two-line message as one line, then the advice.
+    assert result.stderr.splitlines() == [
+        'database error: connection to server at "127.0.0.1", port 1 failed: Connection refused Is the server '
+        "running on that host and accepting TCP/IP connections?",
+        "Check DATABASE_URL (when it is unset, the embedded SQLite file is used) and that the server is up.",
+    ]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

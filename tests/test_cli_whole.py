@@ -57,6 +57,7 @@ def _occupied_port() -> socket.socket:
         (("import", "{dir}/jan.csv"), 0, "live", None),
         (("import", "{dir}/absent.csv"), 2, "error", "usage"),
         (("import", "{dir}/bad.csv"), 1, "refused", "refused"),
+        (("import", "{dir}"), 1, "refused", "refused"),  # a folder: the importer's refusal (rule 22)
         (("datasets",), 0, None, None),
         (("datasets", "--bogus"), 2, "error", "usage"),
         (("diff",), 1, "error", "version"),
@@ -86,6 +87,15 @@ def test_json_prints_exactly_one_object_in_every_outcome(
         assert (payload["error"], payload["exit_code"]) == (error, exit_code)
         assert payload["message"]
     assert "Traceback" not in result.stderr
+
+
+def test_a_settings_error_in_json_is_one_sentence_then_the_advice(tmp_path: Path) -> None:
+    result = cli_output(tmp_path, "datasets", "--json", MAX_PAGE_SIZE="abc")
+    assert (result.exit_code, result.json["error"]) == (2, "settings")
+    assert result.json["message"] == (
+        "setting MAX_PAGE_SIZE: Input should be a valid integer, unable to parse string as an integer. "
+        "Fix the environment variable (or the .env file); the README's Settings table lists them all."
+    )
 
 
 def test_generate_json_reports_what_it_wrote(tmp_path: Path) -> None:

@@ -302,6 +302,7 @@ def test_a_file_with_a_header_and_no_records_is_refused_and_changes_nothing(
         (b"", "the file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a UTF-8 CSV file"),
         (gzip.compress(b"")[:10], "not a UTF-8 CSV file"),  # a truncated .gz
+        ("id,title,café\n".encode("latin-1"), "not a UTF-8 CSV file .* The file must be UTF-8: convert it first"),
         (b'{"movies": []}\n', "It does not look like movies_metadata.csv"),
     ],
 )

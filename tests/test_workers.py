@@ -285,7 +285,10 @@ def test_a_file_unreadable_midway_is_refused_with_workers_and_changes_nothing(
     broken = write_csv(tmp_path / "broken.csv", catalogue(60))
     broken.write_bytes(broken.read_bytes() + b"61,\xff\xfe not UTF-8\r\n" + b"62,x\r\n" * 50)
     # Line 62 is not UTF-8: the worker that decodes its chunk finds the byte, and the line.
-    with pytest.raises(NotCsvError, match=r"broken.csv: unreadable after line 61 .*codec can.t decode byte 0xff"):
+    with pytest.raises(
+        NotCsvError,
+        match=r"broken.csv: unreadable after line 61 .*codec can.t decode byte 0xff.*\. The file must be UTF-8: convert it first",
+    ):
         import_file(engine, broken, ImportOptions(workers=2))
     assert live_id(engine) == live.version
     assert rows(engine, "SELECT id, status FROM dataset_versions") == [(live.version, "live")]
