@@ -125,6 +125,12 @@ def store(*, quiet: bool = False) -> Iterator[Engine]:
                 f"Using the embedded SQLite database {settings.sqlite_path} (set DATABASE_URL for PostgreSQL).",
                 highlight=False,
             )
+    elif not quiet:
+        from sqlalchemy import make_url
+
+        url = make_url(settings.database_url)  # named without its user or password
+        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+        err.print(f"Using the PostgreSQL database {where} (DATABASE_URL).", highlight=False)
     engine = make_engine(settings.resolved_database_url())
     try:
         upgrade(engine)
@@ -154,9 +160,7 @@ def _version_id(value: int | None) -> int | None:
 
 @cli.command("import")
 def import_command(
-    file: Annotated[
-        Path, typer.Argument(exists=True, readable=True, help="movies_metadata.csv, plain or .gz")
-    ],
+    file: Annotated[Path, typer.Argument(exists=True, readable=True, help="movies_metadata.csv, plain or .gz")],
     mode: Annotated[
         str, typer.Option(help="full: replace the dataset; incremental: upsert by id into a copy of the live one.")
     ] = FULL,

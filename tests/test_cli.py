@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import make_url
 
 from importer.pipeline import MAX_WORKERS
 from tests.api_support import free_port
@@ -222,6 +223,7 @@ def test_an_unreachable_database_is_a_clear_error(run_cli, tmp_path: Path) -> No
     assert result.exit_code == 1
     # libpq's two-line message as one line, then the advice.
     assert result.stderr.splitlines() == [
+        "Using the PostgreSQL database 127.0.0.1:1/none (DATABASE_URL).",
         'database error: connection to server at "127.0.0.1", port 1 failed: Connection refused Is the server '
         "running on that host and accepting TCP/IP connections?",
         "Check DATABASE_URL (when it is unset, the embedded SQLite file is used) and that the server is up.",
@@ -292,6 +294,18 @@ def test_a_port_in_use_is_refused_before_anything_is_loaded(run_cli, tmp_path: P
         assert result.exit_code == 1
         assert result.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port} (Address already in use)")
         assert result.stdout == ""  # the quickstart loaded nothing: no import report
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_postgresql_store_is_named_without_its_credentials(run_cli, database_url: str) -> None:
+    url = make_url(database_url).set(password="secret")
+    result = run_cli("datasets", database=url.render_as_string(hide_password=False))
+    assert result.exit_code == 0, result.stderr
+    assert (
+        result.stderr.splitlines()[0]
+        == f"Using the PostgreSQL database {url.host}:{url.port}/{url.database} (DATABASE_URL)."
+    )
+    assert "secret" not in result.stderr
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
