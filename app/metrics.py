@@ -35,6 +35,7 @@ MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REQUEST_ID_HEADER = b"x-request-id"
 REQUEST_ID_STATE = "request_id"  # scope["state"] key, read by the access log
 ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+EXPORT_ROUTE = "/export/"  # every CSV download counts under this one route
 # A client's id is kept when it is a plain token; anything else is replaced, so log lines stay parseable.
 _CLIENT_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 # How the API's error answers begin (schema.errors.request_error, and GraphQLView._execute's).
@@ -176,7 +177,8 @@ class RequestMetrics:
         if services is None:  # before the lifespan opened them
             return
         metrics: Metrics = services.metrics
-        route = scope["path"] if scope["path"] in ROUTES else "other"
+        path = scope["path"]
+        route = path if path in ROUTES else EXPORT_ROUTE if path.startswith(EXPORT_ROUTE) else "other"
         metrics.count_request(route, scope["method"], seen.status, seen.code, seconds)
         if route != "/graphql" or scope["method"] != "GET":
             return

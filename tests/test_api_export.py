@@ -168,7 +168,9 @@ def test_downloads_follow_graphql_gets_cache_rules(api: Api) -> None:
     again = api.client.get(path, headers={"if-none-match": etag})
     assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
     assert api.client.get("/export/company-years.csv?companyId=4").headers["etag"] != etag
-    chosen = api.client.get(path + "&dataset=1")
+    assert (first.headers["dataset-version"], first.headers["content-location"]) == ("1", path + "&dataset=1")
+    chosen = api.client.get(first.headers["content-location"])  # the pinned URL it names
+    assert "content-location" not in chosen.headers and chosen.headers["dataset-version"] == "1"
     assert chosen.status_code == 200 and chosen.headers["etag"] != etag
     assert chosen.headers["cache-control"] == "public, max-age=31536000, immutable"  # a version never changes
     assert chosen.text == first.text

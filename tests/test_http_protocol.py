@@ -61,7 +61,7 @@ def test_cors_answers_name_any_origin_and_expose_the_etag(api: Api) -> None:
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["access-control-expose-headers"] == (
-        "ETag, X-Cache, Dataset-Version, Content-Location, X-Request-Id"
+        "ETag, X-Cache, Dataset-Version, Content-Location, Content-Disposition, X-Request-Id"
     )
 
 

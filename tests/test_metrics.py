@@ -60,6 +60,8 @@ def test_metrics_count_known_traffic_exactly(fresh_api: Api) -> None:
     assert api.client.get("/graphql", params={"documentId": "sha256:" + "a" * 64}).status_code == 404
     assert api.post(QUERY).status_code == 200
     assert api.client.get("/healthz").status_code == 200
+    assert api.client.get("/export/genre-years.csv", params={"genreId": 18}).status_code == 200
+    assert api.client.get("/export/nothing.csv").status_code == 404
 
     samples = _samples(api)
     assert {key: value for key, value in samples.items() if key[0] == "movie_stats_requests_total"} == {
@@ -69,6 +71,8 @@ def test_metrics_count_known_traffic_exactly(fresh_api: Api) -> None:
         _requests("/graphql", "GET", 404, "PERSISTED_QUERY_NOT_FOUND"): 1.0,
         _requests("/graphql", "POST", 200): 1.0,
         _requests("/healthz", "GET", 200): 1.0,
+        _requests("/export/", "GET", 200): 1.0,  # every download under one route
+        _requests("/export/", "GET", 404, "EXPORT_NOT_FOUND"): 1.0,
     }
     assert {key: value for key, value in samples.items() if key[0] == "movie_stats_cache_lookups_total"} == {
         # Lookups: a GET looks up its exact request, then on a miss the request's normalized form.
