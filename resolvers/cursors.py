@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Sequence
 
 import orjson
@@ -11,6 +12,12 @@ import orjson
 from resolvers.paging import InvalidCursor
 
 Scalar = str | int | float | None
+
+
+def listing(*parts: object) -> str:
+    """A short digest of what a listing is (its filters, order, span), which its cursors carry, so
+    that another listing refuses them."""
+    return hashlib.blake2s(repr(parts).encode(), digest_size=6).hexdigest()
 
 
 def encode(kind: str, *key: Scalar) -> str:

@@ -16,20 +16,11 @@ from strawberry.dataloader import DataLoader
 
 from db.api_database import Database
 from db.tables import company_movies, genre_movies
-from resolvers.movie_lists import MovieFilter, MoviePage, first_pages, movie_page
+from resolvers.movie_lists import MoviePage, first_pages, group_filter, movie_page
 from resolvers.rankings import COMPANIES, GENRES, Ranked, totals_by_id
 
 SpanKey = tuple[int, int | None, int | None]  # (entity id, from, to)
 GroupPageKey = tuple[int, int, str, int, str | None]  # (entity id, year, order, first, after)
-
-
-def _group_filter(owner: str, id_: int, year: int) -> MovieFilter:
-    """The movies of one (entity, year) group; `owner` is the link table's entity id column."""
-    if owner == "company_id":
-        return MovieFilter(year=year, company_id=id_)
-    if owner == "genre_id":
-        return MovieFilter(year=year, genre_id=id_)
-    raise ValueError(f"no movie filter by {owner!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +58,7 @@ def make_drill_down_loaders(db: Database, version_id: int) -> DrillDownLoaders:
                 if after is None:
                     first_page_groups[(order, first)].append((id_, year))
                 else:  # a later page belongs to one group: its own query
-                    where = _group_filter(owner, id_, year)
+                    where = group_filter(owner, id_, year)
                     pages[key] = await db.run(movie_page, version_id, where, order, first, after)
             for (order, first), groups in first_page_groups.items():
                 found = await db.run(first_pages, version_id, link, owner, groups, order, first)

@@ -51,7 +51,9 @@ def make_loaders(db: Database, version_id: int) -> Loaders:
 
         return DataLoader(load_fn=load)
 
-    def grouped(fetch: Callable[..., list[Row[*tuple[Any, ...]]]], owner: str) -> DataLoader[int, list[Row[*tuple[Any, ...]]]]:
+    def grouped(
+        fetch: Callable[..., list[Row[*tuple[Any, ...]]]], owner: str
+    ) -> DataLoader[int, list[Row[*tuple[Any, ...]]]]:
         async def load(ids: Sequence[int]) -> list[list[Row[*tuple[Any, ...]]]]:
             rows = await db.run(fetch, version_id, list(ids))
             return _group(rows, ids, column(rows, owner))
@@ -99,7 +101,9 @@ def by_key(rows: Iterable[R], key_of: Callable[[R], K]) -> dict[K, list[R]]:
     return groups
 
 
-def _group(rows: list[Row[*tuple[Any, ...]]], keys: Sequence[K], key_of: Callable[[Row[*tuple[Any, ...]]], K]) -> list[list[Row[*tuple[Any, ...]]]]:
+def _group(
+    rows: list[Row[*tuple[Any, ...]]], keys: Sequence[K], key_of: Callable[[Row[*tuple[Any, ...]]], K]
+) -> list[list[Row[*tuple[Any, ...]]]]:
     """Rows grouped under the keys asked for, in the order the query returned them."""
     groups = by_key(rows, key_of)
     return [groups.get(key, []) for key in keys]

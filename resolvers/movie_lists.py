@@ -61,6 +61,15 @@ class MoviePage:
     end_cursor: str | None
 
 
+def group_filter(owner: str, id_: int, year: int) -> MovieFilter:
+    """The movies of one (entity, year) group; `owner` is the link table's entity id column."""
+    if owner == "company_id":
+        return MovieFilter(year=year, company_id=id_)
+    if owner == "genre_id":
+        return MovieFilter(year=year, genre_id=id_)
+    raise ValueError(f"no movie filter by {owner!r}")
+
+
 def ordered(order: str, link: Table | None = None) -> list[ColumnElement[Any]]:
     """ORDER BY of a movie list; by the `link` table's copy of the popularity where it has one,
     which its year index holds in order (the same values, so the same order)."""
@@ -139,15 +148,16 @@ def movie_page(
 ) -> MoviePage:
     """One page of the movies that pass `where`, in `order`."""
     query = matching(version_id, where)
+    listing = cursors.listing(order, where)
     if after is not None:
-        cursor_order, last_id = cursors.decode(after, _CURSOR, ((str,), (int,)))
-        if cursor_order != order:  # a cursor of another order points nowhere in this one
+        cursor_listing, last_id = cursors.decode(after, _CURSOR, ((str,), (int,)))
+        if cursor_listing != listing:  # a cursor of another order or filter points nowhere in this one
             raise InvalidCursor(after)
         assert isinstance(last_id, int)  # decode() checked each part's type
         query = query.where(_after(connection, version_id, order, last_id))
     rows = connection.execute(query.order_by(*ordered(order, narrowing_link(where))).limit(first + 1)).all()
     nodes = rows[:first]
-    end = cursors.encode(_CURSOR, order, nodes[-1].id) if nodes else None
+    end = cursors.encode(_CURSOR, listing, nodes[-1].id) if nodes else None
     return MoviePage(_count(connection, version_id, where), nodes, len(rows) > first, end)
 
 
@@ -208,7 +218,8 @@ def first_pages(
     for group in groups:
         rows = found.get(group, [])
         nodes = rows[:first]
-        end = cursors.encode(_CURSOR, order, nodes[-1].id) if nodes else None
+        listing = cursors.listing(order, group_filter(owner, *group))  # as movie_page's for the next page
+        end = cursors.encode(_CURSOR, listing, nodes[-1].id) if nodes else None
         total = rows[0].group_size if rows else 0
         pages[group] = MoviePage(total, nodes, len(rows) > first, end)
     return pages

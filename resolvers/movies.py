@@ -22,7 +22,9 @@ def genres_of_movies(connection: Connection, version_id: int, movie_ids: Sequenc
     return _entities_of_movies(connection, version_id, movie_ids, movie_genres.c.genre_id, genres)
 
 
-def companies_of_movies(connection: Connection, version_id: int, movie_ids: Sequence[int]) -> list[Row[*tuple[Any, ...]]]:
+def companies_of_movies(
+    connection: Connection, version_id: int, movie_ids: Sequence[int]
+) -> list[Row[*tuple[Any, ...]]]:
     """(movie_id, id, name) of the production companies of several movies, by name then id."""
     return _entities_of_movies(connection, version_id, movie_ids, movie_companies.c.company_id, companies)
 

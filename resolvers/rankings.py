@@ -20,6 +20,7 @@ from db.api_database import Database
 from db.spans import span_figures
 from db.tables import companies, company_totals, company_years, genre_totals, genre_years, genres
 from resolvers import cursors
+from resolvers.paging import InvalidCursor
 from resolvers.years import in_years
 
 # GraphQL's CompanyMetric and GenreMetric values, by the column that holds them.
@@ -105,14 +106,17 @@ def rank_page(
     after: str | None,
 ) -> RankingPage:
     """One page of entities ranked by `metric` over the span, best first."""
-    key = cursors.decode(after, _CURSOR, (_NUMBER, (str,), (int,))) if after is not None else None
+    listing = cursors.listing(ranked.owner, metric, *span)
     query, value, table = _ranked(span_totals(ranked, version_id, *span), metric)
-    if key is not None:
+    if after is not None:
+        cursor_listing, *key = cursors.decode(after, _CURSOR, ((str,), _NUMBER, (str,), (int,)))
+        if cursor_listing != listing:  # a cursor of another metric or span points nowhere in this ranking
+            raise InvalidCursor(after)
         query = query.where(_after(value, table, key))
     rows = connection.execute(query.order_by(*_order(value, table)).limit(first + 1)).all()
     nodes = rows[:first]
     column = METRIC_COLUMNS[metric]
-    end = cursors.encode(_CURSOR, getattr(nodes[-1], column), nodes[-1].name, nodes[-1].id) if nodes else None
+    end = cursors.encode(_CURSOR, listing, getattr(nodes[-1], column), nodes[-1].name, nodes[-1].id) if nodes else None
     return RankingPage(nodes, len(rows) > first, end)
 
 

@@ -32,7 +32,9 @@ def in_years(query: Select[Any], column: ColumnElement[int], first: int | None, 
     return query
 
 
-def year_totals_between(connection: Connection, version_id: int, first: int | None, last: int | None) -> list[Row[*tuple[Any, ...]]]:
+def year_totals_between(
+    connection: Connection, version_id: int, first: int | None, last: int | None
+) -> list[Row[*tuple[Any, ...]]]:
     """Totals of the years with releases, ascending, within inclusive bounds."""
     query = select(year_totals).where(year_totals.c.version_id == version_id)
     query = in_years(query, year_totals.c.year, first, last)
@@ -66,7 +68,9 @@ def _genre_years_named() -> Select[Any]:
     )
 
 
-def rank_genres(rows: Iterable[Row[*tuple[Any, ...]]], metric: str, first: int | None = None) -> list[Row[*tuple[Any, ...]]]:
+def rank_genres(
+    rows: Iterable[Row[*tuple[Any, ...]]], metric: str, first: int | None = None
+) -> list[Row[*tuple[Any, ...]]]:
     """Genre-years best first by a metric, ties by genre name, NULL values last (rule 18)."""
     column = METRIC_COLUMNS[metric]
 
@@ -90,6 +94,8 @@ async def find_year(db: Database, *, version_id: int, year: int) -> Row[*tuple[A
     return await db.run(year_total, version_id, year)
 
 
-async def list_years(db: Database, *, version_id: int, first: int | None, last: int | None) -> list[Row[*tuple[Any, ...]]]:
+async def list_years(
+    db: Database, *, version_id: int, first: int | None, last: int | None
+) -> list[Row[*tuple[Any, ...]]]:
     """Totals of the years with releases, ascending, within inclusive bounds."""
     return await db.run(year_totals_between, version_id, first, last)

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from resolvers import cursors
+from resolvers.movie_lists import MovieFilter
 from tests.api_support import Api, api_settings, count_statements, load, serve
 from tests.conftest import head5000
 from tests.csvfiles import catalogue, write_csv
@@ -261,16 +263,33 @@ def test_movies_of_a_genre_year_in_each_order_page_by_page(api: Api, ref: RefDat
     "after",
     [
         "not-a-cursor",
-        "WyJyYW5raW5nIiwxLCJhIiwxXQ==",
-        "WyJtb3ZpZSIsIlBPUFVMQVJJVFkiLDFd",
-        "WyJtb3ZpZSIsIlRJVExFIiw5NDld",
+        cursors.encode("ranking", cursors.listing("company_id", "REVENUE", None, None), 1, "a", 1),
+        cursors.encode("movie", cursors.listing("POPULARITY", MovieFilter(year=1995)), 1),
+        cursors.encode("movie", cursors.listing("TITLE", MovieFilter(year=1995)), 949),
+        cursors.encode("movie", cursors.listing("POPULARITY", MovieFilter(year=1996)), 949),
     ],
+    ids=["garbage", "a ranking's", "no such movie", "another order's", "another filter's"],
 )
 def test_a_cursor_not_handed_out_here_is_invalid_cursor(api: Api, after: str) -> None:
-    """Garbage; a ranking's cursor; a movie that does not exist (id 1); another order's cursor."""
+    """Garbage; a ranking's cursor; a movie that does not exist (id 1); another order's or filter's cursor."""
     query = "query($a: String) { movies(year: 1995, first: 2, after: $a) { nodes { id } } }"
     body = api.get(query, {"a": after}).json()
     assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+    assert api.get(query, {"a": None}).json()["data"]["movies"]["nodes"]  # the listing itself pages
+
+
+def test_a_rankings_cursor_pages_its_own_metric_and_span_only(api: Api) -> None:
+    query = """query($m: CompanyMetric!, $a: String) { companyRanking(by: $m, from: 1995, to: 1995, first: 2, after: $a) {
+        nodes { company { id } } pageInfo { endCursor } } }"""
+    first = api.get(query, {"m": "REVENUE"}).json()["data"]["companyRanking"]
+    after = first["pageInfo"]["endCursor"]
+    assert api.get(query, {"m": "REVENUE", "a": after}).json()["data"]["companyRanking"]["nodes"]
+    refused = api.get(query, {"m": "PROFIT", "a": after}).json()
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+    other_span = query.replace("from: 1995, to: 1995", "from: 1990, to: 1999")
+    assert (
+        api.get(other_span, {"m": "REVENUE", "a": after}).json()["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+    )
 
 
 def test_a_page_of_company_years_with_their_movies_costs_a_fixed_number_of_statements(api: Api) -> None:

@@ -67,7 +67,7 @@ def explained(connection: Connection) -> Iterator[dict[str, str]]:
 
 
 def _first_cursor(connection: Connection, v: int) -> str:
-    return rank_page(connection, COMPANIES, v, "REVENUE", (None, None), 5, None).end_cursor  # type: ignore[return-value]
+    return rank_page(connection, COMPANIES, v, "PROFIT", (None, None), 5, None).end_cursor  # type: ignore[return-value]
 
 
 QUERIES: dict[str, Callable[[Connection, int], object]] = {
