@@ -16,7 +16,7 @@ from app.access_log import AccessLog, log_to_stderr
 from app.compression import Compression
 from app.export import export_csv
 from app.fast_path import CachedGetFastPath
-from app.graphql_view import ViewOptions, error_response
+from app.graphql_view import ViewOptions, error_response, http_error_response
 from app.health import healthz, readyz
 from app.home import HomePage
 from app.http_protocol import GraphQLMediaType, HeadAsGet
@@ -103,7 +103,8 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(CachedGetFastPath, gets=services.gets),
         ],
         lifespan=lifespan,
-        exception_handlers={ApiError: error_response},  # e.g. the home page while the database is down
+        # An ApiError of any endpoint (e.g. the home page while the database is down), and the router's own.
+        exception_handlers={ApiError: error_response, 404: http_error_response, 405: http_error_response},
     )
     app.state.services = services  # for the endpoints that are plain functions (health, metrics, home)
     return app

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -44,7 +45,9 @@ from schema.errors import (
     ApiError,
     BadRequest,
     DatasetNotFound,
+    MethodNotAllowed,
     NoLiveDataset,
+    NotFound,
     OperationNotAllowed,
     QueryTooLarge,
     ResponseTooLarge,
@@ -331,6 +334,22 @@ def error_response(_request: Request, error: Exception) -> Response:
     """The answer to an ApiError raised by any endpoint (a 503 with Retry-After when it is an outage)."""
     assert isinstance(error, ApiError)  # registered for ApiError only
     return _json(orjson.dumps(request_error(error)), error.http_status, NO_STORE, "bypass")
+
+
+def http_error_response(request: Request, error: Exception) -> Response:
+    """A 404 or 405 of the router, with a code and what to do, as every other error of the API."""
+    assert isinstance(error, HTTPException)  # registered for 404 and 405 only
+    if error.status_code == 405:
+        allowed = ", ".join(sorted((error.headers or {}).get("Allow", "").replace(" ", "").split(",")))  # a set's order
+        response = error_response(request, MethodNotAllowed(f"{request.method} is not served here; use {allowed}."))
+        response.headers["allow"] = allowed
+        return response
+    return error_response(
+        request,
+        NotFound(
+            f"Nothing is served at {request.url.path}: GraphQL is at /graphql, downloads under /export/, the home page at /."
+        ),
+    )
 
 
 def _status(data: Any, errors: list[GraphQLError]) -> int:

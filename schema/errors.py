@@ -89,6 +89,20 @@ class TrustedDocumentRequired(ApiError):
     http_status = 403
 
 
+class NotFound(ApiError):
+    """No endpoint at this path."""
+
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class MethodNotAllowed(ApiError):
+    """The endpoint exists but takes other methods."""
+
+    code = "METHOD_NOT_ALLOWED"
+    http_status = 405
+
+
 class ExportNotFound(ApiError):
     """/export/NAME.csv names no download."""
 
