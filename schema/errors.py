@@ -172,14 +172,15 @@ _LIMIT_MESSAGES = (
 _TIMEOUT_MESSAGES = ("canceling statement due to statement timeout", "interrupted")
 
 
-def check_page_size(first: int | None, max_page_size: int) -> None:
-    """Refuse a negative `first` or one above the largest page size."""
+def check_page_size(first: int | None, max_page_size: int, *, pages: bool = True) -> None:
+    """Refuse a negative `first` or one above the largest page size; `pages`: the list takes `after`."""
     if first is None:
         return
     if first < 0:
         raise InvalidPageSize(f"`first` must be 0 or more, not {first}.")
     if first > max_page_size:
-        raise PageSizeExceeded(f"`first` may be at most {max_page_size}, not {first}: page with `after` instead.")
+        then = "page with `after` instead" if pages else "leave it out for the whole list"
+        raise PageSizeExceeded(f"`first` may be at most {max_page_size}, not {first}: {then}.")
 
 
 def error_code(error: GraphQLError) -> str:

@@ -34,6 +34,6 @@ class Year(YearFigures):
     async def genres(
         self, info: Info, order_by: GenreMetric = GenreMetric.AVERAGE_POPULARITY, first: int | None = strawberry.UNSET
     ) -> list[GenreYear]:
-        check_page_size(given(first), info.context.max_page_size)
+        check_page_size(given(first), info.context.max_page_size, pages=False)  # a year's genres: a few dozen at most
         rows = await info.context.loaders.genres_of_year.load(self.year)
         return [GenreYear.from_row(row) for row in rank_genres(rows, order_by.value, given(first))]

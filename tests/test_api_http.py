@@ -348,3 +348,14 @@ def test_an_unknown_path_or_method_answers_with_a_code_and_what_to_do(api: Api) 
     assert put.json()["errors"] == [
         {"message": "PUT is not served here; use GET, HEAD, POST.", "extensions": {"code": "METHOD_NOT_ALLOWED"}}
     ]
+
+
+def test_a_years_genres_too_many_says_to_leave_first_out(api: Api) -> None:
+    """Year.genres has no `after`: the advice to page with it would lead nowhere."""
+    response = api.get("{ year(year: 1995) { genres(first: 101) { releases } } }")
+    assert (
+        response.json()["errors"][0]["message"]
+        == "`first` may be at most 100, not 101: leave it out for the whole list."
+    )
+    paged = api.get("{ companies(first: 101) { totalCount } }")
+    assert paged.json()["errors"][0]["message"] == "`first` may be at most 100, not 101: page with `after` instead."
