@@ -129,8 +129,11 @@ def store(*, quiet: bool = False) -> Iterator[Engine]:
         from sqlalchemy import make_url
 
         url = make_url(settings.database_url)  # named without its user or password
-        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
-        err.print(f"Using the PostgreSQL database {where} (DATABASE_URL).", highlight=False)
+        if url.get_backend_name() == "sqlite":
+            err.print(f"Using the SQLite database {url.database} (DATABASE_URL).", highlight=False)
+        else:
+            where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+            err.print(f"Using the PostgreSQL database {where} (DATABASE_URL).", highlight=False)
     engine = make_engine(settings.resolved_database_url())
     try:
         upgrade(engine)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+logger = logging.getLogger("movie_stats.import")
+
 IMPORT_LOCK_CLASS = 0x6D6F7669  # "movi": any constant unique to this application
 # Advisory locks are per database; the schema's name makes stores in one database independent.
 _LOCK_KEY_SQL = "(:class, hashtext(current_schema()))"
+
+
+def say_waiting() -> None:
+    """Tell the operator (on stderr, through logging) that the import queues behind another one."""
+    logger.warning("Another import is running: this one waits for it to finish (--no-wait to fail at once instead).")
 
 
 class ImportBusy(Exception):
@@ -30,11 +38,12 @@ def import_lock(connection: Connection, *, wait: bool) -> Iterator[None]:
     (db.postgres_load); the server releases it if the process dies.
     """
     key = {"class": IMPORT_LOCK_CLASS}
-    if wait:
+    if not connection.execute(text(f"SELECT pg_try_advisory_lock{_LOCK_KEY_SQL}"), key).scalar():
+        if not wait:
+            connection.rollback()
+            raise ImportBusy()
+        say_waiting()
         connection.execute(text(f"SELECT pg_advisory_lock{_LOCK_KEY_SQL}"), key)
-    elif not connection.execute(text(f"SELECT pg_try_advisory_lock{_LOCK_KEY_SQL}"), key).scalar():
-        connection.rollback()
-        raise ImportBusy()
     connection.commit()  # end the transaction the query began; the lock stays with the session
     try:
         yield

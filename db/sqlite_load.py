@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from db.build import BuildCounts, build_version
 from db.load import REJECTION_COLUMNS, DatabaseLoad, StagingRows
-from db.locks import ImportBusy
+from db.locks import ImportBusy, say_waiting
 from db.partitions import DIRECT_TARGETS
 from db.precompute import precompute
 from db.sqlite_engine import SQLITE_BEGIN
@@ -38,14 +38,19 @@ class SqliteLoad(DatabaseLoad):
         raw = self.connection.connection.dbapi_connection  # outside SQLAlchemy's autobegin
         assert raw is not None
         self._busy_timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
-        raw.execute(f"PRAGMA busy_timeout={WAIT_MS if self.wait_for_lock else 0}")
+        raw.execute("PRAGMA busy_timeout=0")
         try:
-            self.connection.begin()
-        except OperationalError as error:
-            self._release()
-            if "database is locked" in str(error):  # another writer holds the lock, and this load does not wait
-                raise ImportBusy() from error
-            raise
+            try:
+                self.connection.begin()
+            except OperationalError as error:
+                if "database is locked" not in str(error):
+                    raise
+                self.connection.rollback()
+                if not self.wait_for_lock:  # another writer holds the lock, and this load does not wait
+                    raise ImportBusy() from error
+                say_waiting()
+                raw.execute(f"PRAGMA busy_timeout={WAIT_MS}")
+                self.connection.begin()
         except BaseException:
             self._release()
             raise

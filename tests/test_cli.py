@@ -296,6 +296,14 @@ def test_a_port_in_use_is_refused_before_anything_is_loaded(run_cli, tmp_path: P
         assert result.stdout == ""  # the quickstart loaded nothing: no import report
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sqlite_database_url_names_its_file(run_cli, database_url: str) -> None:
+    result = run_cli("datasets")
+    assert (
+        result.stderr.splitlines()[0] == f"Using the SQLite database {make_url(database_url).database} (DATABASE_URL)."
+    )
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_postgresql_store_is_named_without_its_credentials(run_cli, database_url: str) -> None:
     url = make_url(database_url).set(password="secret")

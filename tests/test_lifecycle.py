@@ -201,8 +201,8 @@ def test_prune_keeps_the_newest_versions_and_the_live_one(engine: Engine, tmp_pa
     assert rows(engine, YEAR_TOTALS, v=live_id(engine))[0][1] == 3  # version 0 has 10 movies: 3 in 2000
 
 
-def test_a_second_import_fails_fast_or_waits(engine: Engine, tmp_path: Path) -> None:
-    """One import at a time: with --no-wait a concurrent import fails at once; by default it queues."""
+def test_a_second_import_fails_fast_or_waits(engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """One import at a time: with --no-wait a concurrent import fails at once; by default it queues, saying so."""
     path = write_csv(tmp_path / "jan.csv", catalogue(10))
     with _import_lock_held(engine):
         started = time.perf_counter()
@@ -214,6 +214,9 @@ def test_a_second_import_fails_fast_or_waits(engine: Engine, tmp_path: Path) -> 
         queued.start()
         time.sleep(0.5)
         assert waiting == [] and queued.is_alive()  # it waits for the lock ...
+        assert [record.getMessage() for record in caplog.records if record.name == "movie_stats.import"] == [
+            "Another import is running: this one waits for it to finish (--no-wait to fail at once instead)."
+        ]
     queued.join(timeout=30)
     assert waiting[0].status == "live"  # ... and loads once the other import is done
     assert statuses(engine) == {waiting[0].version: "live"}
