@@ -51,6 +51,7 @@ from schema.errors import (
     OperationNotAllowed,
     QueryTooLarge,
     ResponseTooLarge,
+    UnsupportedMediaType,
     ensure_coded,
     request_error,
 )
@@ -164,6 +165,7 @@ class GraphQLView:
         return self._cached(body, etag, "miss", version_id, request, pinned)
 
     async def _post(self, request: Request) -> Response:
+        _check_json_body(request)
         try:
             payload = orjson.loads(await _body(request))
         except orjson.JSONDecodeError as error:
@@ -389,6 +391,19 @@ def _check_length(query: str) -> None:
             f"The query is {len(query):,} characters long; at most {MAX_QUERY_CHARS:,} are accepted. "
             "Pass long values as `variables`, or ask for less."
         )
+
+
+def _check_json_body(request: Request) -> None:
+    """Refuse a POST body that is not uncompressed JSON, as GraphQL over HTTP asks: a form or text
+    body is also what a browser sends cross-site without asking first (no CORS preflight)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        shown = f"`{media_type}`" if media_type else "none"
+        raise UnsupportedMediaType(
+            f"POST a JSON body with `Content-Type: application/json` (this one has {shown}), or use GET."
+        )
+    if request.headers.get("content-encoding", "identity").strip().lower() != "identity":
+        raise UnsupportedMediaType("Send the POST body uncompressed: compressed request bodies are not accepted.")
 
 
 async def _body(request: Request) -> bytes:

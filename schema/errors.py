@@ -43,6 +43,13 @@ class BadRequest(ApiError):
     """The HTTP request is not a GraphQL request (no query, unreadable JSON or variables)."""
 
 
+class UnsupportedMediaType(ApiError):
+    """A POST body that is not plain JSON (another media type, or compressed)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415
+
+
 class PageSizeExceeded(ApiError):
     """`first` is above the largest page size allowed."""
 

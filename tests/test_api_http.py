@@ -359,3 +359,23 @@ def test_a_years_genres_too_many_says_to_leave_first_out(api: Api) -> None:
     )
     paged = api.get("{ companies(first: 101) { totalCount } }")
     assert paged.json()["errors"][0]["message"] == "`first` may be at most 100, not 101: page with `after` instead."
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({"content-type": "text/plain"}, "this one has `text/plain`"),
+        ({"content-type": "application/x-www-form-urlencoded"}, "this one has `application/x-www-form-urlencoded`"),
+        ({}, "this one has none"),
+        ({"content-type": "application/json", "content-encoding": "gzip"}, "compressed request bodies"),
+    ],
+    ids=["text", "form", "none", "gzip"],
+)
+def test_a_post_that_is_not_plain_json_is_415(api: Api, headers: dict[str, str], message: str) -> None:
+    """What a browser may send cross-site without a CORS preflight, or a body this server cannot read as sent."""
+    response = api.client.post("/graphql", content=b'{"query": "{ dataset { version } }"}', headers=headers)
+    assert (response.status_code, _code(response)) == (415, "UNSUPPORTED_MEDIA_TYPE")
+    assert message in response.json()["errors"][0]["message"]
+    with_charset = {"content-type": "application/json; charset=utf-8"}
+    answered = api.client.post("/graphql", content=b'{"query": "{ dataset { version } }"}', headers=with_charset)
+    assert answered.json() == {"data": {"dataset": {"version": "1"}}}
