@@ -72,12 +72,16 @@ def versions_table(console: Console, versions: list[Version]) -> None:
     if not versions:
         console.print("No dataset versions yet. Load one with `movie-stats import FILE`.")
         return
-    table = Table("version", "status", "mode", "file", "sha256", "loaded at (UTC)", "movies", "rejected", "duplicates")
+    table = Table(
+        "version", "status", "mode", "file", "sha256", "loaded at (UTC)", "movies", "rejected", "duplicates", "checks"
+    )  # fmt: skip
     for v in versions:
         style = "bold green" if v.status == "live" else None
+        failed = [check["name"] for check in v.failed_checks]
+        checks = f"FAILED {', '.join(failed)}" if failed else "passed" if v.checks else ""
         table.add_row(
             str(v.id), v.status, v.mode, v.source_name, v.source_sha256[:12],
-            v.loaded_at.strftime("%Y-%m-%d %H:%M:%S"), f"{v.movies:,}", f"{v.rejected:,}", f"{v.duplicates:,}",
+            v.loaded_at.strftime("%Y-%m-%d %H:%M:%S"), f"{v.movies:,}", f"{v.rejected:,}", f"{v.duplicates:,}", checks,
             style=style,
         )  # fmt: skip
     console.print(table)

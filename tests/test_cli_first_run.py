@@ -16,7 +16,7 @@ from tests.test_cli_whole import startup_lines
 @pytest.fixture
 def run_cli(database_url: str, tmp_path: Path) -> Callable[..., Run]:
     """`movie-stats ARGS` in tmp_path, on each backend's private store."""
-    return lambda *args: cli_output(tmp_path, *args, database=database_url)
+    return lambda *args, **settings: cli_output(tmp_path, *args, database=database_url, **settings)
 
 
 SHRINK_30 = "shrink: 30 of the 100 live movies are missing (30.00%; limit 10.00%); 100 movies in all"
@@ -35,6 +35,10 @@ def test_rule_20_shrink_counts_dropped_ids_even_when_as_many_are_added(run_cli, 
     assert f"shrink: {report['checks'][1]['detail']}" == SHRINK_30
     loosened = run_cli("import", str(swapped), "--max-shrink-share", "0.3", "--json")
     assert (loosened.exit_code, loosened.json["status"], loosened.json["version"]) == (0, "live", 3)
+    listed = run_cli("datasets", COLUMNS="200").stdout.splitlines()  # the table's last column: its checks
+    assert [line.split("│")[-2].strip() for line in listed if line.startswith("│")] == [
+        "passed", "FAILED shrink", "passed"
+    ]  # fmt: skip
 
 
 def test_a_staged_load_says_so_last_with_the_command_that_takes_it_live(run_cli, tmp_path: Path) -> None:
