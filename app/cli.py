@@ -15,6 +15,7 @@ import functools
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +63,9 @@ MaxShrinkShare = Annotated[
     float,
     typer.Option(min=0, max=1, help="Check: largest share of the live version's movies a full load may drop."),
 ]
+
+
+PROGRESS_LINE_SECONDS = 10.0  # how often an import writes a progress line when stderr is not a terminal
 
 
 def main() -> None:
@@ -234,8 +238,10 @@ def _refusal_named(file: Path, load: Callable[[], ImportReport], as_json: bool) 
 def _run_import(engine: Engine, file: Path, options: ImportOptions, *, show_progress: bool) -> ImportReport:
     from importer.pipeline import import_file
 
-    if not (show_progress and err.is_terminal):
+    if not show_progress:
         return import_file(engine, file, options)
+    if not err.is_terminal:  # a log (cron, a container): a line every PROGRESS_LINE_SECONDS, and when read
+        return import_file(engine, file, options, progress=_progress_lines(file))
     from rich.progress import DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
     columns = (*Progress.get_default_columns()[:-1], DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
@@ -248,6 +254,27 @@ def _run_import(engine: Engine, file: Path, options: ImportOptions, *, show_prog
             bar.update(task, completed=done, description=label)
 
         return import_file(engine, file, options, progress=show)
+
+
+def _progress_lines(file: Path) -> Callable[[int, int], None]:
+    """Progress as plain lines on stderr, for a log rather than a terminal."""
+    last_line = time.monotonic()
+    read = False
+
+    def show(done: int, total: int) -> None:
+        nonlocal last_line, read
+        if read:
+            return
+        if done >= total:
+            read = True
+            err.print(f"Read {file.name}; building the version (precompute, checks).", highlight=False)
+        elif time.monotonic() - last_line >= PROGRESS_LINE_SECONDS:
+            err.print(f"Reading {file.name}: {done / total:.0%} of {total / 1e6:,.1f} MB", highlight=False)
+        else:
+            return
+        last_line = time.monotonic()
+
+    return show
 
 
 def _finish_import(report: ImportReport, as_json: bool) -> None:

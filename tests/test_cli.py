@@ -322,3 +322,13 @@ def test_without_database_url_the_embedded_sqlite_file_is_used_and_named(run_cli
     assert result.exit_code == 0, result.stderr
     assert f"Using the embedded SQLite database {tmp_path / 'movie-stats.sqlite3'}" in result.stderr
     assert (tmp_path / "movie-stats.sqlite3").exists()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_import_into_a_log_says_when_the_file_is_read(run_cli, tmp_path: Path) -> None:
+    """Not on a terminal (cron, a container's log): plain lines instead of a bar; none with --json."""
+    path = write_csv(tmp_path / "jan.csv", catalogue(30))
+    assert (
+        "Read jan.csv; building the version (precompute, checks)." in run_cli("import", str(path)).stderr.splitlines()
+    )
+    assert "Read jan.csv" not in run_cli("import", str(path), "--force", "--json").stderr
