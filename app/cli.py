@@ -296,12 +296,16 @@ def generate(
     ],
     records: Annotated[int, typer.Option(min=1, help="How many records.")] = 45_000,
     seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
+    overwrite: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Write a realistic synthetic movies_metadata.csv (calibrated on the real file, dirt included)."""
     from rich.progress import Progress
 
     from importer.sample.generate import generate_file
+
+    if out_file.exists() and not overwrite:  # it may be the real file
+        raise typer.BadParameter(f"{out_file} exists; pass --force to replace it", param_hint="OUT")
 
     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task(f"Generating {out_file.name}", total=records)

@@ -214,6 +214,11 @@ def test_generate_is_deterministic(run_cli, tmp_path: Path) -> None:
     second = run_cli("generate", "--records", "300", "--seed", "7", str(tmp_path / "b.csv"))
     assert first.exit_code == second.exit_code == 0
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    kept = run_cli("generate", "--records", "10", str(tmp_path / "a.csv"))  # never over a file unasked
+    assert kept.exit_code == 2 and f"{tmp_path / 'a.csv'} exists; pass --force to replace it" in kept.stderr
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert run_cli("generate", "--records", "10", "--force", str(tmp_path / "a.csv")).exit_code == 0
+    assert len((tmp_path / "a.csv").read_text().splitlines()) < 300
     assert "Wrote 300 generated records (seed 7)" in first.stdout
 
 
