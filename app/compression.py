@@ -46,7 +46,23 @@ class Compression:
                     headers["etag"] = headers["etag"][:-1] + GZIP_SUFFIX + '"'
             await send(message)
 
+        if _refuses_gzip(Headers(scope=scope).get("accept-encoding", "")):  # Starlette only looks for the word
+            await self.gzip.app(scope, receive, send_tagged)
+            return
         await self.gzip(scope, receive, send_tagged)
+
+
+def _refuses_gzip(accept_encoding: str) -> bool:
+    """Whether Accept-Encoding names gzip with a weight of 0 (`gzip;q=0`): not acceptable."""
+    for coding in accept_encoding.lower().split(","):
+        name, _, parameters = coding.partition(";")
+        if name.strip() == "gzip":
+            weight = parameters.replace(" ", "").removeprefix("q=")
+            try:
+                return parameters.strip() != "" and float(weight) == 0
+            except ValueError:
+                return False
+    return False
 
 
 def _strong(headers: MutableHeaders) -> bool:

@@ -97,6 +97,16 @@ def test_large_answers_are_gzipped_with_their_own_etag(api: Api) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzipped"),
+    [("gzip;q=0", False), ("gzip; q=0.0, identity", False), ("gzip;q=0.5", True), ("br, gzip", True)],
+)
+def test_gzip_with_a_weight_of_0_is_refused(api: Api, accept_encoding: str, gzipped: bool) -> None:
+    response = _raw_get(api, _unique(LARGE), **{"accept-encoding": accept_encoding})
+    assert response.status_code == 200
+    assert (response.headers.get("content-encoding") == "gzip") is gzipped
+
+
 def test_first_answer_of_a_query_is_gzipped_too(api: Api) -> None:
     zipped = _raw_get(api, _unique(LARGE), **{"accept-encoding": "gzip"})
     assert zipped.headers["x-cache"] == "miss" and zipped.headers["content-encoding"] == "gzip"
