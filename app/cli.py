@@ -404,7 +404,7 @@ def prune(
         removed = versions.prune(connection, keep)
     listed = ", ".join(map(str, removed))
     text = (
-        f"Removed versions {listed}; kept the newest {keep}."
+        f"Removed version{'s' if len(removed) > 1 else ''} {listed}; kept the newest {keep}."
         if removed
         else f"Nothing to remove: prune keeps the newest {keep}, the live one and the one rollback would take live."
     )

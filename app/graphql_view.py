@@ -179,7 +179,7 @@ class GraphQLView:
         dataset = request.query_params.get("dataset")
         version_id = await (self._chosen_version(dataset) if dataset is not None else self._live_version())
         body, status, _ = await self._execute(
-            document.text, variables, payload.get("operationName") or None, version_id, POST_OPERATIONS
+            document.text, variables, _operation_name(payload.get("operationName")), version_id, POST_OPERATIONS
         )
         if status == 200:
             await self.documents.register(document)
@@ -415,6 +415,13 @@ async def _body(request: Request) -> bytes:
             raise QueryTooLarge(f"The request body is over {MAX_REQUEST_BYTES:,} bytes; send a smaller query.")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _operation_name(value: Any) -> str | None:
+    """A POST's `operationName`: a string, or absent (null or empty)."""
+    if value is not None and not isinstance(value, str):
+        raise BadRequest("`operationName` must be a string.")
+    return value or None
 
 
 def _variables(text: str | None) -> dict[str, Any] | None:

@@ -138,6 +138,9 @@ def test_request_errors_have_codes(api: Api) -> None:
     assert missing.status_code == 400 and _code(missing) == "BAD_REQUEST"
     bad_json = api.client.post("/graphql", content=b"{not json", headers={"content-type": "application/json"})
     assert bad_json.status_code == 400 and _code(bad_json) == "BAD_REQUEST"
+    named_by_number = api.client.post("/graphql", json={"query": "{ dataset { version } }", "operationName": 5})
+    assert named_by_number.status_code == 400
+    assert named_by_number.json()["errors"][0]["message"] == "`operationName` must be a string."
     for dataset in ("999", "0", "abc", "²", str(2**31), str(2**64)):  # ² passes str.isdigit()
         unknown = api.get("{ dataset { version } }", dataset=dataset)
         assert unknown.status_code == 404 and _code(unknown) == "DATASET_NOT_FOUND", dataset

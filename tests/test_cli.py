@@ -337,3 +337,11 @@ def test_an_import_into_a_log_says_when_the_file_is_read(run_cli, tmp_path: Path
         "Read jan.csv; building the version (precompute, checks)." in run_cli("import", str(path)).stderr.splitlines()
     )
     assert "Read jan.csv" not in run_cli("import", str(path), "--force", "--json").stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_prune_names_what_it_removed(run_cli, tmp_path: Path) -> None:
+    for month, count in (("jan", 30), ("feb", 31), ("mar", 32)):
+        run_cli("import", str(write_csv(tmp_path / f"{month}.csv", catalogue(count))))
+    # 3 is the newest and live, 2 is rollback's: 1 goes, named in the singular.
+    assert run_cli("prune", "--keep", "1").stdout.strip() == "Removed version 1; kept the newest 1."
