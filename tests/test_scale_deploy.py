@@ -53,6 +53,9 @@ def test_api_scales_behind_one_published_port(compose: dict[str, Any]) -> None:
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "server api:8000 resolve;" in nginx and "limit_req zone=per_client" in nginx
     assert "limit_req_zone $binary_remote_addr" in nginx
+    # Slow clients are cut at the load balancer: uvicorn has no timeout for reading a request.
+    assert "client_header_timeout 10s;" in nginx and "client_body_timeout 10s;" in nginx
+    assert "limit_conn connections_per_client 64;" in nginx
 
 
 def test_databases_cache_and_importer(compose: dict[str, Any]) -> None:
