@@ -424,7 +424,8 @@ def schema(as_json: JsonFlag = False) -> None:
 
 
 documents_cli = typer.Typer(
-    help="Trusted GraphQL documents, the only ones answered with TRUSTED_DOCUMENTS_ONLY=true: without a command, list them.",
+    help="Trusted GraphQL documents (the only ones answered with TRUSTED_DOCUMENTS_ONLY=true); "
+    "without a command, list them.",
     rich_markup_mode=None,
 )
 cli.add_typer(documents_cli, name="documents")

@@ -349,7 +349,8 @@ def http_error_response(request: Request, error: Exception) -> Response:
     return error_response(
         request,
         NotFound(
-            f"Nothing is served at {request.url.path}: GraphQL is at /graphql, downloads under /export/, the home page at /."
+            f"Nothing is served at {request.url.path}: "
+            "GraphQL is at /graphql, downloads under /export/, the home page at /."
         ),
     )
 

@@ -8,9 +8,10 @@ registers it) and GraphQL-over-HTTP's `documentId=sha256:<hex>`.
 A document registers once it has run (an answer with data): one that does not parse, fails
 validation or exceeds a limit is never kept. Registered documents are kept in this process
 (bounded in number and in size) and in Redis when one is configured, so every API process
-knows them; there each expires DOCUMENT_TTL_SECONDS after it was last asked for. Documents the operator registered ahead
-(`movie-stats documents add`) live in the database; with TRUSTED_DOCUMENTS_ONLY they are the
-only documents answered, and nothing registers on the fly.
+knows them; there each expires DOCUMENT_TTL_SECONDS after it was last asked for.
+
+Documents the operator registered ahead (`movie-stats documents add`) live in the database;
+with TRUSTED_DOCUMENTS_ONLY they are the only documents answered, and nothing registers on the fly.
 """
 
 from __future__ import annotations

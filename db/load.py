@@ -172,7 +172,7 @@ class DatabaseLoad(VersionLoad):
 
     @abstractmethod
     def _create_tables(self) -> None:
-        """Create the tables the version's load writes to: its staging tables, and on a store that keeps them apart its own."""
+        """Create the tables the load writes to: its staging tables, and the version's own where the store keeps them apart."""
 
     def table_rows(self, tables: Sequence[str]) -> dict[str, int]:
         rows = {}
