@@ -130,14 +130,9 @@ def store(*, quiet: bool = False) -> Iterator[Engine]:
                 highlight=False,
             )
     elif not quiet:
-        from sqlalchemy import make_url
+        from db.engine import store_name
 
-        url = make_url(settings.database_url)  # named without its user or password
-        if url.get_backend_name() == "sqlite":
-            err.print(f"Using the SQLite database {url.database} (DATABASE_URL).", highlight=False)
-        else:
-            where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
-            err.print(f"Using the PostgreSQL database {where} (DATABASE_URL).", highlight=False)
+        err.print(f"Using {store_name(settings.database_url)} (DATABASE_URL).", highlight=False)
     engine = make_engine(settings.resolved_database_url())
     try:
         upgrade(engine)

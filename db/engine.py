@@ -43,6 +43,14 @@ def make_engine(
     return create_engine(parsed, pool_pre_ping=pre_ping, client_encoding="utf8", **sizing)
 
 
+def store_name(url: str) -> str:
+    """The store a URL names, for people: its file, or its server and database (never the credentials)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"the SQLite database {parsed.database}"
+    return f"the PostgreSQL database {parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
 def is_sqlite(bind: Engine | Connection) -> bool:
     """True when the bind talks to SQLite."""
     return bind.dialect.name == "sqlite"
