@@ -35,7 +35,7 @@ class Failure:
     def as_json(self) -> dict[str, object]:
         """The one JSON object `--json` prints on stdout for this failure."""
         status = "refused" if self.kind == "refused" else "error"
-        message = " ".join(self.message.split())
+        message = _one_line(self.message)
         separator = " " if message.endswith((".", ":", "?", "!")) or not self.advice else ". "
         text = (message + separator + self.advice).strip()
         return {"status": status, "error": self.kind, "message": text, "exit_code": self.exit_code}
@@ -95,5 +95,5 @@ def describe(error: BaseException) -> Failure | None:
 
 
 def _one_line(error: object) -> str:
-    """A driver's message, which may run over several lines and tabs, as one line."""
+    """A message that may run over several lines and tabs (a driver's, several settings problems) as one line."""
     return " ".join(str(error).split())

@@ -20,7 +20,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app.graphql_view import NO_STORE, GraphQLView
 from app.http_cache import etag_for, etag_matches, raw_key
-from app.pinning import DATASET_VERSION_HEADER, IMMUTABLE
+from app.pinning import DATASET_VERSION_HEADER, IMMUTABLE, pinned_location
 from db.api_database import Database
 from db.limits import MAX_INTEGER
 from resolvers.exports import CHUNK_ROWS, EXPORTS, Export, ExportFilter
@@ -48,9 +48,8 @@ async def export_csv(request: Request, view: GraphQLView) -> Response:
         "content-disposition": f'attachment; filename="{name}-v{version_id}.csv"',
         DATASET_VERSION_HEADER: str(version_id),
     }
-    if dataset is None:  # where this download of this version stays the same (app.pinning)
-        query = request.scope["query_string"].decode("latin-1")
-        headers["content-location"] = f"{request.url.path}?{query}{'&' if query else ''}dataset={version_id}"
+    if dataset is None:  # where this download of this version stays the same
+        headers["content-location"] = pinned_location(request.scope["query_string"], version_id, request.url.path)
     etag = etag_for(raw_key(version_id, f"{request.url.path}?".encode() + request.scope["query_string"]))
     headers |= {"etag": etag, "cache-control": view.gets.public if dataset is None else IMMUTABLE}
     if etag_matches(request.headers.get("if-none-match"), etag):

@@ -24,9 +24,10 @@ def unpinned_cache_control(max_age_seconds: int) -> str:
     return f"public, max-age={max_age_seconds}, stale-while-revalidate={max_age_seconds}"
 
 
-def pinned_location(query_string: bytes, version_id: int) -> str:
+def pinned_location(query_string: bytes, version_id: int, path: str = GRAPHQL_PATH) -> str:
     """The URL of the same GET pinned to `version_id` (for `Content-Location`)."""
-    return f"{GRAPHQL_PATH}?{query_string.decode('latin-1')}&dataset={version_id}"
+    query = query_string.decode("latin-1")
+    return f"{path}?{query}{'&' if query else ''}dataset={version_id}"
 
 
 def missing_version_message(asked: str, existing: list[Version]) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Select, Table, and_, select, tuple_
 from sqlalchemy.engine import Connection
 
-from db.tables import companies, company_movies, company_years, genre_movies, genre_years, genres, movies
-from resolvers.movie_lists import MovieFilter, matching
+from db.tables import companies, company_years, genre_years, genres, movies
+from resolvers.movie_lists import ENTITY_MOVIES, MovieFilter, matching
 from resolvers.years import in_years
 
 CHUNK_ROWS = 2_000
@@ -85,11 +85,8 @@ def _movies(version_id: int, where: ExportFilter) -> Select[Any]:
         m.c.id, m.c.title, m.c.release_date, m.c.release_year.label("year"),
         m.c.budget, m.c.revenue, profit, m.c.popularity,
     )  # fmt: skip
-    for link, owner, entity_id in (
-        (company_movies, "company_id", where.company_id),
-        (genre_movies, "genre_id", where.genre_id),
-    ):
-        if entity_id is not None:
+    for link, owner in ENTITY_MOVIES:
+        if (entity_id := getattr(where, owner)) is not None:
             listed = select(link.c.movie_id).where(link.c.version_id == version_id, link.c[owner] == entity_id)
             query = query.where(m.c.id.in_(listed))
     return query

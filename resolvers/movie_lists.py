@@ -87,16 +87,17 @@ def narrowing_link(where: MovieFilter) -> Table | None:
     return genre_movies if where.genre_id is not None else None
 
 
+# The lists of each entity's movies, by the filter field that names the entity (MovieFilter, ExportFilter).
+ENTITY_MOVIES = ((company_movies, "company_id"), (genre_movies, "genre_id"))
+
+
 def matching(version_id: int, where: MovieFilter) -> Select[Any]:
     """The version's movies that pass every filter (all their columns)."""
     m = movies
     query = select(m).where(m.c.version_id == version_id)
     linked = False
-    for link, owner, entity_id in (
-        (company_movies, "company_id", where.company_id),
-        (genre_movies, "genre_id", where.genre_id),
-    ):
-        if entity_id is None:
+    for link, owner in ENTITY_MOVIES:
+        if (entity_id := getattr(where, owner)) is None:
             continue
         if linked:  # already narrowed to one company's movies: the genre is a key lookup per movie
             query = query.where(_has_genre(version_id, entity_id))

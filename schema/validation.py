@@ -139,6 +139,12 @@ def too_many_selections(document: DocumentNode) -> GraphQLError | None:
     return None
 
 
+def _validate(schema: GraphQLSchema, document: DocumentNode, rules: Rules) -> list[GraphQLError]:
+    """The document's errors: a selection set too wide, refused before any rule runs, else the rules'."""
+    too_wide = too_many_selections(document)
+    return [too_wide] if too_wide else validate_document(schema, document, rules)
+
+
 def rules_for(query: str, document: DocumentNode, rules: Sequence[type[ASTValidationRule]]) -> Rules:
     """The rules that could report an error on this document (judged from its text and definitions)."""
     idle: set[type[ASTValidationRule]] = set()
@@ -178,8 +184,7 @@ class ValidationResults:
             if (found := self._errors.get(key)) is not None:
                 self._errors.move_to_end(key)
                 return found
-        too_wide = too_many_selections(document)
-        errors = [too_wide] if too_wide else validate_document(schema, document, rules_for(query, document, rules))
+        errors = _validate(schema, document, rules_for(query, document, rules))
         with self._lock:
             self._errors[key] = errors
             if len(self._errors) > self._entries:
@@ -199,8 +204,7 @@ class DocumentValidation(SchemaExtension):
         schema, document, rules = context.schema._schema, context.graphql_document, tuple(context.validation_rules)
         assert document is not None  # Strawberry validates only a parsed document
         if context.query is None:  # a document handed in without its text: nothing to key it on
-            too_wide = too_many_selections(document)
-            context.pre_execution_errors = [too_wide] if too_wide else validate_document(schema, document, rules)
+            context.pre_execution_errors = _validate(schema, document, rules)
         else:
             context.pre_execution_errors = self.results.errors(schema, context.query, document, rules)
         yield
